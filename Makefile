@@ -1,0 +1,49 @@
+# Two commands for a newcomer: `make run` (install, migrate, seed the demo, serve) and
+# `make test` (the whole suite). Everything else here is what they are made of.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMPS := .make
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run test install system-deps python-deps frontend migrate seed clean
+
+run: install migrate seed
+	@echo "Serving on http://$(HOST):$(PORT)/ (demo sign-in: http://$(HOST):$(PORT)/demo/sign-in)"
+	VAWG_ENV=development $(BIN)/python -m vawg_group.devserver --host $(HOST) --port $(PORT)
+
+test: install
+	VAWG_ENV=test $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+install: system-deps python-deps frontend
+
+system-deps: $(STAMPS)/system-deps
+$(STAMPS)/system-deps: scripts/install-system-deps.sh
+	@mkdir -p $(STAMPS)
+	bash scripts/install-system-deps.sh
+	@touch $@
+
+python-deps: $(STAMPS)/python-deps
+$(STAMPS)/python-deps: pyproject.toml | system-deps
+	@mkdir -p $(STAMPS)
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	@touch $@
+
+frontend: vawg_group/static/dist/app.css
+node_modules/.package-lock.json: package.json package-lock.json | system-deps
+	npm ci --no-audit --no-fund --loglevel=error
+vawg_group/static/dist/app.css: node_modules/.package-lock.json assets/build.mjs $(wildcard assets/scss/*.scss)
+	npm run --silent build
+
+migrate: python-deps
+	VAWG_ENV=development $(BIN)/flask --app vawg_group db-upgrade
+
+seed: migrate
+	VAWG_ENV=development $(BIN)/flask --app vawg_group seed-demo
+
+clean:
+	rm -rf $(STAMPS) node_modules vawg_group/static/dist instance/vawg_group.sqlite*

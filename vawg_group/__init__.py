@@ -1,0 +1,94 @@
+"""The Lancashire MPs' VAWG Group web service."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from flask import Flask
+from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+
+from config import PROJECT_ROOT, load_config
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def create_app(config_name: str | None = None, **overrides) -> Flask:
+    """Build the app for ``config_name`` (or VAWG_ENV); ``overrides`` win over everything (tests)."""
+    settings = load_config(config_name)
+    app = Flask(
+        __name__,
+        static_folder=str(PACKAGE_DIR / "static"),
+        template_folder=str(PROJECT_ROOT / "templates"),
+    )
+    app.config.from_mapping(settings.as_flask_config())
+    app.config.update(overrides)
+
+    _configure_logging(app)
+    _configure_templates(app)
+    _init_extensions(app)
+
+    # Order matters: the request plumbing wraps everything the blueprints do.
+    from vawg_group.core import errors, web
+
+    web.init_app(app)
+    errors.init_app(app)
+    _register_blueprints(app)
+    _register_cli(app)
+    return app
+
+
+def _configure_logging(app: Flask) -> None:
+    logging.basicConfig(
+        level=app.config["LOG_LEVEL"],
+        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+    )
+
+
+def _configure_templates(app: Flask) -> None:
+    # Our templates first, then GOV.UK Frontend's macros under their own prefix.
+    app.jinja_loader = ChoiceLoader(
+        [
+            FileSystemLoader(str(PROJECT_ROOT / "templates")),
+            PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")}),
+        ]
+    )
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+
+    from vawg_group.core import templating
+
+    templating.init_app(app)
+
+
+def _init_extensions(app: Flask) -> None:
+    from vawg_group.extensions import csrf, db, limiter, login_manager
+    from vawg_group.people import sessions
+
+    db.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "people.sign_in"
+    login_manager.login_message = None
+    # Our server-side sessions already bind the cookie to one sign-in.
+    login_manager.session_protection = None
+    login_manager.user_loader(sessions.user_for_token)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from vawg_group.core.health import blueprint as health
+    from vawg_group.home.views import blueprint as home
+    from vawg_group.people.admin_views import blueprint as people_admin
+    from vawg_group.people.views import blueprint as people
+    from vawg_group.core.audit_views import blueprint as audit_views
+    from vawg_group.core.pages import blueprint as pages
+
+    for blueprint in (health, pages, people, people_admin, home, audit_views):
+        app.register_blueprint(blueprint)
+
+
+def _register_cli(app: Flask) -> None:
+    from vawg_group.core.cli import register
+
+    register(app)

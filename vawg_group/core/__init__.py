@@ -1,0 +1,1 @@
+"""What every domain shares: the database base, time, access policy, audit and page helpers."""

@@ -1,0 +1,166 @@
+"""The audit log: append-only, hash-chained rows of who did what to which object, and how it went.
+
+Each row carries the hash of the row before it, and its own hash over its fields and that
+link. Editing a row breaks its hash; removing one breaks the next row's link and leaves a gap
+in ``seq``. ``verify_chain`` reports the first such break. Rows are numbered by ``seq``
+(not the primary key) because database sequences skip numbers when a transaction rolls back.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import has_request_context, request
+from sqlalchemy import JSON, Integer, String, select, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from vawg_group.core.clock import utcnow
+from vawg_group.core.db import UTCDateTime
+from vawg_group.extensions import db
+
+GENESIS_HASH = "0" * 64
+# Any fixed number: the advisory lock that serialises appends on PostgreSQL.
+_AUDIT_LOCK_KEY = 7_246_001
+
+
+class Outcome:
+    SUCCESS = "success"
+    REFUSED = "refused"
+    FAILED = "failed"
+
+
+class AuditEvent(db.Model):
+    __tablename__ = "audit_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, unique=True)
+    at_dt: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    actor_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    actor_role: Mapped[str | None] = mapped_column(String(20))
+    action: Mapped[str] = mapped_column(String(60), index=True)
+    object_type: Mapped[str | None] = mapped_column(String(40))
+    object_id: Mapped[str | None] = mapped_column(String(64))
+    office_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    ip: Mapped[str | None] = mapped_column(String(45))
+    outcome: Mapped[str] = mapped_column(String(10))
+    # Ids and codes only: never casework content or personal data.
+    detail: Mapped[dict] = mapped_column(JSON, default=dict)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    row_hash: Mapped[str] = mapped_column(String(64))
+
+    def chained_fields(self) -> dict:
+        return {
+            "seq": self.seq,
+            "at": self.at_dt.isoformat(timespec="microseconds"),
+            "actor_id": self.actor_id,
+            "actor_role": self.actor_role,
+            "action": self.action,
+            "object_type": self.object_type,
+            "object_id": self.object_id,
+            "office_id": self.office_id,
+            "ip": self.ip,
+            "outcome": self.outcome,
+            "detail": self.detail or {},
+        }
+
+
+def compute_hash(prev_hash: str, fields: dict) -> str:
+    canonical = json.dumps(fields, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256((prev_hash + canonical).encode("utf-8")).hexdigest()
+
+
+def record(
+    action: str,
+    *,
+    actor=None,
+    obj=None,
+    object_type: str | None = None,
+    object_id=None,
+    office_id: int | None = None,
+    outcome: str = Outcome.SUCCESS,
+    detail: dict | None = None,
+) -> AuditEvent:
+    """Append one row to the log in the current session (the caller's transaction commits it).
+
+    ``obj`` may be any model with an ``id``; its table name becomes the object type and its
+    ``office_id`` (if any) the office, unless given explicitly.
+    """
+    if obj is not None:
+        object_type = object_type or obj.__tablename__
+        object_id = object_id if object_id is not None else obj.id
+        if office_id is None:
+            office_id = getattr(obj, "office_id", None)
+    session = db.session
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _AUDIT_LOCK_KEY})
+    last = session.execute(
+        select(AuditEvent.seq, AuditEvent.row_hash).order_by(AuditEvent.seq.desc()).limit(1)
+    ).first()
+    seq, prev_hash = (last.seq + 1, last.row_hash) if last else (1, GENESIS_HASH)
+    row = AuditEvent(
+        seq=seq,
+        at_dt=utcnow(),
+        actor_id=getattr(actor, "id", None),
+        actor_role=getattr(actor, "role", None),
+        action=action,
+        object_type=object_type,
+        object_id=None if object_id is None else str(object_id),
+        office_id=office_id,
+        ip=_client_ip(),
+        outcome=outcome,
+        detail=detail or {},
+        prev_hash=prev_hash,
+    )
+    row.row_hash = compute_hash(prev_hash, row.chained_fields())
+    session.add(row)
+    session.flush()
+    return row
+
+
+def record_now(action: str, **kwargs) -> AuditEvent:
+    """Record and commit at once, on its own: for refusals, whose request is about to fail.
+
+    Whatever the request had changed is rolled back first, so a refused request leaves only
+    its audit row behind.
+    """
+    db.session.rollback()
+    row = record(action, **kwargs)
+    db.session.commit()
+    return row
+
+
+@dataclass(frozen=True)
+class ChainBreak:
+    seq: int
+    problem: str
+
+
+def verify_chain(batch_size: int = 1000) -> ChainBreak | None:
+    """Walk the log in order; the first changed, inserted or missing row, or None if intact."""
+    expected_prev, expected_seq = GENESIS_HASH, 1
+    last_seq = 0
+    while True:
+        rows = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.seq > last_seq).order_by(AuditEvent.seq).limit(batch_size)
+        ).all()
+        if not rows:
+            return None
+        for row in rows:
+            if row.seq != expected_seq:
+                return ChainBreak(expected_seq, f"row {expected_seq} is missing")
+            if row.prev_hash != expected_prev:
+                return ChainBreak(row.seq, "its link to the row before does not match (a row was removed or replaced)")
+            if compute_hash(row.prev_hash, row.chained_fields()) != row.row_hash:
+                return ChainBreak(row.seq, "its contents were changed after it was written")
+            expected_prev, expected_seq = row.row_hash, row.seq + 1
+            last_seq = row.seq
+        db.session.expunge_all()
+
+
+def _client_ip() -> str | None:
+    if has_request_context():
+        return request.remote_addr
+    return None

@@ -1,0 +1,27 @@
+"""The one clock the application reads, and conversions for display.
+
+Everything stored is timezone-aware UTC; Europe/London appears only on screen, in PDFs and in
+calendar output. Tests move time with time-machine, which this module follows.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
+
+LONDON = ZoneInfo("Europe/London")
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def to_london(value: datetime) -> datetime:
+    return value.astimezone(LONDON)
+
+
+def format_london(value: datetime | None, fmt: str = "%-d %B %Y, %H:%M") -> str:
+    """A UTC datetime as people in Lancashire read it, e.g. "14 October 2026, 10:00"."""
+    if value is None:
+        return ""
+    return to_london(value).strftime(fmt)

@@ -1,0 +1,113 @@
+"""Who may do what: the one place access is decided.
+
+Views never test roles themselves. They declare the permission a route needs with
+``@requires(...)`` (checked before the view runs) and ask ``authorize_object(...)`` for the
+object they load, which answers 404 for another office's object so that its existence does
+not leak. ``@public`` marks the few routes anyone may reach; a test walks every route and
+fails on one that is neither.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from functools import wraps
+
+from flask import abort, request
+from flask_login import current_user
+
+from vawg_group.core import audit
+from vawg_group.people.roles import Role
+
+
+class Permission(StrEnum):
+    VIEW_HOME = "home.view"
+    VIEW_OWN_PROFILE = "profile.view"
+    MANAGE_PEOPLE = "people.manage"
+    VIEW_AUDIT = "audit.view"
+
+
+_EVERYONE = {Permission.VIEW_HOME, Permission.VIEW_OWN_PROFILE}
+
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.OPCC_ADMIN: frozenset(_EVERYONE | {Permission.MANAGE_PEOPLE, Permission.VIEW_AUDIT}),
+    Role.OPCC_STAFF: frozenset(_EVERYONE),
+    Role.MEMBER: frozenset(_EVERYONE),
+    Role.ASSISTANT: frozenset(_EVERYONE),
+}
+
+
+def permissions_for(user) -> frozenset[Permission]:
+    """What this user may do; nothing for anyone signed out, inactive or role-less."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return frozenset()
+    try:
+        role = Role(user.role)
+    except ValueError:
+        return frozenset()
+    if role.needs_office and (user.office is None or not user.office.is_active):
+        return frozenset()
+    return ROLE_PERMISSIONS.get(role, frozenset())
+
+
+def can(user, permission: Permission) -> bool:
+    return permission in permissions_for(user)
+
+
+def can_see_office(user, office_id: int | None) -> bool:
+    """OPCC staff see every office's objects; an office's people see only their own."""
+    if not permissions_for(user):
+        return False
+    if user.is_opcc:
+        return True
+    return office_id is not None and user.office_id == office_id
+
+
+def authorize_object(obj, *, office_id: int | None = None, action: str = "view") -> None:
+    """Abort with 404 (audited) unless the current user may see ``obj``'s office."""
+    office_id = office_id if office_id is not None else getattr(obj, "office_id", None)
+    if not can_see_office(current_user, office_id):
+        audit.record_now(
+            "access.refused",
+            actor=_actor(),
+            obj=obj,
+            office_id=office_id,
+            outcome=audit.Outcome.REFUSED,
+            detail={"path": request.path, "action": action},
+        )
+        abort(404)
+
+
+def requires(permission: Permission):
+    """Guard a view: signed in, and holding ``permission``; otherwise sign in, or 403 (audited)."""
+
+    def decorate(view):
+        @wraps(view)
+        def guarded(*args, **kwargs):
+            if not current_user.is_authenticated:
+                from vawg_group.extensions import login_manager
+
+                return login_manager.unauthorized()
+            if not can(current_user, permission):
+                audit.record_now(
+                    "access.refused",
+                    actor=_actor(),
+                    outcome=audit.Outcome.REFUSED,
+                    detail={"path": request.path, "permission": str(permission)},
+                )
+                abort(403)
+            return view(*args, **kwargs)
+
+        guarded.access_rule = f"requires:{permission}"
+        return guarded
+
+    return decorate
+
+
+def public(view):
+    """Mark a route anyone may reach (sign-in, health, statement, token links)."""
+    view.access_rule = "public"
+    return view
+
+
+def _actor():
+    return current_user if current_user.is_authenticated else None

@@ -1,0 +1,45 @@
+"""What every template can use: the service's name, the signed-in user's navigation, filters."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, request, url_for
+from flask_login import current_user
+
+from vawg_group.core.clock import format_london
+from vawg_group.core.policy import Permission, can
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters["london"] = format_london
+    app.jinja_env.filters["london_date"] = lambda value: format_london(value, "%-d %B %Y")
+    app.context_processor(_page_context)
+
+
+# (endpoint, text, permission, the endpoint prefix that marks the section as current)
+NAVIGATION = [
+    ("home.index", "Home", Permission.VIEW_HOME, "home."),
+    ("people_admin.users", "Users", Permission.MANAGE_PEOPLE, "people_admin.user"),
+    ("people_admin.offices", "Offices", Permission.MANAGE_PEOPLE, "people_admin.office"),
+    ("audit_views.log", "Audit log", Permission.VIEW_AUDIT, "audit_views."),
+]
+
+
+def navigation_items() -> list[dict]:
+    """The service navigation for the signed-in user, with the current section marked."""
+    if not current_user.is_authenticated:
+        return []
+    endpoint = request.endpoint or ""
+    return [
+        {"href": url_for(target), "text": text, "active": endpoint.startswith(prefix)}
+        for target, text, permission, prefix in NAVIGATION
+        if can(current_user, permission)
+    ]
+
+
+def _page_context() -> dict:
+    return {
+        "service_name": current_app.config["SERVICE_NAME"],
+        "opcc_address": current_app.config["OPCC_ADDRESS"],
+        "navigation_items": navigation_items,
+        "demo_mode": current_app.config["DEMO_SIGN_IN"],
+    }

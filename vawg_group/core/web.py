@@ -1,0 +1,94 @@
+"""Per-request plumbing: the transaction boundary, request ids and logging, security headers."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import time
+import uuid
+
+from flask import Flask, current_app, g, request
+from flask_login import current_user
+
+from vawg_group.extensions import db
+
+request_log = logging.getLogger("vawg_group.request")
+
+
+def csp_nonce() -> str:
+    if "csp_nonce" not in g:
+        g.csp_nonce = secrets.token_urlsafe(16)
+    return g.csp_nonce
+
+
+def init_app(app: Flask) -> None:
+    app.before_request(_start_request)
+    app.after_request(_commit_or_roll_back)
+    app.after_request(_security_headers)
+    app.after_request(_log_request)
+    app.jinja_env.globals["csp_nonce"] = csp_nonce
+
+
+def _start_request() -> None:
+    g.request_started = time.perf_counter()
+    # Honour a load balancer's id so one request can be followed across hosts.
+    incoming = request.headers.get("X-Request-Id", "")
+    g.request_id = incoming if _looks_like_request_id(incoming) else uuid.uuid4().hex
+
+
+def _looks_like_request_id(value: str) -> bool:
+    return 8 <= len(value) <= 64 and all(c.isalnum() or c in "-_" for c in value)
+
+
+def _commit_or_roll_back(response):
+    """One transaction per request: kept if the request succeeded, undone if it did not."""
+    if response.status_code < 400:
+        db.session.commit()
+    else:
+        db.session.rollback()
+    return response
+
+
+def _security_headers(response):
+    nonce = csp_nonce()
+    response.headers["Content-Security-Policy"] = (
+        "default-src 'self'; "
+        f"script-src 'self' 'nonce-{nonce}'; "
+        "style-src 'self'; "
+        "img-src 'self' data:; "
+        "font-src 'self'; "
+        "connect-src 'self'; "
+        "object-src 'none'; "
+        "base-uri 'none'; "
+        "frame-ancestors 'none'; "
+        "form-action 'self'"
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["Referrer-Policy"] = "same-origin"
+    response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
+    response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
+    response.headers["X-Request-Id"] = g.get("request_id", "")
+    if current_app.config["HSTS"]:
+        response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+    if request.endpoint != "static":
+        # Signed-in pages carry names and casework: never keep them in a shared cache.
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _log_request(response):
+    # The route's pattern, not the path: paths can carry ids and secret tokens.
+    rule = request.url_rule.rule if request.url_rule else "<unmatched>"
+    elapsed_ms = (time.perf_counter() - g.get("request_started", time.perf_counter())) * 1000
+    user_ref = current_user.id if getattr(current_user, "is_authenticated", False) else "-"
+    request_log.info(
+        "request_id=%s method=%s route=%s status=%s ms=%.1f user=%s",
+        g.get("request_id", "-"),
+        request.method,
+        rule,
+        response.status_code,
+        elapsed_ms,
+        user_ref,
+    )
+    return response

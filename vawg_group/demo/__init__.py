@@ -1,0 +1,1 @@
+"""Fictional demonstration data: every name here is invented."""

@@ -1,0 +1,14 @@
+"""``flask seed-demo``: fictional data for every domain, safe to run again (adds nothing twice)."""
+
+from __future__ import annotations
+
+from vawg_group.demo.people import seed_people
+
+# Each domain's seeding step, in dependency order; each returns the number of rows it added.
+SEED_STEPS = [
+    ("offices and people", seed_people),
+]
+
+
+def seed_demo() -> dict[str, int]:
+    return {name: step() for name, step in SEED_STEPS}

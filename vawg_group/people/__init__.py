@@ -1,0 +1,1 @@
+"""Offices, users, roles and sign-in."""

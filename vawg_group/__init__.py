@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 from pathlib import Path
 
@@ -76,16 +77,20 @@ def _init_extensions(app: Flask) -> None:
     login_manager.user_loader(sessions.user_for_token)
 
 
-def _register_blueprints(app: Flask) -> None:
-    from vawg_group.core.health import blueprint as health
-    from vawg_group.home.views import blueprint as home
-    from vawg_group.people.admin_views import blueprint as people_admin
-    from vawg_group.people.views import blueprint as people
-    from vawg_group.core.audit_views import blueprint as audit_views
-    from vawg_group.core.pages import blueprint as pages
+# One line per blueprint; each domain adds its own.
+BLUEPRINTS = (
+    "vawg_group.core.health",
+    "vawg_group.core.pages",
+    "vawg_group.people.views",
+    "vawg_group.people.admin_views",
+    "vawg_group.core.audit_views",
+    "vawg_group.home.views",
+)
 
-    for blueprint in (health, pages, people, people_admin, home, audit_views):
-        app.register_blueprint(blueprint)
+
+def _register_blueprints(app: Flask) -> None:
+    for module_name in BLUEPRINTS:
+        app.register_blueprint(importlib.import_module(module_name).blueprint)
 
 
 def _register_cli(app: Flask) -> None:

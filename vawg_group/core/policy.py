@@ -24,15 +24,49 @@ class Permission(StrEnum):
     VIEW_OWN_PROFILE = "profile.view"
     MANAGE_PEOPLE = "people.manage"
     VIEW_AUDIT = "audit.view"
+    # Meetings: everyone in the group reads them; OPCC staff run them.
+    VIEW_MEETINGS = "meetings.view"
+    MANAGE_MEETINGS = "meetings.manage"
+    # Briefings and packs: members and offices read published packs; staff write and approve.
+    VIEW_PACKS = "packs.view"
+    MANAGE_BRIEFINGS = "briefings.manage"
+    # Casework: offices submit and follow their own (object checks narrow it to the office);
+    # OPCC staff triage everyone's.
+    SUBMIT_CASEWORK = "casework.submit"
+    VIEW_CASEWORK = "casework.view"
+    TRIAGE_CASEWORK = "casework.triage"
+    VIEW_CASEWORK_ACCESS_LOG = "casework.access_log"
+    # The outbox: deliveries, failures, retries; and the demo mail viewer.
+    MANAGE_DELIVERIES = "deliveries.manage"
 
 
-_EVERYONE = {Permission.VIEW_HOME, Permission.VIEW_OWN_PROFILE}
+_EVERYONE = {
+    Permission.VIEW_HOME,
+    Permission.VIEW_OWN_PROFILE,
+    Permission.VIEW_MEETINGS,
+    Permission.VIEW_PACKS,
+    Permission.VIEW_CASEWORK,
+}
+_OPCC = _EVERYONE | {
+    Permission.MANAGE_MEETINGS,
+    Permission.MANAGE_BRIEFINGS,
+    Permission.TRIAGE_CASEWORK,
+}
+_OFFICE = _EVERYONE | {Permission.SUBMIT_CASEWORK}
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
-    Role.OPCC_ADMIN: frozenset(_EVERYONE | {Permission.MANAGE_PEOPLE, Permission.VIEW_AUDIT}),
-    Role.OPCC_STAFF: frozenset(_EVERYONE),
-    Role.MEMBER: frozenset(_EVERYONE),
-    Role.ASSISTANT: frozenset(_EVERYONE),
+    Role.OPCC_ADMIN: frozenset(
+        _OPCC
+        | {
+            Permission.MANAGE_PEOPLE,
+            Permission.VIEW_AUDIT,
+            Permission.VIEW_CASEWORK_ACCESS_LOG,
+            Permission.MANAGE_DELIVERIES,
+        }
+    ),
+    Role.OPCC_STAFF: frozenset(_OPCC),
+    Role.MEMBER: frozenset(_OFFICE),
+    Role.ASSISTANT: frozenset(_OFFICE),
 }
 
 

@@ -15,9 +15,15 @@ def init_app(app: Flask) -> None:
     app.context_processor(_page_context)
 
 
-# (endpoint, text, permission, the endpoint prefix that marks the section as current)
+# (endpoint, text, permission, the endpoint prefix that marks the section as current).
+# An entry appears once its domain's blueprint is registered and the user may use it.
 NAVIGATION = [
     ("home.index", "Home", Permission.VIEW_HOME, "home."),
+    ("meetings.index", "Meetings", Permission.VIEW_MEETINGS, "meetings."),
+    ("briefings.index", "Briefings", Permission.MANAGE_BRIEFINGS, "briefings."),
+    ("packs.index", "Packs", Permission.VIEW_PACKS, "packs."),
+    ("casework.index", "Casework", Permission.VIEW_CASEWORK, "casework."),
+    ("workflow.deliveries", "Deliveries", Permission.MANAGE_DELIVERIES, "workflow."),
     ("people_admin.users", "Users", Permission.MANAGE_PEOPLE, "people_admin.user"),
     ("people_admin.offices", "Offices", Permission.MANAGE_PEOPLE, "people_admin.office"),
     ("audit_views.log", "Audit log", Permission.VIEW_AUDIT, "audit_views."),
@@ -32,7 +38,7 @@ def navigation_items() -> list[dict]:
     return [
         {"href": url_for(target), "text": text, "active": endpoint.startswith(prefix)}
         for target, text, permission, prefix in NAVIGATION
-        if can(current_user, permission)
+        if target in current_app.view_functions and can(current_user, permission)
     ]
 
 

@@ -1,0 +1,1 @@
+"""The event-driven engine: domain events (the outbox), handlers, deliveries, channels, worker."""

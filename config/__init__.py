@@ -64,6 +64,9 @@ class Config:
 
     # Whether responses carry HSTS (production behind TLS).
     HSTS = False
+    # How many proxies in front of the app set X-Forwarded-For/-Proto (0: trust none). The
+    # client address feeds the audit log and the sign-in rate limit, so trust no more than exist.
+    TRUSTED_PROXY_HOPS = 0
 
     def __init__(self) -> None:
         for name in dir(type(self)):

@@ -1,0 +1,1 @@
+"""Clients for the outside services we talk to (Microsoft Graph)."""

@@ -1,1 +1,1 @@
-"""Talking to services outside the application: Microsoft Graph (graph.py), and the HTTP plumbing."""
+"""Talking to services outside the application: Microsoft Graph (graph.py) and its errors."""

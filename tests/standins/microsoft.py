@@ -214,6 +214,11 @@ class MicrosoftStandIn:
         with self._lock:
             self._state.faults.delay_seconds = seconds
 
+    def revoke_app_tokens(self) -> None:
+        """As if every app-only token had been revoked: Graph answers 401 until a new one is fetched."""
+        with self._lock:
+            self._state.app_tokens.clear()
+
     def set_attendee_response(self, event_id: str, address: str, response: str) -> None:
         """As if the attendee had answered the invitation in Outlook."""
         with self._lock:

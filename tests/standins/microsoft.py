@@ -23,7 +23,7 @@ Every request is recorded (``standin.requests``) so tests assert on what arrived
 scheduled: ``fail_next(n, status, retry_after)`` answers the next ``n`` Graph requests with 429
 or 503; ``omit_join_url_once()`` creates the next event without its Teams link in the response
 (the stored event gets one right after, as Teams provisions it late); ``delay_next(seconds)``
-holds the next Graph answer back (for client timeouts).
+holds the next Graph answer back after doing the work (a client timeout after Graph acted).
 
 Usage: the ``microsoft`` fixture (see the bottom of this file) gives a reset stand-in per test;
 ``standin.entra_settings()`` and ``standin.graph_settings()`` are the app settings pointing at it.
@@ -265,7 +265,13 @@ class MicrosoftStandIn:
             self._state.requests.append(request)
         parts = request.path.strip("/").split("/")
         if parts[0] == "v1.0":
-            return self._graph(request, parts[1:])
+            with self._lock:
+                faults = self._state.faults
+                delay, faults.delay_seconds = faults.delay_seconds, 0.0
+            answer = self._graph(request, parts[1:])
+            # The work is done; only the answer is late (the client may have given up on it).
+            time.sleep(delay)
+            return answer
         if len(parts) == 4 and parts[1:] == ["v2.0", ".well-known", "openid-configuration"] and request.method == "GET":
             return self._discovery(parts[0])
         if len(parts) == 4 and parts[1:3] == ["oauth2", "v2.0"]:
@@ -391,15 +397,12 @@ class MicrosoftStandIn:
         with self._lock:
             expiry = self._state.app_tokens.get(token)
             faults = self._state.faults
-            delay, faults.delay_seconds = faults.delay_seconds, 0.0
             failing = faults.fail_count > 0
             if failing:
                 faults.fail_count -= 1
                 status, retry_after = faults.fail_status, faults.retry_after
         if expiry is None or expiry < time.time():
             return _graph_error(401, "InvalidAuthenticationToken", "Access token is empty or invalid.")
-        if delay:
-            time.sleep(delay)
         if failing:
             headers = {"Retry-After": retry_after} if retry_after is not None else {}
             code = "TooManyRequests" if status == 429 else "ServiceUnavailable"

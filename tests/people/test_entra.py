@@ -387,3 +387,16 @@ def test_office_users_sign_in_too(client, microsoft):
     db.session.refresh(user)
     assert user.entra_tid == PARLIAMENT_TENANT
     assert db.session.scalar(select(User).where(User.entra_oid == who.oid)).id == user.id
+
+
+def test_production_refuses_sign_in_with_no_allowed_tenants(monkeypatch):
+    from config import ConfigurationError, load_config
+
+    monkeypatch.setenv("VAWG_SECRET_KEY", "x" * 48)
+    monkeypatch.setenv("VAWG_ENCRYPTION_KEYS", "prod1:" + "A" * 43 + "=")
+    monkeypatch.setenv("VAWG_ENTRA_CLIENT_ID", "prod-client")
+    monkeypatch.setenv("VAWG_ENTRA_CLIENT_SECRET", "secret")
+    with pytest.raises(ConfigurationError, match="VAWG_ENTRA_ALLOWED_TENANTS"):
+        load_config("production")
+    monkeypatch.setenv("VAWG_ENTRA_ALLOWED_TENANTS", f"{OPCC_TENANT},{PARLIAMENT_TENANT}")
+    assert load_config("production").ENTRA_AUTHORITY == "https://login.microsoftonline.com/organizations"

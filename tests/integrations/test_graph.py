@@ -361,3 +361,19 @@ def test_another_organisers_event_is_not_found(app, microsoft):
     with pytest.raises(PermanentError) as caught:
         graph.get_event("someone.else@opcc.example.org", created.id)
     assert caught.value.status == 404
+
+
+def test_token_endpoint_outage_is_transient(app, microsoft):
+    microsoft.fail_next(1, status=503, retry_after=20, target="token")
+    with pytest.raises(TransientError):
+        graph.send_mail(OPCC_MAILBOX, mail_body())
+    assert microsoft.graph_requests() == []
+
+
+def test_discovery_outage_is_transient_and_the_client_is_built_again_later(app, microsoft):
+    microsoft.fail_next(1, status=503, target="discovery")
+    with pytest.raises(TransientError):
+        graph.send_mail(OPCC_MAILBOX, mail_body())
+    assert "vawg_graph" not in app.extensions
+    graph.send_mail(OPCC_MAILBOX, mail_body())
+    assert len(microsoft.mail) == 1

@@ -207,9 +207,18 @@ def test_a_mismatched_state_is_refused_without_redeeming_the_code(client, micros
 
     response = client.get(f"{callback.path}?{urlencode(query)}")
 
-    assert_refused(response, "flow rejected: ValueError")
+    assert_refused(response, "flow rejected: state mismatch or malformed callback")
     assert microsoft.token_requests() == []
     assert not signed_in(client)
+
+
+def test_a_callback_with_neither_code_nor_error_is_refused(client, microsoft):
+    microsoft.identity = identity()
+    callback = urlsplit(visit_microsoft(microsoft, start(client)))
+    state = parse_qs(callback.query)["state"][0]
+    response = client.get(f"{callback.path}?{urlencode({'state': state})}")
+    assert_refused(response, "flow rejected: state mismatch or malformed callback")
+    assert microsoft.token_requests() == []
 
 
 def test_a_callback_with_no_sign_in_in_progress_is_refused(app, client, microsoft):
@@ -232,8 +241,7 @@ def test_a_callback_cannot_be_replayed(client, microsoft):
     microsoft.identity = who
     callback = visit_microsoft(microsoft, start(client))
     assert client.get(callback).status_code == 302
-    token = client.get("/").get_data(as_text=True)
-    assert token
+    assert signed_in(client)
     response = client.get(callback)
     assert_refused(response, "no sign-in in progress")
 
@@ -273,7 +281,7 @@ def test_a_token_with_the_wrong_nonce_is_refused_not_an_error(client, microsoft)
     who = identity(nonce="a-nonce-from-another-sign-in")
     make_user(email=who.email)
     response = sign_in_with_entra(client, microsoft, who)
-    assert_refused(response, "flow rejected: RuntimeError")
+    assert_refused(response, "flow rejected: nonce mismatch")
     assert not signed_in(client)
 
 
@@ -293,6 +301,28 @@ def test_microsoft_unreachable_shows_a_service_page(app_factory, microsoft):
     response = app.test_client().get("/auth/start")
     assert response.status_code == 503
     assert "Sign-in is not available just now" in response.get_data(as_text=True)
+
+
+def test_microsoft_failing_at_discovery_shows_a_service_page(client, microsoft):
+    microsoft.fail_next(1, status=503, target="discovery")
+    response = client.get("/auth/start")
+    assert response.status_code == 503
+    assert "Sign-in is not available just now" in response.get_data(as_text=True)
+    microsoft.identity = identity()
+    make_user(email=microsoft.identity.email)
+    assert client.get(visit_microsoft(microsoft, start(client))).status_code == 302, "it recovers"
+
+
+def test_microsoft_failing_at_the_token_endpoint_shows_a_service_page(client, microsoft):
+    who = identity()
+    make_user(email=who.email)
+    microsoft.identity = who
+    callback = visit_microsoft(microsoft, start(client))
+    microsoft.fail_next(1, status=503, target="token")
+    response = client.get(callback)
+    assert response.status_code == 503
+    assert "Sign-in is not available just now" in response.get_data(as_text=True)
+    assert not signed_in(client)
 
 
 # -- the session and where the user lands --------------------------------------------------------

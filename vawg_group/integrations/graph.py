@@ -30,6 +30,7 @@ from urllib.parse import quote
 
 import msal
 import requests
+from msal.exceptions import MsalServiceError
 from flask import Flask, current_app
 
 from vawg_group.core.clock import utcnow
@@ -239,6 +240,9 @@ def _clients() -> _Clients:
                 )
             except requests.RequestException as error:
                 raise _transport_error(error, "token authority") from None
+            except (MsalServiceError, RuntimeError) as error:
+                # msal's answer to a 5xx from discovery.
+                raise TransientError(f"token authority: {error}") from None
             except ValueError as error:
                 # Discovery answered 400: the tenant or authority is wrong.
                 raise PermanentError(f"token authority: {error.__class__.__name__} (check GRAPH_TENANT_ID and GRAPH_AUTHORITY_HOST)") from None
@@ -252,6 +256,10 @@ def _access_token(clients: _Clients) -> str:
         result = clients.msal_app.acquire_token_for_client(scopes=[GRAPH_SCOPE])
     except requests.RequestException as error:
         raise _transport_error(error, "token") from None
+    except MsalServiceError as error:
+        # msal raises this for a 5xx from the token endpoint (and replays it, from its own
+        # throttling cache, until that answer's Retry-After has passed).
+        raise TransientError(f"token: {error}") from None
     if "access_token" in result:
         return result["access_token"]
     error = str(result.get("error") or "unknown")

@@ -18,11 +18,11 @@ import threading
 import time
 import warnings
 from dataclasses import dataclass
-
 from urllib.parse import urlsplit
 
 import msal
 import requests
+from msal.exceptions import MsalServiceError
 from flask import Flask, current_app
 from sqlalchemy import func, select
 
@@ -101,8 +101,9 @@ def client() -> msal.ConfidentialClientApplication:
                     # We keep our own session, not Microsoft's tokens.
                     token_cache=_NothingKeptCache(),
                 )
-            except (requests.RequestException, ValueError) as error:
-                # Discovery failed: Microsoft unreachable, or the authority is wrong.
+            except (requests.RequestException, MsalServiceError, RuntimeError, ValueError) as error:
+                # Discovery failed: Microsoft unreachable or failing (msal raises MsalServiceError
+                # for a 5xx), or the authority is wrong.
                 raise IdentityProviderUnavailable(f"discovery failed: {error.__class__.__name__}") from None
             app.extensions["vawg_msal"] = existing
     return existing
@@ -121,14 +122,15 @@ def complete(flow: dict, callback_args: dict) -> EntraIdentity:
     """
     try:
         result = client().acquire_token_by_auth_code_flow(flow, callback_args)
-    except ValueError as error:
-        # msal raises ValueError for a state mismatch or a replayed/unknown flow.
-        raise SignInRefused(f"flow rejected: {error.__class__.__name__}") from None
-    except requests.RequestException as error:
-        raise IdentityProviderUnavailable(f"token endpoint unreachable: {error.__class__.__name__}") from None
-    except RuntimeError as error:
+    except ValueError:
+        # msal raises ValueError for a state mismatch, or a callback with neither code nor error.
+        raise SignInRefused("flow rejected: state mismatch or malformed callback") from None
+    except (requests.RequestException, MsalServiceError) as error:
+        # Unreachable, or a 5xx (which msal raises as MsalServiceError, not as a result).
+        raise IdentityProviderUnavailable(f"token endpoint failed: {error.__class__.__name__}") from None
+    except RuntimeError:
         # msal raises RuntimeError when the ID token's nonce is not the one this flow sent.
-        raise SignInRefused(f"flow rejected: {error.__class__.__name__}") from None
+        raise SignInRefused("flow rejected: nonce mismatch") from None
     if "error" in result:
         raise SignInRefused(f"identity provider error: {result.get('error')}")
     claims = result.get("id_token_claims") or {}

@@ -111,7 +111,8 @@ def test_the_flow_uses_pkce_a_nonce_and_the_secret_and_keeps_no_tokens(app, clie
     assert authorize.query["code_challenge_method"] == "S256"
     assert authorize.query["nonce"] and authorize.query["state"]
     assert authorize.query["redirect_uri"] == "http://localhost/auth/callback"
-    assert "openid" in authorize.query["scope"].split()
+    # Who they are and their addresses; no refresh token (offline_access), no other API.
+    assert set(authorize.query["scope"].split()) == {"openid", "profile", "email"}
     (token,) = microsoft.token_requests("authorization_code")
     assert token.form["code_verifier"]
     assert token.form["client_secret"] == app.config["ENTRA_CLIENT_SECRET"]
@@ -156,6 +157,14 @@ def test_email_is_matched_without_regard_to_case(client, microsoft):
     assert sign_in_with_entra(client, microsoft, who).status_code == 302
     db.session.refresh(user)
     assert user.entra_oid == who.oid
+
+
+def test_a_user_registered_by_mailbox_address_signs_in_with_a_different_sign_in_name(client, microsoft):
+    who = identity(tid=PARLIAMENT_TENANT, email="memberj@parliament.example.uk", mail="jo.member.mp@parliament.example.uk")
+    user = make_user(role=Role.OPCC_STAFF, email="jo.member.mp@parliament.example.uk")
+    assert sign_in_with_entra(client, microsoft, who).status_code == 302
+    db.session.refresh(user)
+    assert (user.entra_oid, user.entra_tid) == (who.oid, PARLIAMENT_TENANT)
 
 
 def test_unregistered_user_is_refused_and_audited(client, microsoft):
@@ -400,7 +409,10 @@ def test_claims_from_the_real_authority_are_checked_against_its_issuer(app_facto
     with app.app_context():
         found = entra.identity_from_claims(claims, now=1_950_000_000)
         assert found == entra.EntraIdentity(
-            oid="3c2a5e4f-0000-4000-8000-00000000abcd", tid=PARLIAMENT_TENANT, email="a.member@parliament.example.uk"
+            oid="3c2a5e4f-0000-4000-8000-00000000abcd",
+            tid=PARLIAMENT_TENANT,
+            email="a.member@parliament.example.uk",
+            emails=("a.member@parliament.example.uk",),
         )
         with pytest.raises(entra.SignInRefused, match="issuer"):
             entra.identity_from_claims({**claims, "iss": f"https://sts.windows.net/{PARLIAMENT_TENANT}/"}, now=1_950_000_000)

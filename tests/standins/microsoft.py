@@ -72,8 +72,9 @@ class Identity:
 
     oid: str
     tid: str
-    email: str
+    email: str  # the sign-in name (UPN): preferred_username
     name: str = "Test Person"
+    mail: str | None = None  # the mailbox address, sent as ``email`` when the email scope is asked
     aud: str | None = None
     issuer: str | None = None
     nonce: str | None = None
@@ -383,6 +384,8 @@ class MicrosoftStandIn:
             "tid": identity.tid,
             "ver": "2.0",
         }
+        if identity.mail and "email" in pending.scope.split():
+            claims["email"] = identity.mail
         nonce = identity.nonce if identity.nonce is not None else pending.nonce
         if nonce:
             claims["nonce"] = nonce

@@ -92,8 +92,6 @@ def send_mail(sender: str, message: dict) -> None:
                         "contentType": "application/pdf",
                         "contentBytes": base64.b64encode(pdf_bytes).decode("ascii"),
                     },
-                    # an invitation: name "invite.ics", contentType
-                    # "text/calendar; method=REQUEST; charset=utf-8"
                 ],
                 "internetMessageHeaders": [
                     {"name": "X-VAWG-Delivery", "value": "delivery-1234"},
@@ -103,11 +101,17 @@ def send_mail(sender: str, message: dict) -> None:
         }
 
     Attachments go inline this way up to 3 MB each (larger ones need an upload session, which
-    we do not use). ``internetMessageHeaders`` takes custom headers only: every name must start
-    with ``X-`` or ``x-`` (Graph answers 400 ``InvalidInternetMessageHeader`` otherwise), so
-    Message-ID, In-Reply-To, References or List-Unsubscribe cannot be set here; Exchange assigns
-    the Message-ID itself. Names and values are checked here before anything is sent, and a value
-    with a line break is refused (no header injection). Raises TransientError or PermanentError.
+    we do not use). An ``.ics`` attached this way arrives as a file, not as an invitation:
+    Teams meetings are invitations Graph sends itself, through ``create_event``.
+
+    ``internetMessageHeaders`` takes custom headers only: every name must start with ``X-`` or
+    ``x-`` (Graph answers 400 ``InvalidInternetMessageHeader`` otherwise), so Message-ID,
+    In-Reply-To, References or List-Unsubscribe cannot be set here; Exchange assigns the
+    Message-ID itself. Names and values are checked here before anything is sent, and a value
+    with a line break is refused (no header injection).
+
+    Raises TransientError (retry later) or PermanentError (do not). A TransientError from a
+    timeout does not prove the mail was not sent: sendMail has no idempotency key.
     """
     if not isinstance(message, dict) or not isinstance(message.get("message"), dict):
         raise PermanentError("send_mail takes the sendMail body: {'message': {...}, 'saveToSentItems': False}")

@@ -1,7 +1,7 @@
 """casework
 
 Revision ID: 0005
-Revises: 0002
+Revises: 0003
 Create Date: 2026-11-25 01:15:47.912265
 """
 
@@ -11,7 +11,7 @@ import vawg_group.core.db
 
 
 revision = '0005'
-down_revision = '0002'
+down_revision = '0003'  # the lead re-chains at merge
 branch_labels = None
 depends_on = None
 

@@ -7,7 +7,9 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import Text, func, select, type_coerce
 
-from vawg_group.casework import retention, services, tasks
+import time_machine
+
+from vawg_group.casework import retention, services
 from vawg_group.casework.models import (
     CaseworkDiscussion,
     CaseworkItem,
@@ -20,6 +22,7 @@ from vawg_group.casework.models import (
 )
 from vawg_group.core.audit import AuditEvent, verify_chain
 from vawg_group.extensions import db
+from vawg_group.workflow import jobs
 from vawg_group.people.roles import Role
 from tests.casework.factories import make_case, make_note
 from tests.factories import make_user
@@ -113,11 +116,18 @@ def test_the_period_comes_from_configuration(app_factory, months, kept_until):
         db.session.commit()
 
 
-def test_the_daily_job_flags_referrals_and_applies_retention(app):
-    make_case(status="closed", closed_dt=CLOSED)
-    result = tasks.daily_casework(datetime(2026, 2, 1, tzinfo=timezone.utc))
+def test_the_worker_runs_retention_as_a_periodic_job(app):
+    registered = {job.name: job for job in jobs.registered_jobs()}
+    assert registered["casework.retention"].interval_seconds == 6 * 3600
+    assert registered["casework.referrals_overdue"].interval_seconds == 3600
+    item = make_case(status="closed", closed_dt=CLOSED)
+    with time_machine.travel(datetime(2026, 1, 30, tzinfo=timezone.utc), tick=False):
+        registered["casework.retention"].function()
+    assert db.session.get(CaseworkItem, item.id) is not None
+    with time_machine.travel(datetime(2026, 2, 1, tzinfo=timezone.utc), tick=False):
+        registered["casework.retention"].function()
     db.session.commit()
-    assert result == {"referrals_flagged": 0, "items_deleted": 1}
+    assert db.session.get(CaseworkItem, item.id) is None
 
 
 def test_a_tombstone_holds_no_free_text(app):

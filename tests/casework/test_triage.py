@@ -247,3 +247,23 @@ def test_the_triage_queue_pages_oldest_first_and_filters(app, client):
     sign_in(client, staff)
     html = client.get("/casework/?page=2").get_data(as_text=True)
     assert "Q-CLOSED" not in html and html.count("/casework/") > 5
+
+
+def test_the_worker_turns_a_status_change_into_one_delivery_per_office_person(app):
+    from vawg_group.workflow import dispatch
+
+    office = make_office()
+    member = make_user(role=Role.MEMBER, office=office)
+    assistant = make_user(role=Role.ASSISTANT, office=office)
+    item = make_case(office=office, summary=SUMMARY)
+    services.acknowledge(item, by=make_user(role=Role.OPCC_STAFF))
+    db.session.commit()
+    for event_id in dispatch.claim_events("test-worker", 10):
+        dispatch.process_event(event_id, "test-worker")
+    deliveries = db.session.scalars(select(Delivery).order_by(Delivery.recipient)).all()
+    assert sorted((d.recipient, d.message) for d in deliveries) == sorted(
+        [(member.email, handlers.UPDATE_NOTICE), (assistant.email, handlers.UPDATE_NOTICE)]
+    )
+    message = registry.message_builder(deliveries[0].message)(deliveries[0])
+    assert SUMMARY not in message.text and SUMMARY not in message.html and item.reference not in message.text
+    assert f"/casework/{item.id}" in message.html

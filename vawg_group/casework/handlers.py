@@ -18,6 +18,7 @@ from vawg_group.people.roles import OFFICE_ROLES, OPCC_ROLES
 from vawg_group.workflow import registry
 from vawg_group.workflow.messages import OutgoingMessage
 from vawg_group.workflow.registry import Send
+from vawg_group.workflow.rendering import email_message
 
 UPDATE_NOTICE = "casework.update_notice"
 NEW_ITEM_NOTICE = "casework.new_item_notice"
@@ -108,39 +109,22 @@ def case_link(item_id: int) -> str:
     return base + path
 
 
-def _service() -> str:
-    return current_app.config["SERVICE_NAME"]
-
-
 @registry.message(UPDATE_NOTICE)
 def build_update_notice(delivery) -> OutgoingMessage:
-    link = case_link(delivery.params["item_id"])
-    text = (
-        f"There is an update on one of your office's casework items.\n\n"
-        f"Sign in to see it:\n{link}\n\n"
-        f"For the privacy of the people involved, casework details are never sent by email.\n\n"
-        f"{_service()}\n"
+    return email_message(
+        "casework_update", to=delivery.recipient, subject="There is an update on a casework item", link=case_link(delivery.params["item_id"])
     )
-    return OutgoingMessage(to=delivery.recipient, subject="There is an update on a casework item", text=text)
 
 
 @registry.message(NEW_ITEM_NOTICE)
 def build_new_item_notice(delivery) -> OutgoingMessage:
-    link = case_link(delivery.params["item_id"])
-    text = (
-        f"An MP's office has brought a new casework item. It is waiting for triage.\n\n"
-        f"Sign in to see it:\n{link}\n\n"
-        f"Casework details are never sent by email.\n\n{_service()}\n"
+    return email_message(
+        "casework_new_item", to=delivery.recipient, subject="New casework item waiting for triage", link=case_link(delivery.params["item_id"])
     )
-    return OutgoingMessage(to=delivery.recipient, subject="New casework item waiting for triage", text=text)
 
 
 @registry.message(OVERDUE_NOTICE)
 def build_overdue_notice(delivery) -> OutgoingMessage:
-    link = case_link(delivery.params["item_id"])
-    text = (
-        f"A response to a casework referral is overdue.\n\n"
-        f"Sign in to see the case and chase the agency:\n{link}\n\n"
-        f"Casework details are never sent by email.\n\n{_service()}\n"
+    return email_message(
+        "casework_referral_overdue", to=delivery.recipient, subject="A casework referral response is overdue", link=case_link(delivery.params["item_id"])
     )
-    return OutgoingMessage(to=delivery.recipient, subject="A casework referral response is overdue", text=text)

@@ -17,7 +17,7 @@ INSTANCE_DIR = PROJECT_ROOT / "instance"
 # The value shipped for development: production refuses to start with it.
 DEFAULT_SECRET_KEY = "development-only-secret-key-change-me"
 # A development encryption key (32 bytes, base64) so `make run` works with no set-up.
-DEVELOPMENT_ENCRYPTION_KEYS = "dev1:ZGV2ZWxvcG1lbnQtb25seS1rZXktMzItYnl0ZXMhIQ=="
+DEVELOPMENT_ENCRYPTION_KEYS = "dev1:ZGV2ZWxvcG1lbnQtb25seS1rZXktMzItYnl0ZXMhISE="
 
 
 class ConfigurationError(RuntimeError):
@@ -69,6 +69,10 @@ class Config:
 
     # Field encryption for casework: "keyid:base64key,keyid2:base64key"; the first is current.
     ENCRYPTION_KEYS = ""
+    # Closed casework is deleted this many months after closing (a tombstone stays).
+    CASEWORK_RETENTION_MONTHS = 24
+    # The address people use to reach the service: links in emails start with it.
+    PUBLIC_URL = "http://127.0.0.1:5000"
 
     # Mail: "smtp" or "graph" (Microsoft Graph sendMail as MAIL_FROM's mailbox).
     MAIL_TRANSPORT = "smtp"

@@ -70,6 +70,8 @@ class Config:
     SMTP_USERNAME = ""
     SMTP_PASSWORD = ""
     SMTP_TIMEOUT = 30  # seconds per SMTP operation
+    # How many SMTP connections a worker sends over at once (relays often allow a few).
+    SMTP_CONNECTIONS = 3
     # Deliveries (and event handlers) are retried with exponential backoff and full jitter:
     # attempt n waits a random time up to min(BACKOFF_MAX, BACKOFF * 2**(n-1)) seconds.
     DELIVERY_MAX_ATTEMPTS = 8

@@ -1,1 +1,1 @@
-"""Clients for the outside services we talk to (Microsoft Graph)."""
+"""Talking to services outside the application: Microsoft Graph (graph.py) and its errors."""

@@ -185,6 +185,12 @@ class ProductionConfig(Config):
         if any(getattr(self, name) for name in graph) and not all(getattr(self, name) for name in graph):
             missing = ", ".join(f"VAWG_{name}" for name in graph if not getattr(self, name))
             problems.append(f"Microsoft Graph is half set up: {missing} missing")
+        if self.MAIL_TRANSPORT not in ("smtp", "graph"):
+            problems.append("VAWG_MAIL_TRANSPORT must be smtp or graph")
+        elif self.MAIL_TRANSPORT == "graph" and not all(getattr(self, name) for name in graph):
+            problems.append("VAWG_MAIL_TRANSPORT is graph: set the VAWG_GRAPH_* settings")
+        if self.SMTP_SECURITY not in ("none", "starttls", "tls"):
+            problems.append("VAWG_SMTP_SECURITY must be none, starttls or tls")
         if problems:
             raise ConfigurationError(
                 "Refusing to start in production:\n  - " + "\n  - ".join(problems)

@@ -169,7 +169,7 @@ class Worker:
         channel = getattr(self._thread_channels, "channel", None)
         try:
             if channel is None:
-                channel = self._thread_channels.channel = open_mail_channel(self.app.config)
+                channel = self._thread_channels.channel = open_mail_channel(self.app)
                 with self._channels_lock:
                     self._open_channels.append(channel)
             channel.send(item.message, message_id=item.message_id)

@@ -85,6 +85,8 @@ class Config:
     SMTP_USERNAME = ""
     SMTP_PASSWORD = ""
     SMTP_TIMEOUT = 30  # seconds per SMTP operation
+    # How many SMTP connections a worker sends over at once (relays often allow a few).
+    SMTP_CONNECTIONS = 3
     # Deliveries (and event handlers) are retried with exponential backoff and full jitter:
     # attempt n waits a random time up to min(BACKOFF_MAX, BACKOFF * 2**(n-1)) seconds.
     DELIVERY_MAX_ATTEMPTS = 8
@@ -183,6 +185,12 @@ class ProductionConfig(Config):
         if any(getattr(self, name) for name in graph) and not all(getattr(self, name) for name in graph):
             missing = ", ".join(f"VAWG_{name}" for name in graph if not getattr(self, name))
             problems.append(f"Microsoft Graph is half set up: {missing} missing")
+        if self.MAIL_TRANSPORT not in ("smtp", "graph"):
+            problems.append("VAWG_MAIL_TRANSPORT must be smtp or graph")
+        elif self.MAIL_TRANSPORT == "graph" and not all(getattr(self, name) for name in graph):
+            problems.append("VAWG_MAIL_TRANSPORT is graph: set the VAWG_GRAPH_* settings")
+        if self.SMTP_SECURITY not in ("none", "starttls", "tls"):
+            problems.append("VAWG_SMTP_SECURITY must be none, starttls or tls")
         if problems:
             raise ConfigurationError(
                 "Refusing to start in production:\n  - " + "\n  - ".join(problems)

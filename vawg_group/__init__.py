@@ -85,6 +85,8 @@ BLUEPRINTS = (
     "vawg_group.people.admin_views",
     "vawg_group.core.audit_views",
     "vawg_group.home.views",
+    "vawg_group.briefings.views",
+    "vawg_group.packs.views",
 )
 
 

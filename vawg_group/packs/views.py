@@ -1,0 +1,3 @@
+from flask import Blueprint
+
+blueprint = Blueprint("packs", __name__, url_prefix="/packs")

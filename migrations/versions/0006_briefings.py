@@ -151,6 +151,7 @@ def upgrade() -> None:
     sa.Column('render_status', sa.String(length=10), nullable=False),
     sa.Column('render_error', sa.String(length=500), nullable=True),
     sa.Column('created_dt', vawg_group.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('render_started_dt', vawg_group.core.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('rendered_dt', vawg_group.core.db.UTCDateTime(timezone=True), nullable=True),
     sa.CheckConstraint("render_status IN ('queued', 'rendering', 'ready', 'failed')", name=op.f('ck_pack_copy_render_status_known')),
     sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_pack_copy_user_id_user_account')),

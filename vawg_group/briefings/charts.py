@@ -1,7 +1,7 @@
 """Key-figure charts as SVG we write ourselves: no scripts, no external references.
 
-One pair of bars per figure ("Before" and "Now"), each figure on its own scale because the
-figures mix counts and percentages. Every bar is labelled with its number, so nothing depends
+One pair of bars per figure ("Before" and "Now"). Counts share one scale, so their bars can be
+compared; percentages are drawn out of 100, so a small rate looks small. Every bar is labelled with its number, so nothing depends
 on colour; the SVG has a title and a description, and the key-figures table beside it is the
 full text alternative.
 """
@@ -36,11 +36,19 @@ def key_figures_svg(figures: Sequence, *, title: str, chart_id: str) -> Markup:
     rows = []
     y = 0
     descriptions = []
+    counts = [
+        abs(value)
+        for figure in figures
+        if figure.unit != "%"
+        for value in (figure.value, figure.previous_value)
+        if value is not None
+    ]
+    count_top = max(counts, default=0) or 1.0
     for figure in figures:
         pairs = [("Now", figure.value, figure.value_text, NOW_COLOUR)]
         if figure.previous_value is not None:
             pairs.insert(0, ("Before", figure.previous_value, figure.previous_text, BEFORE_COLOUR))
-        top = max(max(abs(value) for _, value, _, _ in pairs), 1e-9)
+        top = max(100.0, *(abs(value) for _, value, _, _ in pairs)) if figure.unit == "%" else count_top
         period = f" ({figure.period})" if figure.period else ""
         rows.append(
             f'<text x="0" y="{y + 14}" font-size="13" font-weight="bold" fill="{TEXT_COLOUR}">'
@@ -61,7 +69,7 @@ def key_figures_svg(figures: Sequence, *, title: str, chart_id: str) -> Markup:
         before = f", before {figure.previous_text}" if figure.previous_value is not None else ""
         descriptions.append(f"{figure.label}: now {figure.value_text}{before}{change}")
     height = y
-    description = "Bar chart, one pair of bars per measure. " + "; ".join(descriptions) + "."
+    description = "Bar chart, one pair of bars per measure; counts share one scale, percentages are out of 100. " + "; ".join(descriptions) + "."
     svg = (
         f'<svg xmlns="http://www.w3.org/2000/svg" class="key-figures-chart" role="img" '
         f'width="{WIDTH}" height="{height}" viewBox="0 0 {WIDTH} {height}" '

@@ -140,6 +140,7 @@ class PackCopy(db.Model):
     render_status: Mapped[str] = mapped_column(String(10), default=RenderStatus.QUEUED)
     render_error: Mapped[str | None] = mapped_column(String(500))
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    render_started_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
     rendered_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     version: Mapped[PackVersion] = relationship()

@@ -59,11 +59,43 @@ class Config:
     # Field encryption for casework: "keyid:base64key,keyid2:base64key"; the first is current.
     ENCRYPTION_KEYS = ""
 
+    # Mail: "smtp" or "graph" (Microsoft Graph sendMail as MAIL_FROM's mailbox).
+    MAIL_TRANSPORT = "smtp"
+    MAIL_FROM = "Lancashire VAWG Group <vawg-group@lancashire-opcc.example>"
+    # The right-hand side of every Message-ID we create.
+    MAIL_DOMAIN = "lancashire-opcc.example"
+    SMTP_HOST = "127.0.0.1"
+    SMTP_PORT = 25
+    SMTP_SECURITY = "starttls"  # none | starttls | tls (implicit TLS, usually port 465)
+    SMTP_USERNAME = ""
+    SMTP_PASSWORD = ""
+    SMTP_TIMEOUT = 30  # seconds per SMTP operation
+    # Deliveries (and event handlers) are retried with exponential backoff and full jitter:
+    # attempt n waits a random time up to min(BACKOFF_MAX, BACKOFF * 2**(n-1)) seconds.
+    DELIVERY_MAX_ATTEMPTS = 8
+    DELIVERY_BACKOFF_SECONDS = 30
+    DELIVERY_BACKOFF_MAX_SECONDS = 3600
+
+    # The worker (`flask --app vawg_group worker`)
+    WORKER_POLL_SECONDS = 1
+    WORKER_BATCH_SIZE = 50
+    # How long a claim on an event or delivery lasts before another worker may take it over.
+    WORKER_LEASE_SECONDS = 300
+    WORKER_HEARTBEAT_SECONDS = 10
+    WORKER_STALE_SECONDS = 120
+    # Whether /readyz answers 503 while no worker has sent a heartbeat within WORKER_STALE_SECONDS.
+    REQUIRE_WORKER = False
+    # Where the development mail catcher (`make run`) writes each message as an .eml file.
+    DEVMAIL_DIR = str(INSTANCE_DIR / "mail")
+
     # Logging
     LOG_LEVEL = "INFO"
 
     # Whether responses carry HSTS (production behind TLS).
     HSTS = False
+    # How many proxies in front of the app set X-Forwarded-For/-Proto (0: trust none). The
+    # client address feeds the audit log and the sign-in rate limit, so trust no more than exist.
+    TRUSTED_PROXY_HOPS = 0
 
     def __init__(self) -> None:
         for name in dir(type(self)):
@@ -93,6 +125,9 @@ class DevelopmentConfig(Config):
     ENV_NAME = "development"
     DEBUG = False  # the Werkzeug debugger is never on: it runs code for whoever reaches it
     DEMO_SIGN_IN = True
+    # The local mail catcher `make run` starts (vawg_group/workflow/devmail.py).
+    SMTP_PORT = 1025
+    SMTP_SECURITY = "none"
     SESSION_COOKIE_SECURE = False
     ENCRYPTION_KEYS = DEVELOPMENT_ENCRYPTION_KEYS
 
@@ -105,11 +140,15 @@ class TestConfig(Config):
     ENCRYPTION_KEYS = DEVELOPMENT_ENCRYPTION_KEYS
     DATABASE_URL = "sqlite:///" + str(INSTANCE_DIR / "test.sqlite")
     SIGN_IN_RATE_LIMIT = "1000 per minute"
+    SMTP_PORT = 1025
+    SMTP_SECURITY = "none"
+    SMTP_TIMEOUT = 10
 
 
 class ProductionConfig(Config):
     ENV_NAME = "production"
     HSTS = True
+    REQUIRE_WORKER = True
 
     def check(self) -> None:
         problems = []

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from flask import Flask
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import PROJECT_ROOT, load_config
 
@@ -25,6 +26,9 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     app.config.from_mapping(settings.as_flask_config())
     app.config.update(overrides)
 
+    if app.config["TRUSTED_PROXY_HOPS"]:
+        hops = app.config["TRUSTED_PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     _configure_logging(app)
     _configure_templates(app)
     _init_extensions(app)
@@ -85,6 +89,7 @@ BLUEPRINTS = (
     "vawg_group.people.admin_views",
     "vawg_group.core.audit_views",
     "vawg_group.home.views",
+    "vawg_group.workflow.views",
     "vawg_group.briefings.views",
     "vawg_group.packs.views",
 )

@@ -2,10 +2,12 @@
 
 import logging
 
-from flask import abort
+from sqlalchemy import select
 
-from tests.conftest import sign_in
+from tests.conftest import fetch_csrf_token, sign_in
 from tests.factories import make_user
+from vawg_group.core.audit import AuditEvent
+from vawg_group.extensions import db
 
 
 def test_healthz_answers_json(client):
@@ -69,3 +71,25 @@ def test_one_log_line_per_request_without_personal_data(app, client, caplog):
     assert "request_id=" in lines[0]
     assert "route=/admin/users/<int:user_id>/edit" in lines[0]
     assert "private.person" not in lines[0] and "Private Person" not in lines[0] and "999" not in lines[0]
+
+
+
+def _audited_ip_of_a_refused_sign_in(app):
+    client = app.test_client()
+    token = fetch_csrf_token(client)
+    client.post(
+        "/demo/sign-in",
+        data={"email": "nobody@example.org", "csrf_token": token},
+        headers={"X-Forwarded-For": "203.0.113.9"},
+    )
+    return db.session.scalar(select(AuditEvent.ip).where(AuditEvent.action == "sign_in.refused"))
+
+
+def test_forwarded_address_is_ignored_without_a_trusted_proxy(app):
+    assert _audited_ip_of_a_refused_sign_in(app) == "127.0.0.1"
+
+
+def test_forwarded_address_is_used_behind_a_trusted_proxy(app_factory):
+    app = app_factory(TRUSTED_PROXY_HOPS=1)
+    with app.app_context():
+        assert _audited_ip_of_a_refused_sign_in(app) == "203.0.113.9"

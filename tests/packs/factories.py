@@ -41,3 +41,34 @@ def make_pack(
     services.set_briefings(pack, [b.id for b in briefings], by=staff)
     db.session.commit()
     return pack, staff, briefings
+
+
+def make_published_pack(*, staff=None, classification: str = "OFFICIAL", pdf: bytes | None = None):
+    """A published pack whose version's PDF is put straight into the cache (no render): for
+    tests about access and serving, not about what the PDF holds."""
+    import hashlib
+
+    from vawg_group.core.clock import utcnow
+    from vawg_group.packs import rendering
+    from vawg_group.packs.models import PackStatus, PackVersion, RenderStatus
+
+    pack, staff, _ = make_pack(staff=staff, classifications=(classification,))
+    html = f"<html><body><p>pack {pack.id}</p></body></html>"
+    version = PackVersion(
+        pack=pack,
+        number=1,
+        classification=classification,
+        html=html,
+        input_hash=hashlib.sha256(html.encode()).hexdigest(),
+        contents=services.contents_fingerprint(pack),
+        render_status=RenderStatus.READY,
+        rendered_dt=utcnow(),
+        prepared_by_id=staff.id,
+        published_by_id=staff.id,
+        published_dt=utcnow(),
+    )
+    db.session.add(version)
+    pack.status = PackStatus.PUBLISHED
+    db.session.commit()
+    rendering.cached_path(version.input_hash).write_bytes(pdf or b"%PDF-1.7\n% grid test\n%%EOF\n")
+    return pack, version

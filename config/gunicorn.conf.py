@@ -1,0 +1,26 @@
+"""gunicorn settings for production: `gunicorn -c config/gunicorn.conf.py wsgi:app`.
+
+Every value can be overridden with the usual GUNICORN_CMD_ARGS or VAWG_GUNICORN_* variables.
+The scheduler never runs here: the worker is its own process (`flask --app vawg_group worker`).
+"""
+
+import multiprocessing
+import os
+
+bind = os.environ.get("VAWG_GUNICORN_BIND", "127.0.0.1:8000")
+workers = int(os.environ.get("VAWG_GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1))
+threads = int(os.environ.get("VAWG_GUNICORN_THREADS", 2))
+timeout = int(os.environ.get("VAWG_GUNICORN_TIMEOUT", 30))
+graceful_timeout = 30
+keepalive = 5
+# Behind one TLS-terminating proxy: trust its X-Forwarded-* headers, nobody else's.
+forwarded_allow_ips = os.environ.get("VAWG_GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1")
+# Request lines and headers have sane limits; bodies are limited by the app (413).
+limit_request_line = 8190
+# Our own request log line (vawg_group.request) replaces gunicorn's access log, which would
+# print full paths (ids and tokens).
+accesslog = None
+errorlog = "-"
+loglevel = os.environ.get("VAWG_LOG_LEVEL", "info").lower()
+# Never preload: each worker builds its own app, database pool and msal client.
+preload_app = False

@@ -290,3 +290,14 @@ def test_staff_compile_prepare_and_see_the_render_state(app, client):
     assert post_form(client, f"{path}/publish", {}, token_from=path).status_code == 302
     db.session.expire_all()
     assert db.session.get(Pack, pack.id).status == PackStatus.PUBLISHED
+
+
+def test_the_command_renders_what_is_queued(app):
+    pack, staff, _ = make_pack()
+    version = services.prepare(pack, by=staff)
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["packs", "render-queued"])
+    assert result.exit_code == 0, result.output
+    assert "1 rendered or checked" in result.output
+    db.session.expire_all()
+    assert db.session.get(type(version), version.id).render_status == RenderStatus.READY

@@ -7,14 +7,14 @@ only downloaded after signing in.
 
 from __future__ import annotations
 
-from flask import current_app, render_template
+from flask import current_app
 
 from vawg_group.extensions import db
 from vawg_group.packs import rendering, services, tasks
 from vawg_group.packs.models import Pack, PackCopy, PackVersion
-from vawg_group.people.models import User
 from vawg_group.workflow import registry
 from vawg_group.workflow.messages import Attachment, OutgoingMessage
+from vawg_group.workflow.rendering import email_message
 from vawg_group.workflow.models import Delivery, DomainEvent
 
 NOTICE = "packs.published_notice"
@@ -77,7 +77,6 @@ def pack_link(pack_id: int) -> str:
 def build_notice(delivery: Delivery) -> OutgoingMessage:
     pack = db.session.get(Pack, delivery.params["pack_id"])
     version = db.session.get(PackVersion, delivery.params["version_id"])
-    user = db.session.get(User, delivery.params["user_id"])
     meeting = pack.meeting_date.strftime("%-d %B %Y")
     correction = version.number > 1
     subject = (
@@ -98,17 +97,18 @@ def build_notice(delivery: Delivery) -> OutgoingMessage:
                 ),
             )
             attached = True
-    text = render_template(
-        "packs/email/published.txt",
+    return email_message(
+        "pack_published",
+        to=delivery.recipient,
+        subject=subject,
+        attachments=attachments,
         pack=pack,
         version=version,
-        user=user,
         meeting=meeting,
         correction=correction,
         attached=attached,
         link=pack_link(pack.id),
     )
-    return OutgoingMessage(to=delivery.recipient, subject=subject, text=text, attachments=attachments)
 
 
 @registry.task(RENDER_VERSION)

@@ -20,7 +20,7 @@ from vawg_group.packs.forms import PackForm, PrepareForm
 from vawg_group.packs.models import Pack, PackStatus, PackVersion, RenderStatus
 from vawg_group.people.forms import ConfirmForm
 
-blueprint = Blueprint("packs", __name__, url_prefix="/packs")
+blueprint = Blueprint("packs", __name__, url_prefix="/packs", cli_group="packs")
 blueprint.add_app_template_global(services.new_packs_for, "new_packs_for")
 
 
@@ -226,3 +226,13 @@ def download_version(pack_id: int, version_id: int):
     if version is None or version.pack_id != pack.id:
         abort(404)
     return _download(pack, version)
+
+
+@blueprint.cli.command("render-queued")
+def render_queued_command():
+    """Render every queued pack version and stamped copy now (the worker does this by itself)."""
+    import click
+
+    from vawg_group.packs import tasks
+
+    click.echo(f"{tasks.render_queued()} rendered or checked")

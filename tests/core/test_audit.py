@@ -313,3 +313,14 @@ def test_the_audit_page_filters(app, client):
         assert client.get("/admin/audit", query_string={"from": "yesterday", "actor": "x", "page": "-1"}).status_code == 200
         filtered = client.get("/admin/audit", query_string={"action": "test.alpha", "outcome": "refused"}).get_data(as_text=True)
         assert "Bob Sievewright" in filtered and "Alice Filterwell (opcc_staff)" not in filtered
+
+
+def test_the_audit_page_tells_the_system_from_a_visitor(client):
+    audit.record("test.seeded")  # no request: a command such as seed-demo
+    db.session.commit()
+    post_form(client, "/demo/sign-in", {"email": "stranger@example.org"})
+    sign_in(client, make_user(role=Role.OPCC_ADMIN))
+    seeded = client.get("/admin/audit", query_string={"action": "test.seeded"}).get_data(as_text=True)
+    visitor = client.get("/admin/audit", query_string={"action": "sign_in.refused"}).get_data(as_text=True)
+    assert "The system" in seeded and "Not signed in" not in seeded
+    assert "Not signed in" in visitor and "The system" not in visitor

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -62,10 +63,11 @@ def test_the_page_shows_the_queue_failures_and_workers(mail_app, mail_server, ad
     )
     db.session.commit()
     page = admin_client.get(PAGE).get_data(as_text=True)
-    assert "1 (1 events, 0 deliveries)" in page  # the second event waits for the worker
-    assert "1 deliveries, 0 events" in page  # failed
+    assert "1 (events 1, deliveries 0)" in page  # the second event waits for the worker
+    assert re.search(r"Failed deliveries\s*</dt>\s*<dd[^>]*>\s*1\s*<", page)
+    assert re.search(r"Failed events\s*</dt>\s*<dd[^>]*>\s*0\s*<", page)
     assert "Worker host-a (pid 42)" in page and "running" in page
-    assert "3 deliveries" in page
+    assert "3 deliveries<" in page
     assert "550 5.1.1 Mailbox unavailable" in page
 
 
@@ -73,9 +75,9 @@ def test_filters_by_status_event_and_recipient(mail_app, mail_server, admin_clie
     failed_fan_out(mail_server, 3, failing=1)
     run(mail_app)
     failed = admin_client.get(PAGE, query_string={"status": "failed"}).get_data(as_text=True)
-    assert "1 deliveries" in failed and recipients(3)[0] in failed and recipients(3)[1] not in failed
+    assert "1 delivery<" in failed and recipients(3)[0] in failed and recipients(3)[1] not in failed
     one = admin_client.get(PAGE, query_string={"recipient": "MEMBER002"}).get_data(as_text=True)
-    assert "1 deliveries" in one and recipients(3)[2] in one
+    assert "1 delivery<" in one and recipients(3)[2] in one
     none = admin_client.get(PAGE, query_string={"event_type": "meeting.scheduled"}).get_data(as_text=True)
     assert "No deliveries match these filters." in none
     wildcard = admin_client.get(PAGE, query_string={"recipient": "%"}).get_data(as_text=True)
@@ -115,6 +117,26 @@ def test_retrying_all_failed_deliveries(mail_app, mail_server, admin_client):
     run(mail_app)
     assert set(statuses().values()) == {DeliveryStatus.SENT}
     assert len(mail_server.received) == 3
+
+
+def test_retrying_all_also_requeues_failed_events(app_factory, mail_server):
+    app = app_factory(SMTP_PORT=mail_server.port, DELIVERY_MAX_ATTEMPTS=1)
+    with app.app_context():
+        from tests.workflow.sample_handlers import BROKEN
+
+        event_id = record_event(BROKEN, subject=make_office()).id
+        db.session.commit()
+        run(app)
+        assert db.session.get(DomainEvent, event_id).status == "failed"
+        db.session.commit()
+        client = app.test_client()
+        sign_in(client, make_user(role="opcc_admin"))
+        page = client.get(PAGE).get_data(as_text=True)
+        assert re.search(r"Failed events\s*</dt>\s*<dd[^>]*>\s*1\s*<", page)
+        assert "Retry everything that failed" in page
+        client.post(f"{PAGE}/retry-failed", data={"csrf_token": fetch_csrf_token(client, PAGE)})
+        event = db.session.get(DomainEvent, event_id)
+        assert (event.status, event.attempts) == ("pending", 0)
 
 
 def test_retry_without_the_csrf_token_is_refused(mail_app, mail_server, admin_client):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import time
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -206,7 +205,8 @@ def test_worker_status_command(mail_app):
     result = runner.invoke(args=["worker-status"])
     assert result.exit_code == 1  # no live worker: monitoring can alert on it
     assert "Queue depth: 0" in result.output and "none has ever sent a heartbeat" in result.output
-    record_event(FANOUT, subject=make_office(), payload={"count": 1})
+    event = record_event(FANOUT, subject=make_office(), payload={"count": 1})
+    event.occurred_dt = utcnow() - timedelta(minutes=10, seconds=5)
     db.session.add(
         WorkerHeartbeat(worker_id="host-b:7:def", hostname="host-b", pid=7, started_dt=utcnow(), last_seen_dt=utcnow())
     )
@@ -214,6 +214,7 @@ def test_worker_status_command(mail_app):
     result = runner.invoke(args=["worker-status"])
     assert result.exit_code == 0
     assert "Queue depth: 1 (1 events, 0 deliveries)" in result.output
+    assert "Oldest waiting item: 10 minutes" in result.output
     assert "Worker host-b:7:def: running" in result.output
 
 

@@ -22,16 +22,14 @@ import secrets
 import signal
 import socket
 import threading
-import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta, timezone
 from pathlib import Path
-
-from concurrent.futures import ThreadPoolExecutor
 
 from apscheduler.executors.pool import ThreadPoolExecutor as SchedulerThreadPool
 from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from vawg_group.core.clock import utcnow
@@ -67,7 +65,8 @@ def sqlite_lock_path(database_uri: str) -> Path | None:
     path = database_uri.split(":///", 1)[1] if ":///" in database_uri else ""
     if not path or path == ":memory:":
         raise WorkerAlreadyRunning("the worker needs a database file, not an in-memory SQLite database")
-    return Path(path.split("?", 1)[0]).with_name(Path(path).name + ".worker.lock")
+    database_file = Path(path.split("?", 1)[0])
+    return database_file.with_name(database_file.name + ".worker.lock")
 
 
 class Worker:

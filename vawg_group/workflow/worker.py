@@ -327,6 +327,8 @@ class Worker:
         """Run a scheduled job unless stopping; counted so shutdown can wait for it."""
         with self._active_changed:
             if self.stopping.is_set():
+                # A stop asked for before the scheduler was running is carried out here.
+                self._shutdown_scheduler()
                 return
             self._active += 1
         try:
@@ -385,8 +387,15 @@ class Worker:
             return
         log.info("worker %s stopping: finishing the delivery in hand", self.worker_id)
         self.stopping.set()
-        if self.scheduler is not None and self.scheduler.running:
-            self.scheduler.shutdown(wait=False)
+        self._shutdown_scheduler()
+
+    def _shutdown_scheduler(self) -> None:
+        scheduler = self.scheduler
+        if scheduler is not None and scheduler.running:
+            try:
+                scheduler.shutdown(wait=False)
+            except Exception:  # already stopping (SchedulerNotRunningError)
+                pass
 
     def serve(self, *, standby: bool = False) -> None:
         """Run until SIGTERM/SIGINT. Raises WorkerAlreadyRunning on a locked SQLite database

@@ -90,6 +90,7 @@ BLUEPRINTS = (
     "vawg_group.core.audit_views",
     "vawg_group.home.views",
     "vawg_group.workflow.views",
+    "vawg_group.casework.views",
     "vawg_group.briefings.views",
     "vawg_group.packs.views",
 )

@@ -1,7 +1,7 @@
 """briefings: briefings, key figures, attachments; packs, their items, versions and copies
 
 Revision ID: 0006
-Revises: 0003
+Revises: 0005
 Create Date: 2026-11-25
 """
 
@@ -11,7 +11,7 @@ import vawg_group.core.db
 
 
 revision = '0006'
-down_revision = '0003'
+down_revision = '0005'
 branch_labels = None
 depends_on = None
 

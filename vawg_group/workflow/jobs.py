@@ -20,7 +20,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 # Each domain's timed-jobs module (its tasks.py), imported by load_jobs(). One line per domain.
-JOB_MODULES: list[str] = []
+JOB_MODULES: list[str] = [
+    "vawg_group.casework.tasks",
+]
 
 
 @dataclass(frozen=True)

@@ -170,13 +170,18 @@ def sent_mail_message(name: str):
 
 
 @blueprint.cli.command("worker")
-def worker_command():
+@click.option(
+    "--standby",
+    is_flag=True,
+    help="On SQLite, wait for the running worker to stop and then take over, instead of exiting.",
+)
+def worker_command(standby: bool):
     """Run the worker: events, deliveries, timed jobs (stop with SIGTERM or Ctrl-C)."""
     from vawg_group.workflow.worker import Worker, WorkerAlreadyRunning
 
     worker = Worker(current_app._get_current_object())
     try:
-        worker.serve()
+        worker.serve(standby=standby)
     except WorkerAlreadyRunning as error:
         click.echo(str(error), err=True)
         sys.exit(2)

@@ -56,6 +56,17 @@ class Config:
     ENTRA_CA_BUNDLE = ""  # a CA file to trust instead of the system store (tests only)
     ENTRA_INSTANCE_DISCOVERY = True
 
+    # Microsoft Graph, app-only (client credentials), used by the worker only: mail from the
+    # OPCC mailbox and Teams meetings it organises. Off (empty) in development and the demo.
+    GRAPH_TENANT_ID = ""  # the OPCC's tenant id
+    GRAPH_CLIENT_ID = ""
+    GRAPH_CLIENT_SECRET = ""
+    GRAPH_AUTHORITY_HOST = "https://login.microsoftonline.com"
+    GRAPH_BASE_URL = "https://graph.microsoft.com/v1.0"
+    GRAPH_CA_BUNDLE = ""  # a CA file to trust instead of the system store (tests only)
+    GRAPH_SENDER = ""  # the OPCC mailbox that sends mail and organises meetings
+    GRAPH_TIMEOUT_SECONDS = 30
+
     # Field encryption for casework: "keyid:base64key,keyid2:base64key"; the first is current.
     ENCRYPTION_KEYS = ""
     # Closed casework is deleted this many months after closing (a tombstone stays).
@@ -74,6 +85,8 @@ class Config:
     SMTP_USERNAME = ""
     SMTP_PASSWORD = ""
     SMTP_TIMEOUT = 30  # seconds per SMTP operation
+    # How many SMTP connections a worker sends over at once (relays often allow a few).
+    SMTP_CONNECTIONS = 3
     # Deliveries (and event handlers) are retried with exponential backoff and full jitter:
     # attempt n waits a random time up to min(BACKOFF_MAX, BACKOFF * 2**(n-1)) seconds.
     DELIVERY_MAX_ATTEMPTS = 8
@@ -166,6 +179,18 @@ class ProductionConfig(Config):
             problems.append("VAWG_ENCRYPTION_KEYS must hold the production casework key(s)")
         if not self.SESSION_COOKIE_SECURE:
             problems.append("VAWG_SESSION_COOKIE_SECURE must be on in production")
+        if self.ENTRA_CLIENT_ID and not self.ENTRA_ALLOWED_TENANTS.strip():
+            problems.append("VAWG_ENTRA_ALLOWED_TENANTS must list the tenant ids allowed to sign in")
+        graph = ("GRAPH_TENANT_ID", "GRAPH_CLIENT_ID", "GRAPH_CLIENT_SECRET", "GRAPH_SENDER")
+        if any(getattr(self, name) for name in graph) and not all(getattr(self, name) for name in graph):
+            missing = ", ".join(f"VAWG_{name}" for name in graph if not getattr(self, name))
+            problems.append(f"Microsoft Graph is half set up: {missing} missing")
+        if self.MAIL_TRANSPORT not in ("smtp", "graph"):
+            problems.append("VAWG_MAIL_TRANSPORT must be smtp or graph")
+        elif self.MAIL_TRANSPORT == "graph" and not all(getattr(self, name) for name in graph):
+            problems.append("VAWG_MAIL_TRANSPORT is graph: set the VAWG_GRAPH_* settings")
+        if self.SMTP_SECURITY not in ("none", "starttls", "tls"):
+            problems.append("VAWG_SMTP_SECURITY must be none, starttls or tls")
         if problems:
             raise ConfigurationError(
                 "Refusing to start in production:\n  - " + "\n  - ".join(problems)

@@ -11,7 +11,7 @@ import vawg_group.core.db
 
 
 revision = '0005'
-down_revision = '0003'  # the lead re-chains at merge
+down_revision = '0003'
 branch_labels = None
 depends_on = None
 

@@ -111,7 +111,8 @@ def test_the_flow_uses_pkce_a_nonce_and_the_secret_and_keeps_no_tokens(app, clie
     assert authorize.query["code_challenge_method"] == "S256"
     assert authorize.query["nonce"] and authorize.query["state"]
     assert authorize.query["redirect_uri"] == "http://localhost/auth/callback"
-    assert "openid" in authorize.query["scope"].split()
+    # Who they are and their addresses; no refresh token (offline_access), no other API.
+    assert set(authorize.query["scope"].split()) == {"openid", "profile", "email"}
     (token,) = microsoft.token_requests("authorization_code")
     assert token.form["code_verifier"]
     assert token.form["client_secret"] == app.config["ENTRA_CLIENT_SECRET"]
@@ -156,6 +157,14 @@ def test_email_is_matched_without_regard_to_case(client, microsoft):
     assert sign_in_with_entra(client, microsoft, who).status_code == 302
     db.session.refresh(user)
     assert user.entra_oid == who.oid
+
+
+def test_a_user_registered_by_mailbox_address_signs_in_with_a_different_sign_in_name(client, microsoft):
+    who = identity(tid=PARLIAMENT_TENANT, email="memberj@parliament.example.uk", mail="jo.member.mp@parliament.example.uk")
+    user = make_user(role=Role.OPCC_STAFF, email="jo.member.mp@parliament.example.uk")
+    assert sign_in_with_entra(client, microsoft, who).status_code == 302
+    db.session.refresh(user)
+    assert (user.entra_oid, user.entra_tid) == (who.oid, PARLIAMENT_TENANT)
 
 
 def test_unregistered_user_is_refused_and_audited(client, microsoft):
@@ -207,9 +216,18 @@ def test_a_mismatched_state_is_refused_without_redeeming_the_code(client, micros
 
     response = client.get(f"{callback.path}?{urlencode(query)}")
 
-    assert_refused(response, "flow rejected: ValueError")
+    assert_refused(response, "flow rejected: state mismatch or malformed callback")
     assert microsoft.token_requests() == []
     assert not signed_in(client)
+
+
+def test_a_callback_with_neither_code_nor_error_is_refused(client, microsoft):
+    microsoft.identity = identity()
+    callback = urlsplit(visit_microsoft(microsoft, start(client)))
+    state = parse_qs(callback.query)["state"][0]
+    response = client.get(f"{callback.path}?{urlencode({'state': state})}")
+    assert_refused(response, "flow rejected: state mismatch or malformed callback")
+    assert microsoft.token_requests() == []
 
 
 def test_a_callback_with_no_sign_in_in_progress_is_refused(app, client, microsoft):
@@ -232,8 +250,7 @@ def test_a_callback_cannot_be_replayed(client, microsoft):
     microsoft.identity = who
     callback = visit_microsoft(microsoft, start(client))
     assert client.get(callback).status_code == 302
-    token = client.get("/").get_data(as_text=True)
-    assert token
+    assert signed_in(client)
     response = client.get(callback)
     assert_refused(response, "no sign-in in progress")
 
@@ -273,7 +290,7 @@ def test_a_token_with_the_wrong_nonce_is_refused_not_an_error(client, microsoft)
     who = identity(nonce="a-nonce-from-another-sign-in")
     make_user(email=who.email)
     response = sign_in_with_entra(client, microsoft, who)
-    assert_refused(response, "flow rejected: RuntimeError")
+    assert_refused(response, "flow rejected: nonce mismatch")
     assert not signed_in(client)
 
 
@@ -293,6 +310,28 @@ def test_microsoft_unreachable_shows_a_service_page(app_factory, microsoft):
     response = app.test_client().get("/auth/start")
     assert response.status_code == 503
     assert "Sign-in is not available just now" in response.get_data(as_text=True)
+
+
+def test_microsoft_failing_at_discovery_shows_a_service_page(client, microsoft):
+    microsoft.fail_next(1, status=503, target="discovery")
+    response = client.get("/auth/start")
+    assert response.status_code == 503
+    assert "Sign-in is not available just now" in response.get_data(as_text=True)
+    microsoft.identity = identity()
+    make_user(email=microsoft.identity.email)
+    assert client.get(visit_microsoft(microsoft, start(client))).status_code == 302, "it recovers"
+
+
+def test_microsoft_failing_at_the_token_endpoint_shows_a_service_page(client, microsoft):
+    who = identity()
+    make_user(email=who.email)
+    microsoft.identity = who
+    callback = visit_microsoft(microsoft, start(client))
+    microsoft.fail_next(1, status=503, target="token")
+    response = client.get(callback)
+    assert response.status_code == 503
+    assert "Sign-in is not available just now" in response.get_data(as_text=True)
+    assert not signed_in(client)
 
 
 # -- the session and where the user lands --------------------------------------------------------
@@ -370,7 +409,10 @@ def test_claims_from_the_real_authority_are_checked_against_its_issuer(app_facto
     with app.app_context():
         found = entra.identity_from_claims(claims, now=1_950_000_000)
         assert found == entra.EntraIdentity(
-            oid="3c2a5e4f-0000-4000-8000-00000000abcd", tid=PARLIAMENT_TENANT, email="a.member@parliament.example.uk"
+            oid="3c2a5e4f-0000-4000-8000-00000000abcd",
+            tid=PARLIAMENT_TENANT,
+            email="a.member@parliament.example.uk",
+            emails=("a.member@parliament.example.uk",),
         )
         with pytest.raises(entra.SignInRefused, match="issuer"):
             entra.identity_from_claims({**claims, "iss": f"https://sts.windows.net/{PARLIAMENT_TENANT}/"}, now=1_950_000_000)
@@ -387,3 +429,16 @@ def test_office_users_sign_in_too(client, microsoft):
     db.session.refresh(user)
     assert user.entra_tid == PARLIAMENT_TENANT
     assert db.session.scalar(select(User).where(User.entra_oid == who.oid)).id == user.id
+
+
+def test_production_refuses_sign_in_with_no_allowed_tenants(monkeypatch):
+    from config import ConfigurationError, load_config
+
+    monkeypatch.setenv("VAWG_SECRET_KEY", "x" * 48)
+    monkeypatch.setenv("VAWG_ENCRYPTION_KEYS", "prod1:" + "A" * 43 + "=")
+    monkeypatch.setenv("VAWG_ENTRA_CLIENT_ID", "prod-client")
+    monkeypatch.setenv("VAWG_ENTRA_CLIENT_SECRET", "secret")
+    with pytest.raises(ConfigurationError, match="VAWG_ENTRA_ALLOWED_TENANTS"):
+        load_config("production")
+    monkeypatch.setenv("VAWG_ENTRA_ALLOWED_TENANTS", f"{OPCC_TENANT},{PARLIAMENT_TENANT}")
+    assert load_config("production").ENTRA_AUTHORITY == "https://login.microsoftonline.com/organizations"

@@ -21,9 +21,9 @@ Microsoft Graph (under ``/v1.0``, app-only bearer tokens from the token endpoint
 
 Every request is recorded (``standin.requests``) so tests assert on what arrived. Faults can be
 scheduled: ``fail_next(n, status, retry_after)`` answers the next ``n`` Graph requests with 429
-or 503; ``omit_join_url_once()`` creates the next event without its Teams link in the response
+or 503 (``target="token"`` or ``"discovery"``: the token or discovery endpoint instead); ``omit_join_url_once()`` creates the next event without its Teams link in the response
 (the stored event gets one right after, as Teams provisions it late); ``delay_next(seconds)``
-holds the next Graph answer back (for client timeouts).
+holds the next Graph answer back after doing the work (a client timeout after Graph acted).
 
 Usage: the ``microsoft`` fixture (see the bottom of this file) gives a reset stand-in per test;
 ``standin.entra_settings()`` and ``standin.graph_settings()`` are the app settings pointing at it.
@@ -72,8 +72,9 @@ class Identity:
 
     oid: str
     tid: str
-    email: str
+    email: str  # the sign-in name (UPN): preferred_username
     name: str = "Test Person"
+    mail: str | None = None  # the mailbox address, sent as ``email`` when the email scope is asked
     aud: str | None = None
     issuer: str | None = None
     nonce: str | None = None
@@ -109,9 +110,8 @@ class _PendingCode:
 
 @dataclass
 class _Faults:
-    fail_count: int = 0
-    fail_status: int = 429
-    retry_after: str | None = None
+    # target ("graph", "token", "discovery") -> [count left, status, Retry-After or None]
+    failures: dict = field(default_factory=dict)
     omit_join_url: bool = False
     delay_seconds: float = 0.0
 
@@ -199,12 +199,27 @@ class MicrosoftStandIn:
 
     # -- scheduling faults ------------------------------------------------------------------
 
-    def fail_next(self, count: int, status: int = 429, retry_after: str | int | None = None) -> None:
-        """Answer the next ``count`` Graph requests with ``status`` (and ``Retry-After``)."""
+    def fail_next(self, count: int, status: int = 429, retry_after: str | int | None = None, target: str = "graph") -> None:
+        """Answer the next ``count`` requests to ``target`` with ``status`` (and ``Retry-After``)."""
+        assert target in ("graph", "token", "discovery")
         with self._lock:
-            faults = self._state.faults
-            faults.fail_count, faults.fail_status = count, status
-            faults.retry_after = None if retry_after is None else str(retry_after)
+            self._state.faults.failures[target] = [count, status, None if retry_after is None else str(retry_after)]
+
+    def _take_failure(self, target: str):
+        """The scheduled failure answer for this request to ``target``, or None."""
+        with self._lock:
+            scheduled = self._state.faults.failures.get(target)
+            if not scheduled or scheduled[0] <= 0:
+                return None
+            scheduled[0] -= 1
+            status, retry_after = scheduled[1], scheduled[2]
+        headers = {"Retry-After": retry_after} if retry_after is not None else {}
+        if target == "graph":
+            code = "TooManyRequests" if status == 429 else "ServiceUnavailable"
+            answer = _graph_error(status, code, "Please retry later.")
+        else:
+            answer = _json(status, {"error": "temporarily_unavailable", "error_description": "AADSTS90033: try again later"})
+        return answer[0], {**answer[1], **headers}, answer[2]
 
     def omit_join_url_once(self) -> None:
         with self._lock:
@@ -213,6 +228,11 @@ class MicrosoftStandIn:
     def delay_next(self, seconds: float) -> None:
         with self._lock:
             self._state.faults.delay_seconds = seconds
+
+    def revoke_app_tokens(self) -> None:
+        """As if every app-only token had been revoked: Graph answers 401 until a new one is fetched."""
+        with self._lock:
+            self._state.app_tokens.clear()
 
     def set_attendee_response(self, event_id: str, address: str, response: str) -> None:
         """As if the attendee had answered the invitation in Outlook."""
@@ -260,14 +280,20 @@ class MicrosoftStandIn:
             self._state.requests.append(request)
         parts = request.path.strip("/").split("/")
         if parts[0] == "v1.0":
-            return self._graph(request, parts[1:])
+            with self._lock:
+                faults = self._state.faults
+                delay, faults.delay_seconds = faults.delay_seconds, 0.0
+            answer = self._graph(request, parts[1:])
+            # The work is done; only the answer is late (the client may have given up on it).
+            time.sleep(delay)
+            return answer
         if len(parts) == 4 and parts[1:] == ["v2.0", ".well-known", "openid-configuration"] and request.method == "GET":
-            return self._discovery(parts[0])
+            return self._take_failure("discovery") or self._discovery(parts[0])
         if len(parts) == 4 and parts[1:3] == ["oauth2", "v2.0"]:
             if parts[3] == "authorize" and request.method == "GET":
                 return self._authorize(request)
             if parts[3] == "token" and request.method == "POST":
-                return self._token(request, parts[0])
+                return self._take_failure("token") or self._token(request, parts[0])
         return _json(404, {"error": "not_found"})
 
     def _discovery(self, tenant: str):
@@ -358,6 +384,8 @@ class MicrosoftStandIn:
             "tid": identity.tid,
             "ver": "2.0",
         }
+        if identity.mail and "email" in pending.scope.split():
+            claims["email"] = identity.mail
         nonce = identity.nonce if identity.nonce is not None else pending.nonce
         if nonce:
             claims["nonce"] = nonce
@@ -385,21 +413,11 @@ class MicrosoftStandIn:
         token = authorization[len("Bearer "):] if authorization.startswith("Bearer ") else ""
         with self._lock:
             expiry = self._state.app_tokens.get(token)
-            faults = self._state.faults
-            delay, faults.delay_seconds = faults.delay_seconds, 0.0
-            failing = faults.fail_count > 0
-            if failing:
-                faults.fail_count -= 1
-                status, retry_after = faults.fail_status, faults.retry_after
         if expiry is None or expiry < time.time():
             return _graph_error(401, "InvalidAuthenticationToken", "Access token is empty or invalid.")
-        if delay:
-            time.sleep(delay)
-        if failing:
-            headers = {"Retry-After": retry_after} if retry_after is not None else {}
-            code = "TooManyRequests" if status == 429 else "ServiceUnavailable"
-            status_code, base_headers, body = _graph_error(status, code, "Please retry later.")
-            return status_code, {**base_headers, **headers}, body
+        failure = self._take_failure("graph")
+        if failure is not None:
+            return failure
         if len(parts) < 3 or parts[0] != "users":
             return _graph_error(400, "BadRequest", "Resource not found for the segment.")
         mailbox = parts[1].lower()

@@ -25,8 +25,12 @@ def free_port() -> int:
 @dataclass
 class Received:
     rcpt_tos: list[str]
-    message: EmailMessage
     raw: bytes
+
+    @property
+    def message(self) -> EmailMessage:
+        # Parsed when a test looks, not in the server's thread: the server stays quick.
+        return BytesParser(policy=policy.default).parsebytes(self.raw)
 
 
 class RecordingHandler:
@@ -49,8 +53,7 @@ class RecordingHandler:
                     return self.replies[rcpt].popleft()
                 if rcpt in self.always:
                     return self.always[rcpt]
-            message = BytesParser(policy=policy.default).parsebytes(envelope.original_content)
-            self.received.append(Received(list(envelope.rcpt_tos), message, envelope.original_content))
+            self.received.append(Received(list(envelope.rcpt_tos), envelope.original_content))
         return "250 2.0.0 Message accepted"
 
 

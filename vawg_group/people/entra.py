@@ -18,11 +18,11 @@ import threading
 import time
 import warnings
 from dataclasses import dataclass
-
 from urllib.parse import urlsplit
 
 import msal
 import requests
+from msal.exceptions import MsalServiceError
 from flask import Flask, current_app
 from sqlalchemy import func, select
 
@@ -69,6 +69,9 @@ class EntraIdentity:
     oid: str
     tid: str
     email: str
+    # Every address the token names, lower case: the sign-in name (UPN, ``preferred_username``)
+    # first, then the mailbox address (``email``), which in Parliament often differ.
+    emails: tuple[str, ...] = ()
 
 
 def is_configured(app: Flask | None = None) -> bool:
@@ -98,11 +101,14 @@ def client() -> msal.ConfidentialClientApplication:
                     authority=config["ENTRA_AUTHORITY"],
                     instance_discovery=bool(config["ENTRA_INSTANCE_DISCOVERY"]),
                     http_client=http.Session(ca_bundle=config["ENTRA_CA_BUNDLE"], timeout=_HTTP_TIMEOUT_SECONDS),
+                    # No refresh token: we never call Microsoft on the user's behalf.
+                    exclude_scopes=["offline_access"],
                     # We keep our own session, not Microsoft's tokens.
                     token_cache=_NothingKeptCache(),
                 )
-            except (requests.RequestException, ValueError) as error:
-                # Discovery failed: Microsoft unreachable, or the authority is wrong.
+            except (requests.RequestException, MsalServiceError, RuntimeError, ValueError) as error:
+                # Discovery failed: Microsoft unreachable or failing (msal raises MsalServiceError
+                # for a 5xx), or the authority is wrong.
                 raise IdentityProviderUnavailable(f"discovery failed: {error.__class__.__name__}") from None
             app.extensions["vawg_msal"] = existing
     return existing
@@ -110,7 +116,8 @@ def client() -> msal.ConfidentialClientApplication:
 
 def begin(redirect_uri: str) -> dict:
     """Start the flow: returns msal's flow dict (keep it in the session); ``auth_uri`` is where to send the user."""
-    return client().initiate_auth_code_flow(scopes=[], redirect_uri=redirect_uri, prompt="select_account")
+    # msal adds openid and profile; email asks for the mailbox address as well as the UPN.
+    return client().initiate_auth_code_flow(scopes=["email"], redirect_uri=redirect_uri, prompt="select_account")
 
 
 def complete(flow: dict, callback_args: dict) -> EntraIdentity:
@@ -121,14 +128,15 @@ def complete(flow: dict, callback_args: dict) -> EntraIdentity:
     """
     try:
         result = client().acquire_token_by_auth_code_flow(flow, callback_args)
-    except ValueError as error:
-        # msal raises ValueError for a state mismatch or a replayed/unknown flow.
-        raise SignInRefused(f"flow rejected: {error.__class__.__name__}") from None
-    except requests.RequestException as error:
-        raise IdentityProviderUnavailable(f"token endpoint unreachable: {error.__class__.__name__}") from None
-    except RuntimeError as error:
+    except ValueError:
+        # msal raises ValueError for a state mismatch, or a callback with neither code nor error.
+        raise SignInRefused("flow rejected: state mismatch or malformed callback") from None
+    except (requests.RequestException, MsalServiceError) as error:
+        # Unreachable, or a 5xx (which msal raises as MsalServiceError, not as a result).
+        raise IdentityProviderUnavailable(f"token endpoint failed: {error.__class__.__name__}") from None
+    except RuntimeError:
         # msal raises RuntimeError when the ID token's nonce is not the one this flow sent.
-        raise SignInRefused(f"flow rejected: {error.__class__.__name__}") from None
+        raise SignInRefused("flow rejected: nonce mismatch") from None
     if "error" in result:
         raise SignInRefused(f"identity provider error: {result.get('error')}")
     claims = result.get("id_token_claims") or {}
@@ -161,8 +169,12 @@ def identity_from_claims(claims: dict, *, now: float | None = None) -> EntraIden
         raise SignInRefused("tenant not accepted", claims=claims)
     if str(claims.get("iss", "")).lower() != expected_issuer(tid):
         raise SignInRefused("issuer does not belong to the tenant", claims=claims)
-    email = str(claims.get("preferred_username") or claims.get("email") or "").strip().lower()
-    return EntraIdentity(oid=oid, tid=tid, email=email)
+    emails = []
+    for name in ("preferred_username", "email"):
+        address = str(claims.get(name) or "").strip().lower()
+        if "@" in address and address not in emails:
+            emails.append(address)
+    return EntraIdentity(oid=oid, tid=tid, email=emails[0] if emails else "", emails=tuple(emails))
 
 
 def registered_user_for(identity: EntraIdentity) -> User | None:
@@ -170,16 +182,17 @@ def registered_user_for(identity: EntraIdentity) -> User | None:
 
     A user already bound answers only to their own oid+tid. An unbound user (registered by
     email, never signed in) is bound to the first identity from an accepted tenant presenting
-    that email; after that the email alone is never enough.
+    that email (as sign-in name or mailbox address); after that the email alone is never enough.
     """
     user = db.session.scalar(
         select(User).where(User.entra_oid == identity.oid, User.entra_tid == identity.tid)
     )
-    if user is None and identity.email:
-        candidate = db.session.scalar(select(User).where(func.lower(User.email) == identity.email))
+    for address in identity.emails if user is None else ():
+        candidate = db.session.scalar(select(User).where(func.lower(User.email) == address))
         if candidate is not None and candidate.entra_oid is None:
             candidate.entra_oid, candidate.entra_tid = identity.oid, identity.tid
             user = candidate
+            break
     if user is None or not user.is_active:
         return None
     return user

@@ -60,7 +60,8 @@ def entra_start():
         flow = entra.begin(url_for("people.entra_callback", _external=True))
     except entra.IdentityProviderUnavailable as unavailable:
         return _unavailable(unavailable)
-    session["entra_flow"] = flow
+    # msal needs the rest of the flow (state, nonce, PKCE verifier) back; the URL it does not.
+    session["entra_flow"] = {key: value for key, value in flow.items() if key != "auth_uri"}
     session["entra_next"] = safe_next_path(request.args.get("next"), "")
     return redirect(flow["auth_uri"])
 

@@ -32,7 +32,6 @@ from vawg_group.workflow.models import Delivery, DeliveryStatus, DomainEvent, Ev
 
 log = logging.getLogger(__name__)
 
-INSERT_CHUNK = 200
 
 
 def delivery_message_id(event_id: int, handler: str, recipient: str, channel: str, domain: str) -> str:
@@ -110,10 +109,11 @@ def claim_events(worker_id: str, limit: int) -> list[int]:
 
 def _insert_deliveries(rows: list[dict]) -> None:
     dialect = postgresql if _is_postgres() else sqlite
-    for start in range(0, len(rows), INSERT_CHUNK):
-        statement = dialect.insert(Delivery).values(rows[start : start + INSERT_CHUNK])
-        statement = statement.on_conflict_do_nothing(index_elements=["event_id", "handler", "recipient", "channel"])
-        db.session.execute(statement)
+    statement = dialect.insert(Delivery.__table__).on_conflict_do_nothing(
+        index_elements=["event_id", "handler", "recipient", "channel"]
+    )
+    # One statement, executed for many rows (compiled once; batched by the driver).
+    db.session.connection().execute(statement, rows)
 
 
 def _delivery_rows(event: DomainEvent, handler_name: str, sends, now: datetime) -> list[dict]:
@@ -292,30 +292,37 @@ class Prepared:
     task: Callable | None
 
 
-def prepare(delivery_id: int, worker_id: str) -> Prepared | None:
-    """Load and build a claimed delivery (a short read); None if it is no longer ours or could
-    not be built (then it is already marked for retry or failed)."""
+def _build(delivery: Delivery) -> Prepared:
+    if delivery.channel == registry.EMAIL:
+        outgoing = registry.message_builder(delivery.message)(delivery)
+        return Prepared(delivery.id, delivery.channel, delivery.message_id, outgoing, None)
+    return Prepared(delivery.id, delivery.channel, delivery.message_id, None, registry.task_function(delivery.message))
+
+
+def prepare(delivery_ids: list[int], worker_id: str) -> list[Prepared]:
+    """Load and build claimed deliveries in one short read, in the order given. Those no
+    longer ours are left out; those whose builder raised are recorded as failed attempts."""
+    prepared, failures = [], []
     try:
-        delivery = db.session.get(Delivery, delivery_id)
-        if delivery is None or delivery.status != DeliveryStatus.SENDING or delivery.claimed_by != worker_id:
-            db.session.commit()
-            return None
-        if delivery.channel == registry.EMAIL:
-            outgoing = registry.message_builder(delivery.message)(delivery)
-            prepared = Prepared(delivery.id, delivery.channel, delivery.message_id, outgoing, None)
-        else:
-            prepared = Prepared(delivery.id, delivery.channel, delivery.message_id, None, registry.task_function(delivery.message))
+        rows = {row.id: row for row in db.session.scalars(select(Delivery).where(Delivery.id.in_(delivery_ids)))}
+        for delivery_id in delivery_ids:
+            delivery = rows.get(delivery_id)
+            if delivery is None or delivery.status != DeliveryStatus.SENDING or delivery.claimed_by != worker_id:
+                continue
+            try:
+                prepared.append(_build(delivery))
+            except (TransientError, PermanentError) as error:
+                failures.append((delivery_id, error))
+            except Exception as error:
+                log.exception("delivery %s could not be built", delivery_id)
+                failures.append((delivery_id, error))
         db.session.commit()
-        return prepared
-    except (TransientError, PermanentError) as error:
+    except BaseException:
         db.session.rollback()
+        raise
+    for delivery_id, error in failures:
         record_failure(delivery_id, worker_id, error)
-        return None
-    except Exception as error:
-        db.session.rollback()
-        log.exception("delivery %s could not be built", delivery_id)
-        record_failure(delivery_id, worker_id, error)
-        return None
+    return prepared
 
 
 def run_task(prepared: Prepared, worker_id: str) -> bool:
@@ -323,7 +330,7 @@ def run_task(prepared: Prepared, worker_id: str) -> bool:
     try:
         delivery = db.session.get(Delivery, prepared.id)
         prepared.task(delivery)
-        _mark_sent(prepared.id, worker_id)
+        _mark_sent([prepared.id], worker_id)
         return True
     except Exception as error:
         db.session.rollback()
@@ -333,10 +340,10 @@ def run_task(prepared: Prepared, worker_id: str) -> bool:
         return False
 
 
-def _mark_sent(delivery_id: int, worker_id: str) -> None:
+def _mark_sent(delivery_ids: list[int], worker_id: str) -> None:
     result = db.session.execute(
         update(Delivery)
-        .where(Delivery.id == delivery_id, Delivery.claimed_by == worker_id, Delivery.status == DeliveryStatus.SENDING)
+        .where(Delivery.id.in_(delivery_ids), Delivery.claimed_by == worker_id, Delivery.status == DeliveryStatus.SENDING)
         .values(
             status=DeliveryStatus.SENT,
             sent_dt=utcnow(),
@@ -346,13 +353,21 @@ def _mark_sent(delivery_id: int, worker_id: str) -> None:
         )
     )
     db.session.commit()
-    if result.rowcount != 1:
-        log.warning("delivery %s was sent but another worker had taken it over", delivery_id)
+    if result.rowcount != len(delivery_ids):
+        log.warning(
+            "%s of %s deliveries were sent after another worker had taken them over",
+            len(delivery_ids) - result.rowcount,
+            len(delivery_ids),
+        )
 
 
-def mark_sent(delivery_id: int, worker_id: str) -> None:
+def mark_sent(delivery_ids: list[int], worker_id: str) -> None:
+    """Mark sent what went (in one short transaction for a few messages sent in a row: a crash
+    before it repeats each of them once, recognisably, as any crash after sending would)."""
+    if not delivery_ids:
+        return
     try:
-        _mark_sent(delivery_id, worker_id)
+        _mark_sent(delivery_ids, worker_id)
     except BaseException:
         db.session.rollback()
         raise
@@ -403,3 +418,13 @@ def retry_failed(ids: list[int] | None = None) -> int:
     if ids is not None:
         statement = statement.where(Delivery.id.in_(ids))
     return db.session.execute(statement).rowcount
+
+
+def retry_failed_events() -> int:
+    """Put events whose handlers kept failing back in the queue (flush only); handlers that
+    had succeeded add nothing the second time."""
+    return db.session.execute(
+        update(DomainEvent)
+        .where(DomainEvent.status == EventStatus.FAILED)
+        .values(status=EventStatus.PENDING, attempts=0, next_attempt_dt=utcnow(), processed_dt=None, claimed_until_dt=None)
+    ).rowcount

@@ -94,8 +94,12 @@ def retry_delivery(delivery_id: int):
 def retry_all_failed():
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    count = services.retry_all_failed(by=current_user)
-    flash(f"{count} failed {'delivery' if count == 1 else 'deliveries'} queued again.", "success")
+    deliveries, events = services.retry_all_failed(by=current_user)
+    flash(
+        f"{deliveries} failed {'delivery' if deliveries == 1 else 'deliveries'} and "
+        f"{events} failed {'event' if events == 1 else 'events'} queued again.",
+        "success",
+    )
     return redirect(url_for("workflow.deliveries"))
 
 
@@ -170,13 +174,18 @@ def sent_mail_message(name: str):
 
 
 @blueprint.cli.command("worker")
-def worker_command():
+@click.option(
+    "--standby",
+    is_flag=True,
+    help="On SQLite, wait for the running worker to stop and then take over, instead of exiting.",
+)
+def worker_command(standby: bool):
     """Run the worker: events, deliveries, timed jobs (stop with SIGTERM or Ctrl-C)."""
     from vawg_group.workflow.worker import Worker, WorkerAlreadyRunning
 
     worker = Worker(current_app._get_current_object())
     try:
-        worker.serve()
+        worker.serve(standby=standby)
     except WorkerAlreadyRunning as error:
         click.echo(str(error), err=True)
         sys.exit(2)

@@ -22,13 +22,14 @@ import secrets
 import signal
 import socket
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta, timezone
 from pathlib import Path
 
-from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.executors.pool import ThreadPoolExecutor as SchedulerThreadPool
 from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from vawg_group.core.clock import utcnow
@@ -43,6 +44,10 @@ log = logging.getLogger(__name__)
 # How often a timed job's row is checked at most: a job is at most this late.
 JOB_CHECK_SECONDS = 60
 HEARTBEAT_KEEP = timedelta(days=7)
+# Deliveries are built in one short read and marked sent in one short write per this many
+# (fewer commits, which on SQLite each wait for the disk).
+MARK_EVERY = 10
+NOT_STARTED = object()
 
 
 class WorkerAlreadyRunning(RuntimeError):
@@ -60,7 +65,8 @@ def sqlite_lock_path(database_uri: str) -> Path | None:
     path = database_uri.split(":///", 1)[1] if ":///" in database_uri else ""
     if not path or path == ":memory:":
         raise WorkerAlreadyRunning("the worker needs a database file, not an in-memory SQLite database")
-    return Path(path.split("?", 1)[0]).with_name(Path(path).name + ".worker.lock")
+    database_file = Path(path.split("?", 1)[0])
+    return database_file.with_name(database_file.name + ".worker.lock")
 
 
 class Worker:
@@ -71,6 +77,11 @@ class Worker:
         self._active = 0
         self._active_changed = threading.Condition()
         self._lock_file = None
+        # Mail connections: one per pool thread, opened on first use, kept for a whole pass.
+        self._pool: ThreadPoolExecutor | None = None
+        self._thread_channels = threading.local()
+        self._open_channels: list = []
+        self._channels_lock = threading.Lock()
         self.scheduler: BlockingScheduler | None = None
 
     # One pass ---------------------------------------------------------------------------
@@ -95,10 +106,13 @@ class Worker:
                     if len(event_ids) < batch and len(delivery_ids) < batch:
                         break
             finally:
+                self._close_channels()
                 db.session.remove()
         return done
 
     def _send_batch(self, ids: list[int]) -> int:
+        """Send claimed deliveries a few at a time: one short read builds a few, they are sent
+        outside any transaction, one short write marks them sent."""
         if not ids:
             return 0
         config = self.app.config
@@ -106,40 +120,85 @@ class Worker:
         margin = timedelta(seconds=min(lease / 2, config["SMTP_TIMEOUT"] + 5))
         lease_ends = utcnow() + timedelta(seconds=lease)
         remaining = list(ids)
-        channel = None
         handled = 0
-        try:
-            while remaining:
-                if self.stopping.is_set():
-                    dispatch.release_claims(self.worker_id, remaining)
-                    break
-                if utcnow() > lease_ends - margin:
-                    dispatch.extend_claims(self.worker_id, remaining)
-                    lease_ends = utcnow() + timedelta(seconds=lease)
-                delivery_id = remaining.pop(0)
-                prepared = dispatch.prepare(delivery_id, self.worker_id)
-                handled += 1
-                if prepared is None:
-                    continue
-                if prepared.channel != registry.EMAIL:
-                    dispatch.run_task(prepared, self.worker_id)
-                    continue
-                if channel is None:
-                    channel = open_mail_channel(config)
-                try:
-                    channel.send(prepared.message, message_id=prepared.message_id)
-                except (TransientError, PermanentError) as error:
-                    dispatch.record_failure(delivery_id, self.worker_id, error)
-                    continue
-                except Exception as error:
-                    log.exception("delivery %s: unexpected error while sending", delivery_id)
-                    dispatch.record_failure(delivery_id, self.worker_id, TransientError(dispatch._error_text(error)))
-                    continue
-                dispatch.mark_sent(delivery_id, self.worker_id)
-        finally:
-            if channel is not None:
-                channel.close()
+        while remaining:
+            if self.stopping.is_set():
+                dispatch.release_claims(self.worker_id, remaining)
+                break
+            if utcnow() > lease_ends - margin:
+                dispatch.extend_claims(self.worker_id, remaining)
+                lease_ends = utcnow() + timedelta(seconds=lease)
+            chunk, remaining = remaining[:MARK_EVERY], remaining[MARK_EVERY:]
+            handled += len(chunk)
+            self._send_chunk(dispatch.prepare(chunk, self.worker_id))
+            if self.stopping.is_set() and remaining:
+                dispatch.release_claims(self.worker_id, remaining)
+                break
         return handled
+
+    def _send_chunk(self, prepared: list[dispatch.Prepared]) -> None:
+        """Send a few built deliveries: mail over up to VAWG_SMTP_CONNECTIONS connections at
+        once (a relay's round trips overlap), tasks one by one. Database work stays in this
+        thread. Stopping: what is in hand finishes; what has not started is handed back."""
+        mail = [item for item in prepared if item.channel == registry.EMAIL]
+        tasks = [item for item in prepared if item.channel != registry.EMAIL]
+        outcomes = list(self._mail_pool().map(self._send_mail, mail)) if mail else []
+        sent = [item.id for item, outcome in outcomes if outcome is None]
+        try:
+            dispatch.mark_sent(sent, self.worker_id)
+        except Exception:
+            log.exception("could not mark %s sent deliveries as sent", len(sent))
+            raise
+        skipped = [item.id for item, outcome in outcomes if outcome is NOT_STARTED]
+        for item, outcome in outcomes:
+            if outcome is not None and outcome is not NOT_STARTED:
+                dispatch.record_failure(item.id, self.worker_id, outcome)
+        for item in tasks:
+            if self.stopping.is_set():
+                skipped.append(item.id)
+                continue
+            dispatch.run_task(item, self.worker_id)
+        if skipped:
+            dispatch.release_claims(self.worker_id, skipped)
+
+    def _send_mail(self, item: dispatch.Prepared):
+        """In a pool thread: (item, None) when sent, (item, error), or (item, NOT_STARTED)."""
+        if self.stopping.is_set():
+            return item, NOT_STARTED
+        channel = getattr(self._thread_channels, "channel", None)
+        try:
+            if channel is None:
+                channel = self._thread_channels.channel = open_mail_channel(self.app)
+                with self._channels_lock:
+                    self._open_channels.append(channel)
+            channel.send(item.message, message_id=item.message_id)
+        except (TransientError, PermanentError) as error:
+            return item, error
+        except Exception as error:
+            log.exception("delivery %s: unexpected error while sending", item.id)
+            return item, TransientError(dispatch._error_text(error))
+        return item, None
+
+    def _mail_pool(self) -> ThreadPoolExecutor:
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(
+                max_workers=max(1, self.app.config["SMTP_CONNECTIONS"]), thread_name_prefix="mail"
+            )
+        return self._pool
+
+    def _close_channels(self) -> None:
+        """At the end of a pass: close every connection and let the pool's threads go."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
+        with self._channels_lock:
+            channels, self._open_channels = self._open_channels, []
+        for channel in channels:
+            try:
+                channel.close()
+            except Exception:
+                log.exception("could not close a mail connection")
+        self._thread_channels = threading.local()
 
     # Heartbeat and timed jobs -------------------------------------------------------------
 
@@ -232,14 +291,20 @@ class Worker:
 
     # The process ----------------------------------------------------------------------------
 
-    def acquire_sqlite_lock(self) -> None:
+    def acquire_sqlite_lock(self, *, standby: bool = False) -> None:
+        """On SQLite, hold the one-worker lock, or raise WorkerAlreadyRunning; with ``standby``,
+        wait until the running worker stops (or dies) and take over at once."""
         path = sqlite_lock_path(self.app.config["SQLALCHEMY_DATABASE_URI"])
         if path is None:
             return
         path.parent.mkdir(parents=True, exist_ok=True)
         handle = open(path, "a+")
         try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            if standby:
+                log.info("standing by until the running worker stops")
+                fcntl.flock(handle, fcntl.LOCK_EX)
+            else:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             handle.close()
             raise WorkerAlreadyRunning(
@@ -262,6 +327,8 @@ class Worker:
         """Run a scheduled job unless stopping; counted so shutdown can wait for it."""
         with self._active_changed:
             if self.stopping.is_set():
+                # A stop asked for before the scheduler was running is carried out here.
+                self._shutdown_scheduler()
                 return
             self._active += 1
         try:
@@ -278,7 +345,7 @@ class Worker:
         registered = self.sync_jobs()
         scheduler = BlockingScheduler(
             timezone=timezone.utc,
-            executors={"default": ThreadPoolExecutor(max_workers=4 + len(registered))},
+            executors={"default": SchedulerThreadPool(max_workers=4 + len(registered))},
             # A run missed while the worker was busy or down happens once, not never and not
             # once per missed interval; one instance of each job at a time.
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
@@ -320,13 +387,22 @@ class Worker:
             return
         log.info("worker %s stopping: finishing the delivery in hand", self.worker_id)
         self.stopping.set()
-        if self.scheduler is not None and self.scheduler.running:
-            self.scheduler.shutdown(wait=False)
+        self._shutdown_scheduler()
 
-    def serve(self) -> None:
-        """Run until SIGTERM/SIGINT. Raises WorkerAlreadyRunning on a locked SQLite database."""
-        logging.getLogger("apscheduler").setLevel(logging.WARNING)
-        self.acquire_sqlite_lock()
+    def _shutdown_scheduler(self) -> None:
+        scheduler = self.scheduler
+        if scheduler is not None and scheduler.running:
+            try:
+                scheduler.shutdown(wait=False)
+            except Exception:  # already stopping (SchedulerNotRunningError)
+                pass
+
+    def serve(self, *, standby: bool = False) -> None:
+        """Run until SIGTERM/SIGINT. Raises WorkerAlreadyRunning on a locked SQLite database
+        (unless ``standby``: then wait for the lock)."""
+        # "Skipped: maximum number of running instances" is how a long pass coalesces ticks.
+        logging.getLogger("apscheduler").setLevel(logging.ERROR)
+        self.acquire_sqlite_lock(standby=standby)
         scheduler = self.build_scheduler()
         signal.signal(signal.SIGTERM, self.request_stop)
         signal.signal(signal.SIGINT, self.request_stop)

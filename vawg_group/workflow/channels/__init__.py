@@ -18,14 +18,14 @@ class MailChannel(Protocol):
     def close(self) -> None: ...
 
 
-def open_mail_channel(config) -> MailChannel:
-    transport = config["MAIL_TRANSPORT"]
+def open_mail_channel(app) -> MailChannel:
+    transport = app.config["MAIL_TRANSPORT"]
     if transport == "smtp":
         from vawg_group.workflow.channels.smtp import SmtpChannel
 
-        return SmtpChannel.from_config(config)
+        return SmtpChannel.from_config(app.config)
     if transport == "graph":
         from vawg_group.workflow.channels.graph_mail import GraphMailChannel
 
-        return GraphMailChannel.from_config(config)
+        return GraphMailChannel.from_app(app)
     raise ValueError(f"VAWG_MAIL_TRANSPORT must be smtp or graph, not {transport!r}")

@@ -12,10 +12,11 @@ import logging
 import smtplib
 import socket
 import ssl
+from functools import lru_cache
 
 from vawg_group.core.clock import utcnow
 from vawg_group.integrations.errors import PermanentError, TransientError
-from vawg_group.workflow.channels.mime import as_bytes, build_mime, envelope_sender
+from vawg_group.workflow.channels.mime import envelope_sender, render_mime
 from vawg_group.workflow.messages import OutgoingMessage
 
 log = logging.getLogger(__name__)
@@ -35,6 +36,12 @@ def classify(code: int, reply: bytes | str) -> Exception:
     if 400 <= code < 500:
         return TransientError(text)
     return PermanentError(text)
+
+
+@lru_cache(maxsize=1)
+def _default_ssl_context() -> ssl.SSLContext:
+    # Loading the system's CA store takes a noticeable time: once per process.
+    return ssl.create_default_context()
 
 
 class SmtpChannel:
@@ -59,7 +66,7 @@ class SmtpChannel:
         self.password = password
         self.timeout = timeout
         self.mail_from = mail_from
-        self.ssl_context = ssl_context or ssl.create_default_context()
+        self._ssl_context = ssl_context
         self._connection: smtplib.SMTP | None = None
 
     @classmethod
@@ -73,6 +80,12 @@ class SmtpChannel:
             timeout=float(config["SMTP_TIMEOUT"]),
             mail_from=config["MAIL_FROM"],
         )
+
+    @property
+    def ssl_context(self) -> ssl.SSLContext:
+        if self._ssl_context is None:
+            self._ssl_context = _default_ssl_context()
+        return self._ssl_context
 
     def _connect(self) -> smtplib.SMTP:
         if self.security == "tls":
@@ -92,8 +105,7 @@ class SmtpChannel:
         return connection
 
     def send(self, message: OutgoingMessage, *, message_id: str) -> None:
-        mime = build_mime(message, message_id=message_id, mail_from=self.mail_from, date=utcnow())
-        data = as_bytes(mime)
+        data = render_mime(message, message_id=message_id, mail_from=self.mail_from, date=utcnow())
         try:
             if self._connection is None:
                 self._connection = self._connect()

@@ -117,7 +117,8 @@ class Worker:
             return 0
         config = self.app.config
         lease = config["WORKER_LEASE_SECONDS"]
-        margin = timedelta(seconds=min(lease / 2, config["SMTP_TIMEOUT"] + 5))
+        # Renew while a whole chunk could still be sent (every message up to its timeout).
+        margin = timedelta(seconds=min(lease / 2, config["SMTP_TIMEOUT"] * MARK_EVERY + 5))
         lease_ends = utcnow() + timedelta(seconds=lease)
         remaining = list(ids)
         handled = 0

@@ -108,6 +108,8 @@ class Worker:
             finally:
                 self._close_channels()
                 db.session.remove()
+        if done["events"] or done["deliveries"]:
+            log.info("handled %s events and %s deliveries", done["events"], done["deliveries"])
         return done
 
     def _send_batch(self, ids: list[int]) -> int:

@@ -27,8 +27,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from jinja2 import BytecodeCache
+from sqlalchemy import select
 
 from tests.factories import make_office, make_user
+from vawg_group.extensions import db
+from vawg_group.models import metadata
 from vawg_group.people.models import Office, User
 from vawg_group.people.roles import Role
 
@@ -91,8 +94,6 @@ def build_world() -> World:
     }
     # Deactivated after its person is registered, as would happen in real life.
     inactive.is_active = False
-    from vawg_group.extensions import db
-
     db.session.commit()
     return World(own, other, inactive, users, office_people)
 
@@ -166,3 +167,24 @@ class SharedBytecodeCache(BytecodeCache):
 
 
 TEMPLATE_CACHE = SharedBytecodeCache()
+
+
+# Columns that a read may legitimately touch: a session's "last seen" time moves on as the
+# person uses the service (that is how the idle timeout works).
+VOLATILE_COLUMNS = {("auth_session", "last_seen_dt")}
+# Reads are audited (casework views must be: SECURITY 19), so the log grows on GET by design.
+APPEND_ONLY_TABLES = {"audit_event"}
+
+
+def snapshot() -> dict[str, list[tuple]]:
+    """Every row of every table (but the append-only log), in a comparable form."""
+    db.session.expire_all()
+    state = {}
+    for table in metadata.sorted_tables:
+        if table.name in APPEND_ONLY_TABLES:
+            continue
+        columns = [c for c in table.columns if (table.name, c.name) not in VOLATILE_COLUMNS]
+        rows = db.session.execute(select(*columns)).all()
+        state[table.name] = sorted((tuple(map(repr, row)) for row in rows))
+    db.session.commit()
+    return state

@@ -91,6 +91,8 @@ BLUEPRINTS = (
     "vawg_group.home.views",
     "vawg_group.workflow.views",
     "vawg_group.casework.views",
+    "vawg_group.briefings.views",
+    "vawg_group.packs.views",
 )
 
 

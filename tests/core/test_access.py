@@ -21,6 +21,7 @@ from tests.access_grid import (
     TEMPLATE_CACHE,
     Route,
     build_world,
+    snapshot,
     domain_rows,
     expected_status,
 )
@@ -61,6 +62,15 @@ def _office_id(world, office):
     return {"office_id": office.id}
 
 
+def _user_form(world, office):
+    user = world.assistant_of(office)
+    return {"display_name": "Renamed By Grid", "email": user.email, "role": "assistant", "office_id": office.id}
+
+
+def _office_form(world, office):
+    return {"constituency": office.constituency + " Renamed", "division": office.division, "is_active": "y"}
+
+
 def _user_listing(world, office):
     return world.assistant_of(office).email
 
@@ -71,14 +81,14 @@ FOUNDATION_ROWS = [
     Route("people_admin.user_new", ADMIN),
     Route("people_admin.user_new", ADMIN, method="POST", expect=200),
     Route("people_admin.user_edit", ADMIN, kwargs=_user_id),
-    Route("people_admin.user_edit", ADMIN, kwargs=_user_id, method="POST", expect=200),
+    Route("people_admin.user_edit", ADMIN, kwargs=_user_id, method="POST", expect=302, form=_user_form),
     Route("people_admin.user_deactivate", ADMIN, kwargs=_user_id, method="POST", expect=302),
     Route("people_admin.user_reactivate", ADMIN, kwargs=_user_id, method="POST", expect=302),
     Route("people_admin.offices", ADMIN, listing=lambda world, office: office.constituency),
     Route("people_admin.office_new", ADMIN),
     Route("people_admin.office_new", ADMIN, method="POST", expect=200),
     Route("people_admin.office_edit", ADMIN, kwargs=_office_id),
-    Route("people_admin.office_edit", ADMIN, kwargs=_office_id, method="POST", expect=200),
+    Route("people_admin.office_edit", ADMIN, kwargs=_office_id, method="POST", expect=302, form=_office_form),
     Route("audit_views.log", ADMIN),
 ]
 
@@ -225,7 +235,10 @@ def test_access_grid(app, client, route, role, which):
     else:
         data = route.form(world, office) if route.form else {}
         token = fetch_csrf_token(client, "/demo/sign-in")
+        before = snapshot()
         response = client.open(url, method=route.method, data={**data, "csrf_token": token})
+        if expected in (SIGN_IN, 403, 404):
+            assert snapshot() == before, "a refused request changed something"
 
     if expected == SIGN_IN:
         assert response.status_code == 302
@@ -354,3 +367,103 @@ def test_deactivating_an_office_shuts_out_its_people_on_the_next_request(client)
     db.session.get(Office, office.id).is_active = True
     db.session.commit()
     assert client.get("/").status_code == 200
+
+
+# --- no mass assignment (SECURITY 4) ------------------------------------------------------
+
+SMUGGLED = {"role": "opcc_admin", "office_id": "", "is_active": "", "entra_oid": "attacker-oid", "entra_tid": "attacker-tid", "id": "999"}
+
+
+def test_demo_sign_in_ignores_a_posted_role(client):
+    assistant = make_user(role=Role.ASSISTANT)
+    response = client.post(
+        "/demo/sign-in", data={"email": assistant.email, **SMUGGLED, "csrf_token": fetch_csrf_token(client)}
+    )
+    assert response.status_code == 302
+    assert client.get("/admin/users").status_code == 403
+    db.session.expire_all()
+    stored = db.session.get(User, assistant.id)
+    assert (stored.role, stored.office_id, stored.is_active, stored.entra_oid) == ("assistant", assistant.office_id, True, None)
+
+
+def test_office_form_ignores_fields_it_does_not_have(client):
+    admin = make_user(role=Role.OPCC_ADMIN)
+    office = make_office(constituency="Steady Office", division="East")
+    sign_in(client, admin)
+    path = f"/admin/offices/{office.id}/edit"
+    response = client.post(
+        path,
+        data={"constituency": "Steady Office", "division": "East", "is_active": "y", **{**SMUGGLED, "is_active": "y"}, "csrf_token": fetch_csrf_token(client, path)},
+    )
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Office, 999) is None
+    assert db.session.get(Office, office.id).constituency == "Steady Office"
+    me = db.session.get(User, admin.id)
+    assert (me.role, me.office_id, me.entra_oid) == ("opcc_admin", None, None)
+
+
+def test_user_form_cannot_set_activity_or_microsoft_identity(client):
+    admin = make_user(role=Role.OPCC_ADMIN)
+    office = make_office()
+    user = make_user(role=Role.ASSISTANT, office=office)
+    sign_in(client, admin)
+    path = f"/admin/users/{user.id}/edit"
+    data = {**SMUGGLED, "display_name": user.display_name, "email": user.email, "role": "assistant", "office_id": office.id}
+    response = client.post(path, data={**data, "csrf_token": fetch_csrf_token(client, path)})
+    assert response.status_code == 302
+    db.session.expire_all()
+    stored = db.session.get(User, user.id)
+    assert (stored.is_active, stored.entra_oid, stored.entra_tid) == (True, None, None)
+    assert db.session.get(User, 999) is None
+
+
+def test_registering_cannot_set_activity_or_microsoft_identity(client):
+    admin = make_user(role=Role.OPCC_ADMIN)
+    office = make_office()
+    sign_in(client, admin)
+    data = {**SMUGGLED, "display_name": "Fresh Person", "email": "fresh@example.org", "role": "assistant", "office_id": office.id}
+    response = client.post("/admin/users/new", data={**data, "csrf_token": fetch_csrf_token(client, "/admin/users/new")})
+    assert response.status_code == 302
+    fresh = db.session.scalar(select(User).where(User.email == "fresh@example.org"))
+    assert (fresh.is_active, fresh.entra_oid, fresh.entra_tid, fresh.role) == (True, None, None, "assistant")
+    assert fresh.id != 999
+
+
+def test_a_new_office_is_active_whatever_is_posted(client):
+    admin = make_user(role=Role.OPCC_ADMIN)
+    sign_in(client, admin)
+    for name, smuggled in (("Posted Off", ""), ("Posted Junk", "false")):
+        response = client.post(
+            "/admin/offices/new",
+            data={"constituency": name, "division": "West", "is_active": smuggled, "csrf_token": fetch_csrf_token(client, "/admin/offices/new")},
+        )
+        assert response.status_code == 302
+        assert db.session.scalar(select(Office.is_active).where(Office.constituency == name)) is True
+
+
+def test_an_unknown_role_is_refused_not_stored(client):
+    admin = make_user(role=Role.OPCC_ADMIN)
+    sign_in(client, admin)
+    data = {"display_name": "Would Be", "email": "would.be@example.org", "role": "superuser", "office_id": ""}
+    response = client.post("/admin/users/new", data={**data, "csrf_token": fetch_csrf_token(client, "/admin/users/new")})
+    assert response.status_code == 200
+    assert "Select a role" in response.get_data(as_text=True)
+    assert db.session.scalar(select(User).where(User.email == "would.be@example.org")) is None
+
+
+@pytest.mark.parametrize("path", ["/admin/users/99999999999999999999/edit", "/admin/offices/2147483648/edit", "/admin/users/9999/edit"])
+def test_ids_too_large_for_the_database_are_404_not_500(client, path):
+    sign_in(client, make_user(role=Role.OPCC_ADMIN))
+    assert client.get(path).status_code == 404
+
+
+def test_every_int_in_a_url_is_a_database_id(app):
+    """Every <int:...> rule uses the bounded converter (registered before the blueprints)."""
+    from werkzeug.routing import IntegerConverter
+
+    from vawg_group.core.web import MAX_DATABASE_ID, DatabaseIdConverter
+
+    converters = [c for rule in app.url_map.iter_rules() for c in rule._converters.values() if isinstance(c, IntegerConverter)]
+    assert converters, "expected routes with ids"
+    assert all(isinstance(c, DatabaseIdConverter) and c.max == MAX_DATABASE_ID for c in converters)

@@ -8,24 +8,16 @@ from __future__ import annotations
 
 import pytest
 from flask import url_for
-from sqlalchemy import select
 
-from tests.access_grid import TEMPLATE_CACHE, build_world
+from tests.access_grid import TEMPLATE_CACHE, build_world, snapshot
 from tests.conftest import fetch_csrf_token, sign_in
 from tests.core.test_access import ROWS
 from tests.factories import make_user
 from vawg_group.extensions import db
-from vawg_group.models import metadata
 from vawg_group.people.models import User
 from vawg_group.people.roles import Role
 
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
-
-# Columns that a read may legitimately touch: a session's "last seen" time moves on as the
-# person uses the service (that is how the idle timeout works).
-VOLATILE_COLUMNS = {("auth_session", "last_seen_dt")}
-# Reads are audited (casework views must be: SECURITY 19), so the log grows on GET by design.
-APPEND_ONLY_TABLES = {"audit_event"}
 
 _PLACEHOLDERS = {"int": 1, "default": "x", "string": "x", "path": "x", "uuid": "00000000-0000-0000-0000-000000000000"}
 
@@ -53,20 +45,6 @@ def _urls(app, world, methods: set[str]) -> list[tuple[str, str, str]]:
         for method in sorted(set(rule.methods) & methods):
             found.append((rule.endpoint, method, url))
     return found
-
-
-def snapshot() -> dict[str, list[tuple]]:
-    """Every row of every table (but the append-only log), in a comparable form."""
-    db.session.expire_all()
-    state = {}
-    for table in metadata.sorted_tables:
-        if table.name in APPEND_ONLY_TABLES:
-            continue
-        columns = [c for c in table.columns if (table.name, c.name) not in VOLATILE_COLUMNS]
-        rows = db.session.execute(select(*columns)).all()
-        state[table.name] = sorted((tuple(map(repr, row)) for row in rows))
-    db.session.commit()
-    return state
 
 
 def test_every_state_changing_route_refuses_a_request_without_a_token(app, client):

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 HANDLER_MODULES: list[str] = [
     "vawg_group.workflow.handlers",
     "vawg_group.casework.handlers",
+    "vawg_group.packs.handlers",
 ]
 
 EMAIL = "email"

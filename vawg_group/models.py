@@ -4,5 +4,8 @@ from vawg_group.core.audit import AuditEvent  # noqa: F401
 from vawg_group.extensions import db
 from vawg_group.people.models import AuthSession, Office, User  # noqa: F401
 from vawg_group.workflow.models import Delivery, DomainEvent  # noqa: F401
+from vawg_group.meetings.models import (  # noqa: F401
+    Action, AgendaItem, Attendance, CalendarFeed, Guest, LobbyingAsk, MeetingSeries, Occurrence,
+)
 
 metadata = db.metadata

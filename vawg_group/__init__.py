@@ -89,6 +89,7 @@ BLUEPRINTS = (
     "vawg_group.people.admin_views",
     "vawg_group.core.audit_views",
     "vawg_group.home.views",
+    "vawg_group.meetings.views",
 )
 
 

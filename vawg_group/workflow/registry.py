@@ -25,7 +25,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 # Each domain's handlers module, imported once by load_handlers(). One line per domain.
-HANDLER_MODULES: list[str] = []
+HANDLER_MODULES: list[str] = [
+    "vawg_group.meetings.handlers",
+]
 
 EMAIL = "email"
 TASK = "task"

@@ -8,7 +8,7 @@ values, so a title with ``;``, ``,``, line breaks or non-ASCII cannot add proper
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -56,7 +56,7 @@ def _parameter(text: str) -> str:
     return one_line(text).replace('"', "'")
 
 
-def _calendar(method: str | None, tzids: set[str], name: str | None = None) -> Calendar:
+def _calendar(method: str | None, occurrences: list[Occurrence], name: str | None = None) -> Calendar:
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
@@ -66,9 +66,19 @@ def _calendar(method: str | None, tzids: set[str], name: str | None = None) -> C
     if name:
         calendar.add("x-wr-calname", one_line(name))
         calendar.add("name", one_line(name))
+    tzids = {o.tzid for o in occurrences} or {"Europe/London"}
     for tzid in sorted(tzids):
         if tzid == "Europe/London":
             calendar.add_component(Timezone.from_ical(LONDON_VTIMEZONE))
+        else:
+            # Only the years our meetings need: icalendar's default 1970-2038 list of dates
+            # includes irregular 1970s transitions that vobject (as a stand-in for other
+            # clients) misreads, putting a September meeting in New York an hour out.
+            dates = [o.starts_dt.date() for o in occurrences if o.tzid == tzid]
+            first, last = min(dates), max(dates)
+            calendar.add_component(
+                Timezone.from_tzid(tzid, first_date=date(first.year - 1, 1, 1), last_date=date(last.year + 2, 1, 1))
+            )
     return calendar
 
 
@@ -123,7 +133,7 @@ def invite(occurrence: Occurrence, *, attendees: list[tuple[str, str]], meeting_
     Returns (ics text, method); the method is what the text/calendar part must name.
     """
     method = "CANCEL" if occurrence.is_cancelled else "REQUEST"
-    calendar = _calendar(method, {occurrence.tzid})
+    calendar = _calendar(method, [occurrence])
     event = _event(occurrence, description=event_description(occurrence, meeting_url), url=meeting_url, stamp=stamp or utcnow())
     for email, name in attendees:
         event.add(
@@ -131,15 +141,13 @@ def invite(occurrence: Occurrence, *, attendees: list[tuple[str, str]], meeting_
             _address(email, name, cutype="INDIVIDUAL", role="REQ-PARTICIPANT", partstat="NEEDS-ACTION", rsvp="TRUE"),
         )
     calendar.add_component(event)
-    _add_other_zones(calendar)
     return calendar.to_ical().decode("utf-8"), method
 
 
 def download(occurrence: Occurrence, *, meeting_url: str | None = None, stamp: datetime | None = None) -> str:
     """One meeting as a file to open in a calendar (METHOD:PUBLISH: information, no reply)."""
-    calendar = _calendar("PUBLISH", {occurrence.tzid})
+    calendar = _calendar("PUBLISH", [occurrence])
     calendar.add_component(_event(occurrence, description=event_description(occurrence, meeting_url), url=meeting_url, stamp=stamp or utcnow()))
-    _add_other_zones(calendar)
     return calendar.to_ical().decode("utf-8")
 
 
@@ -149,16 +157,11 @@ def feed(occurrences: list[Occurrence], *, name: str, meeting_url=None, stamp: d
     ``meeting_url`` is a function from an occurrence to its page's address.
     """
     stamp = stamp or utcnow()
-    calendar = _calendar(None, {o.tzid for o in occurrences} or {"Europe/London"}, name=name)
-    calendar.add("refresh-interval", "PT4H", parameters={"VALUE": "DURATION"})
+    calendar = _calendar(None, occurrences, name=name)
+    # How often subscribers should fetch again (RFC 7986, and Outlook's older X- property).
+    calendar.add("refresh-interval", timedelta(hours=4), parameters={"VALUE": "DURATION"})
     calendar.add("x-published-ttl", "PT4H")
     for occurrence in occurrences:
         url = meeting_url(occurrence) if meeting_url else None
         calendar.add_component(_event(occurrence, description=event_description(occurrence, url), url=url, stamp=stamp))
-    _add_other_zones(calendar)
     return calendar.to_ical().decode("utf-8")
-
-
-def _add_other_zones(calendar: Calendar) -> None:
-    # Europe/London is written by hand above; any other zone comes from icalendar's tz data.
-    calendar.add_missing_timezones()

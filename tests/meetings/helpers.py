@@ -1,0 +1,59 @@
+"""Reading what we produce with two parsers, and running handlers as the worker would."""
+
+from __future__ import annotations
+
+from datetime import timezone
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+
+import icalendar
+import vobject
+
+from vawg_group.workflow import registry
+from vawg_group.workflow.events import timeline
+from vawg_group.workflow.models import Delivery
+
+
+def both_parsers(ics: str):
+    """(icalendar Calendar, vobject component): each must read the text on its own."""
+    return icalendar.Calendar.from_ical(ics), vobject.readOne(ics)
+
+
+def vevents(ics: str) -> list:
+    _, parsed = both_parsers(ics)
+    return list(parsed.vevent_list) if hasattr(parsed, "vevent_list") else []
+
+
+def utc(value):
+    return value.astimezone(timezone.utc)
+
+
+def sends_for(subject, event_type: str):
+    """Run every handler for the latest ``event_type`` event about ``subject``; return its Sends."""
+    events = [e for e in timeline(subject) if e.event_type == event_type]
+    assert events, f"no {event_type} event"
+    event = events[-1]
+    sends = []
+    for _, handler in registry.handlers_for(event_type):
+        sends.extend(handler(event) or [])
+    return sends
+
+
+def build(send) -> "OutgoingMessage":
+    """The message the worker would send for ``send`` (a transient delivery, never stored)."""
+    delivery = Delivery(handler="test", recipient=send.recipient, channel=send.channel, recipient_user_id=send.user_id, message=send.message, params=send.params, message_id="<test@example.org>")
+    return registry.message_builder(send.message)(delivery)
+
+
+def as_email(message) -> EmailMessage:
+    """The message laid out as mail clients accept invites, then read back from its bytes."""
+    email = EmailMessage()
+    email["From"] = "vawg-group@lancashire-opcc.example"
+    email["To"] = message.to
+    email["Subject"] = message.subject
+    email.set_content(message.text)
+    if message.html:
+        email.add_alternative(message.html, subtype="html")
+    if message.calendar:
+        email.add_alternative(message.calendar.ics, subtype="calendar", params={"method": message.calendar.method})
+    return message_from_bytes(email.as_bytes(), policy=policy.default)

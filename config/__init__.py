@@ -17,7 +17,7 @@ INSTANCE_DIR = PROJECT_ROOT / "instance"
 # The value shipped for development: production refuses to start with it.
 DEFAULT_SECRET_KEY = "development-only-secret-key-change-me"
 # A development encryption key (32 bytes, base64) so `make run` works with no set-up.
-DEVELOPMENT_ENCRYPTION_KEYS = "dev1:ZGV2ZWxvcG1lbnQtb25seS1rZXktMzItYnl0ZXMhIQ=="
+DEVELOPMENT_ENCRYPTION_KEYS = "dev1:ZGV2ZWxvcG1lbnQtb25seS1rZXktMzItYnl0ZXMhISE="
 
 
 class ConfigurationError(RuntimeError):
@@ -56,8 +56,54 @@ class Config:
     ENTRA_CA_BUNDLE = ""  # a CA file to trust instead of the system store (tests only)
     ENTRA_INSTANCE_DISCOVERY = True
 
+    # Microsoft Graph, app-only (client credentials), used by the worker only: mail from the
+    # OPCC mailbox and Teams meetings it organises. Off (empty) in development and the demo.
+    GRAPH_TENANT_ID = ""  # the OPCC's tenant id
+    GRAPH_CLIENT_ID = ""
+    GRAPH_CLIENT_SECRET = ""
+    GRAPH_AUTHORITY_HOST = "https://login.microsoftonline.com"
+    GRAPH_BASE_URL = "https://graph.microsoft.com/v1.0"
+    GRAPH_CA_BUNDLE = ""  # a CA file to trust instead of the system store (tests only)
+    GRAPH_SENDER = ""  # the OPCC mailbox that sends mail and organises meetings
+    GRAPH_TIMEOUT_SECONDS = 30
+
     # Field encryption for casework: "keyid:base64key,keyid2:base64key"; the first is current.
     ENCRYPTION_KEYS = ""
+    # Closed casework is deleted this many months after closing (a tombstone stays).
+    CASEWORK_RETENTION_MONTHS = 24
+    # The address people use to reach the service: links in emails start with it.
+    PUBLIC_URL = "http://127.0.0.1:5000"
+
+    # Mail: "smtp" or "graph" (Microsoft Graph sendMail as MAIL_FROM's mailbox).
+    MAIL_TRANSPORT = "smtp"
+    MAIL_FROM = "Lancashire VAWG Group <vawg-group@lancashire-opcc.example>"
+    # The right-hand side of every Message-ID we create.
+    MAIL_DOMAIN = "lancashire-opcc.example"
+    SMTP_HOST = "127.0.0.1"
+    SMTP_PORT = 25
+    SMTP_SECURITY = "starttls"  # none | starttls | tls (implicit TLS, usually port 465)
+    SMTP_USERNAME = ""
+    SMTP_PASSWORD = ""
+    SMTP_TIMEOUT = 30  # seconds per SMTP operation
+    # How many SMTP connections a worker sends over at once (relays often allow a few).
+    SMTP_CONNECTIONS = 3
+    # Deliveries (and event handlers) are retried with exponential backoff and full jitter:
+    # attempt n waits a random time up to min(BACKOFF_MAX, BACKOFF * 2**(n-1)) seconds.
+    DELIVERY_MAX_ATTEMPTS = 8
+    DELIVERY_BACKOFF_SECONDS = 30
+    DELIVERY_BACKOFF_MAX_SECONDS = 3600
+
+    # The worker (`flask --app vawg_group worker`)
+    WORKER_POLL_SECONDS = 1
+    WORKER_BATCH_SIZE = 50
+    # How long a claim on an event or delivery lasts before another worker may take it over.
+    WORKER_LEASE_SECONDS = 300
+    WORKER_HEARTBEAT_SECONDS = 10
+    WORKER_STALE_SECONDS = 120
+    # Whether /readyz answers 503 while no worker has sent a heartbeat within WORKER_STALE_SECONDS.
+    REQUIRE_WORKER = False
+    # Where the development mail catcher (`make run`) writes each message as an .eml file.
+    DEVMAIL_DIR = str(INSTANCE_DIR / "mail")
 
     # Meetings and calendar invites
     # The address links in emails are built on (the worker has no request to take it from).
@@ -110,6 +156,9 @@ class DevelopmentConfig(Config):
     ENV_NAME = "development"
     DEBUG = False  # the Werkzeug debugger is never on: it runs code for whoever reaches it
     DEMO_SIGN_IN = True
+    # The local mail catcher `make run` starts (vawg_group/workflow/devmail.py).
+    SMTP_PORT = 1025
+    SMTP_SECURITY = "none"
     SESSION_COOKIE_SECURE = False
     ENCRYPTION_KEYS = DEVELOPMENT_ENCRYPTION_KEYS
 
@@ -122,11 +171,15 @@ class TestConfig(Config):
     ENCRYPTION_KEYS = DEVELOPMENT_ENCRYPTION_KEYS
     DATABASE_URL = "sqlite:///" + str(INSTANCE_DIR / "test.sqlite")
     SIGN_IN_RATE_LIMIT = "1000 per minute"
+    SMTP_PORT = 1025
+    SMTP_SECURITY = "none"
+    SMTP_TIMEOUT = 10
 
 
 class ProductionConfig(Config):
     ENV_NAME = "production"
     HSTS = True
+    REQUIRE_WORKER = True
 
     def check(self) -> None:
         problems = []
@@ -140,6 +193,18 @@ class ProductionConfig(Config):
             problems.append("VAWG_ENCRYPTION_KEYS must hold the production casework key(s)")
         if not self.SESSION_COOKIE_SECURE:
             problems.append("VAWG_SESSION_COOKIE_SECURE must be on in production")
+        if self.ENTRA_CLIENT_ID and not self.ENTRA_ALLOWED_TENANTS.strip():
+            problems.append("VAWG_ENTRA_ALLOWED_TENANTS must list the tenant ids allowed to sign in")
+        graph = ("GRAPH_TENANT_ID", "GRAPH_CLIENT_ID", "GRAPH_CLIENT_SECRET", "GRAPH_SENDER")
+        if any(getattr(self, name) for name in graph) and not all(getattr(self, name) for name in graph):
+            missing = ", ".join(f"VAWG_{name}" for name in graph if not getattr(self, name))
+            problems.append(f"Microsoft Graph is half set up: {missing} missing")
+        if self.MAIL_TRANSPORT not in ("smtp", "graph"):
+            problems.append("VAWG_MAIL_TRANSPORT must be smtp or graph")
+        elif self.MAIL_TRANSPORT == "graph" and not all(getattr(self, name) for name in graph):
+            problems.append("VAWG_MAIL_TRANSPORT is graph: set the VAWG_GRAPH_* settings")
+        if self.SMTP_SECURITY not in ("none", "starttls", "tls"):
+            problems.append("VAWG_SMTP_SECURITY must be none, starttls or tls")
         if problems:
             raise ConfigurationError(
                 "Refusing to start in production:\n  - " + "\n  - ".join(problems)

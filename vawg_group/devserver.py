@@ -1,14 +1,35 @@
-"""`make run`: the web app for a person trying the service on their own machine.
+"""`make run`: the service for a person trying it on their own machine.
 
-Runs Flask's development server (never the debugger) on loopback. Later processes of the
-service (the worker, a local mail catcher) start here too, so one Ctrl-C stops everything.
+Starts three processes: the local mail catcher (127.0.0.1:1025, mail saved as .eml files in
+instance/mail/), the worker (events, deliveries, timed jobs) and Flask's development server
+(never the debugger) on loopback. Ctrl-C or SIGTERM stops all three.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import signal
+import subprocess
+import sys
 
 from vawg_group import create_app
+
+
+def _start(arguments: list[str]) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, *arguments], env={**os.environ, "VAWG_ENV": "development"})
+
+
+def _stop(processes: list[subprocess.Popen]) -> None:
+    for process in processes:
+        if process.poll() is None:
+            process.terminate()
+    for process in processes:
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 def main() -> None:
@@ -17,7 +38,22 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=5000)
     args = parser.parse_args()
     app = create_app("development")
-    app.run(host=args.host, port=args.port, debug=False, use_reloader=False)
+    mail_port = str(app.config["SMTP_PORT"])
+    helpers = [
+        _start(["-m", "vawg_group.workflow.devmail", "--port", mail_port, "--dir", app.config["DEVMAIL_DIR"]]),
+        _start(["-m", "flask", "--app", "vawg_group", "worker"]),
+    ]
+
+    def stop_everything(signum, frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop_everything)
+    try:
+        app.run(host=args.host, port=args.port, debug=False, use_reloader=False)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        _stop(helpers)
 
 
 if __name__ == "__main__":

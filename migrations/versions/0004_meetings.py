@@ -1,8 +1,8 @@
 """meetings: series, occurrences, guests, attendance, agenda, minutes, actions, asks, feeds
 
 Revision ID: 0004
-Revises: 0002
-Create Date: 2026-11-25 01:14:50.103081
+Revises: 0006
+Create Date: 2026-11-25 01:55:53.626624
 """
 
 from alembic import op
@@ -11,7 +11,7 @@ import vawg_group.core.db
 
 
 revision = '0004'
-down_revision = '0002'
+down_revision = '0006'
 branch_labels = None
 depends_on = None
 
@@ -66,12 +66,17 @@ def upgrade() -> None:
     sa.Column('invites_sent_dt', vawg_group.core.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('graph_event_id', sa.String(length=300), nullable=True),
     sa.Column('graph_transaction_id', sa.String(length=64), nullable=True),
+    sa.Column('graph_sequence', sa.Integer(), nullable=True),
     sa.Column('agenda_published_dt', vawg_group.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('classification', sa.String(length=20), server_default='OFFICIAL', nullable=False),
+    sa.Column('agenda_pdf_name', sa.String(length=120), nullable=True),
+    sa.Column('agenda_pdf_dt', vawg_group.core.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('minutes_status', sa.String(length=10), nullable=False),
     sa.Column('minutes_approved_dt', vawg_group.core.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('minutes_approved_at_id', sa.Integer(), nullable=True),
     sa.Column('created_dt', vawg_group.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('cancelled_dt', vawg_group.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.CheckConstraint("classification IN ('OFFICIAL', 'OFFICIAL-SENSITIVE')", name=op.f('ck_meeting_occurrence_classification_known')),
     sa.CheckConstraint("status IN ('scheduled', 'cancelled')", name=op.f('ck_meeting_occurrence_status_known')),
     sa.CheckConstraint('ends_dt > starts_dt', name=op.f('ck_meeting_occurrence_ends_after_start')),
     sa.ForeignKeyConstraint(['minutes_approved_at_id'], ['meeting_occurrence.id'], name=op.f('fk_meeting_occurrence_minutes_approved_at_id_meeting_occurrence')),

@@ -28,8 +28,18 @@ def utc(value):
     return value.astimezone(timezone.utc)
 
 
-def sends_for(subject, event_type: str):
-    """Run every handler for the latest ``event_type`` event about ``subject``; return its Sends."""
+def sends_for(subject, event_type: str, *, at=None):
+    """Run every handler for the latest ``event_type`` event about ``subject``, as the worker
+    would at ``at`` (default: the factories' "now", 1 September 2026); return its Sends."""
+    import time_machine
+
+    from tests.meetings.factories import SEPT_1
+
+    with time_machine.travel(at or SEPT_1, tick=False):
+        return _sends_for(subject, event_type)
+
+
+def _sends_for(subject, event_type: str):
     events = [e for e in timeline(subject) if e.event_type == event_type]
     assert events, f"no {event_type} event"
     event = events[-1]
@@ -46,14 +56,9 @@ def build(send) -> "OutgoingMessage":
 
 
 def as_email(message) -> EmailMessage:
-    """The message laid out as mail clients accept invites, then read back from its bytes."""
-    email = EmailMessage()
-    email["From"] = "vawg-group@lancashire-opcc.example"
-    email["To"] = message.to
-    email["Subject"] = message.subject
-    email.set_content(message.text)
-    if message.html:
-        email.add_alternative(message.html, subtype="html")
-    if message.calendar:
-        email.add_alternative(message.calendar.ics, subtype="calendar", params={"method": message.calendar.method})
-    return message_from_bytes(email.as_bytes(), policy=policy.default)
+    """The message as the mail channel lays it out, read back from its bytes."""
+    from vawg_group.core.clock import utcnow
+    from vawg_group.workflow.channels.mime import render_mime
+
+    raw = render_mime(message, message_id="<test@lancashire-opcc.example>", mail_from="vawg-group@lancashire-opcc.example", date=utcnow())
+    return message_from_bytes(raw, policy=policy.default)

@@ -2,7 +2,7 @@
 show their links, minutes approved at the next meeting, actions that carry forward, overdue
 reminders, and lobbying asks across meetings."""
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timezone
 
 import pytest
 import time_machine
@@ -72,8 +72,11 @@ def test_publishing_tells_members_and_assistants(app):
         agenda.publish_agenda(october, by=staff, now=SEPT_1)
     agenda.start_default_agenda(october, by=staff)
     agenda.publish_agenda(october, by=staff, now=SEPT_1)
-    sends = sends_for(october, "agenda.published")
+    all_sends = sends_for(october, "agenda.published")
+    sends = [s for s in all_sends if s.channel == "email"]
     assert sorted(s.recipient for s in sends) == sorted(u.email.lower() for u in members + assistants)
+    # The PDF is the worker's job: one task, never rendered in the request.
+    assert [(s.channel, s.message) for s in all_sends if s.channel != "email"] == [("task", "meetings.render_agenda_pdf")]
     notice = build(sends[0])
     assert notice.subject == "Agenda published: Lancashire MPs' VAWG Group, Tuesday 13 October 2026, 10:00"
     assert f"http://127.0.0.1:5000/meetings/{october.id}" in notice.text

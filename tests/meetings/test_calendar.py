@@ -2,7 +2,7 @@
 feeds; stored UIDs, SEQUENCE raised on every change, METHOD on the calendar, VTIMEZONE for
 Europe/London, and titles that cannot break the file or the email headers."""
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timezone
 
 import icalendar
 import recurring_ical_events

@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 import time_machine
 
 from vawg_group.extensions import db
-from vawg_group.meetings import agenda, services
+from vawg_group.meetings import agenda
 from vawg_group.meetings.models import MeetingSeries, Occurrence, OccurrenceStatus
 from tests.conftest import post_form, sign_in
 from tests.meetings.factories import SEPT_1, make_group, make_series

@@ -27,13 +27,22 @@ def readiness_checks() -> dict[str, dict]:
     except Exception as error:  # any failure means not ready; say which kind, not the detail
         db.session.rollback()
         checks["database"] = {"ok": False, "error": error.__class__.__name__}
+        return checks
+    from vawg_group.workflow.status import worker_check
+
+    try:
+        checks["worker"] = worker_check()
+    except Exception as error:
+        db.session.rollback()
+        checks["worker"] = {"ok": False, "error": error.__class__.__name__}
     return checks
 
 
 @blueprint.get("/readyz")
 @public
 def readyz():
-    """Ready to serve: the database answers."""
+    """Ready to serve: the database answers (and, where VAWG_REQUIRE_WORKER is on, a worker
+    has sent a heartbeat within VAWG_WORKER_STALE_SECONDS)."""
     checks = readiness_checks()
     ready = all(check["ok"] for check in checks.values())
     return jsonify(status="ready" if ready else "not ready", checks=checks), (200 if ready else 503)

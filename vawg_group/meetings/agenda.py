@@ -92,6 +92,11 @@ def add_agenda_item(occurrence: Occurrence, *, kind: str, title: str, descriptio
     db.session.flush()
     db.session.refresh(occurrence, ["items"])
     audit.record("agenda_item.added", actor=by, obj=occurrence, detail={"item_id": item.id, "kind": item.kind})
+    if item.kind == AgendaKind.CASEWORK:
+        # Casework, even anonymised, makes the agenda OFFICIAL-SENSITIVE (never lowered by itself).
+        from vawg_group.meetings.agenda_pdf import set_classification
+
+        set_classification(occurrence, "OFFICIAL-SENSITIVE", by=by)
     return item
 
 

@@ -136,10 +136,9 @@ def invite(occurrence: Occurrence, *, attendees: list[tuple[str, str]], meeting_
     calendar = _calendar(method, [occurrence])
     event = _event(occurrence, description=event_description(occurrence, meeting_url), url=meeting_url, stamp=stamp or utcnow())
     for email, name in attendees:
-        event.add(
-            "attendee",
-            _address(email, name, cutype="INDIVIDUAL", role="REQ-PARTICIPANT", partstat="NEEDS-ACTION", rsvp="TRUE"),
-        )
+        # A request asks for an answer; a cancellation only names whom it concerns.
+        answer = dict(partstat="NEEDS-ACTION", rsvp="TRUE") if method == "REQUEST" else {}
+        event.add("attendee", _address(email, name, cutype="INDIVIDUAL", role="REQ-PARTICIPANT", **answer))
     calendar.add_component(event)
     return calendar.to_ical().decode("utf-8"), method
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import date, datetime, time
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, IntegerField, RadioField, SelectField, StringField, TextAreaField
-from wtforms.validators import InputRequired, Optional
+from wtforms import RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import InputRequired
 
 from vawg_group.meetings.attendance import RESPONSE_LABELS
 from vawg_group.meetings.models import ActionStatus, AgendaKind, AskStatus
@@ -146,3 +146,11 @@ class RegisterForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     """Nothing but the CSRF token, for buttons that change state."""
+
+
+class ClassificationForm(FlaskForm):
+    classification = RadioField(
+        "Marking on the agenda and its PDF",
+        choices=[("OFFICIAL", "OFFICIAL"), ("OFFICIAL-SENSITIVE", "OFFICIAL-SENSITIVE")],
+        validators=[InputRequired("Choose OFFICIAL or OFFICIAL-SENSITIVE")],
+    )

@@ -2,25 +2,28 @@
 
 Handlers decide who hears about an event; builders render each message at send time from the
 ids in the delivery, so what goes out reflects the meeting as it is when it is sent. Invites
-go out only once a meeting's invites are due (see services.send_invites_if_due).
+go out only once a meeting's invites are due (see services.send_invites_if_due): as our own
+iTIP mail, or, with Microsoft Graph configured, as a Teams meeting Exchange sends
+(graph_events.py).
 """
 
 from __future__ import annotations
 
-from flask import render_template
+from datetime import datetime
 
-from vawg_group.core.clock import format_london
+from vawg_group.core.clock import format_london, utcnow
 from vawg_group.extensions import db
-from vawg_group.meetings import calendar
+from vawg_group.meetings import agenda_pdf, calendar, graph_events
 from vawg_group.meetings.attendance import RESPONSE_LABELS, rsvp_token
 from vawg_group.meetings.links import external_url, meeting_url
 from vawg_group.meetings.models import Guest, Occurrence
 from vawg_group.meetings.services import group_invitees
 from vawg_group.people.models import User
 from vawg_group.workflow import registry
-from vawg_group.workflow.messages import Attachment, CalendarPart, OutgoingMessage
+from vawg_group.workflow.messages import CalendarPart, OutgoingMessage
 from vawg_group.workflow.models import Delivery, DomainEvent
 from vawg_group.workflow.registry import Send
+from vawg_group.workflow.rendering import email_message
 
 INVITE = "meetings.invite"
 
@@ -50,8 +53,12 @@ def invite_sends(occurrence: Occurrence, guests: list[Guest] | None = None, *, i
 def send_invites(event: DomainEvent) -> list[Send]:
     """REQUEST to everyone invited on scheduling and every change; CANCEL on cancellation."""
     occurrence = _occurrence(event)
-    if occurrence is None or occurrence.invites_sent_dt is None:
+    # Nothing for a meeting that is over: an invite or update to the past helps nobody.
+    if occurrence is None or occurrence.invites_sent_dt is None or occurrence.ends_dt <= utcnow():
         return []
+    if graph_events.is_on():
+        # Exchange sends the invitations, updates and cancellations for the Teams meeting.
+        return graph_events.sync_sends(occurrence)
     return invite_sends(occurrence)
 
 
@@ -61,6 +68,8 @@ def invite_guest(event: DomainEvent) -> list[Send]:
     guest = db.session.get(Guest, event.payload.get("guest_id"))
     if occurrence is None or guest is None or occurrence.invites_sent_dt is None or occurrence.is_cancelled:
         return []
+    if graph_events.is_on():
+        return graph_events.guest_sends(occurrence, guest.id)
     return invite_sends(occurrence, [guest], include_group=False)
 
 
@@ -102,13 +111,10 @@ def build_invite(delivery: Delivery) -> OutgoingMessage:
         rsvp_links=rsvp_links,
         title=calendar.one_line(occurrence.title),
     )
-    return OutgoingMessage(
-        to=email,
-        subject=f"{prefix}: {calendar.one_line(occurrence.title)}, {when}",
-        text=render_template("meetings/email/invite.txt", **context),
-        html=render_template("meetings/email/invite.html", **context),
-        calendar=CalendarPart(ics=ics, method=method),
-        attachments=(Attachment(filename="invite.ics", content_type=f"application/ics", data=ics.encode("utf-8")),),
+    # The mail channel adds the same invite as an invite.ics attachment.
+    return email_message(
+        "meetings/invite", to=email, subject=f"{prefix}: {calendar.one_line(occurrence.title)}, {when}",
+        calendar=CalendarPart(ics=ics, method=method), **context,
     )
 
 
@@ -124,10 +130,28 @@ def tell_group_agenda_published(event: DomainEvent) -> list[Send]:
     occurrence = _occurrence(event)
     if occurrence is None or occurrence.is_cancelled:
         return []
-    return [
+    sends = [] if occurrence.ends_dt <= utcnow() else [
         Send(recipient=user.email.lower(), message=AGENDA_NOTICE, params={"occurrence_id": occurrence.id}, user_id=user.id)
         for user in group_invitees()
     ]
+    # The PDF is rendered by the worker, never in the request that published the agenda.
+    published = occurrence.agenda_published_dt.isoformat()
+    sends.append(
+        Send(recipient=f"agenda-pdf:{occurrence.id}", message=agenda_pdf.TASK, params={"occurrence_id": occurrence.id, "published": published}, channel=registry.TASK)
+    )
+    return sends
+
+
+@registry.task(agenda_pdf.TASK)
+def render_agenda_pdf(delivery: Delivery) -> None:
+    """Render and store the published agenda's PDF; a newer one already stored is kept."""
+    occurrence = db.session.get(Occurrence, delivery.params["occurrence_id"])
+    if occurrence is None or occurrence.agenda_published_dt is None or occurrence.is_cancelled:
+        return
+    published = datetime.fromisoformat(delivery.params["published"])
+    if occurrence.agenda_pdf_dt is not None and occurrence.agenda_pdf_dt > published and agenda_pdf.pdf_path(occurrence):
+        return
+    agenda_pdf.store(occurrence, published)
 
 
 @registry.message(AGENDA_NOTICE)
@@ -144,12 +168,7 @@ def build_agenda_notice(delivery: Delivery) -> OutgoingMessage:
         page=meeting_url(occurrence),
         items=agenda_for(occurrence),
     )
-    return OutgoingMessage(
-        to=delivery.recipient,
-        subject=f"Agenda published: {context['title']}, {context['when']}",
-        text=render_template("meetings/email/agenda_published.txt", **context),
-        html=render_template("meetings/email/agenda_published.html", **context),
-    )
+    return email_message("meetings/agenda_published", to=delivery.recipient, subject=f"Agenda published: {context['title']}, {context['when']}", **context)
 
 
 @registry.handler("minutes.approved")
@@ -184,12 +203,7 @@ def build_minutes(delivery: Delivery) -> OutgoingMessage:
         open_actions=open_actions(),
         page=meeting_url(occurrence),
     )
-    return OutgoingMessage(
-        to=delivery.recipient,
-        subject=f"Approved minutes: {context['title']}, {context['when']}",
-        text=render_template("meetings/email/minutes.txt", **context),
-        html=render_template("meetings/email/minutes.html", **context),
-    )
+    return email_message("meetings/minutes", to=delivery.recipient, subject=f"Approved minutes: {context['title']}, {context['when']}", **context)
 
 
 @registry.handler("action.overdue")
@@ -215,8 +229,4 @@ def build_action_reminder(delivery: Delivery) -> OutgoingMessage:
         due=action.due_date.strftime("%-d %B %Y") if action.due_date else "",
         page=meeting_url(action.occurrence),
     )
-    return OutgoingMessage(
-        to=delivery.recipient,
-        subject=f"Action overdue since {context['due']}",
-        text=render_template("meetings/email/action_overdue.txt", **context),
-    )
+    return email_message("meetings/action_overdue", to=delivery.recipient, subject=f"Action overdue since {context['due']}", **context)

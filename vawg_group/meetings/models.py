@@ -129,8 +129,15 @@ class Occurrence(db.Model):
     # Microsoft Graph: the organiser's event, when Graph is configured.
     graph_event_id: Mapped[str | None] = mapped_column(String(300))
     graph_transaction_id: Mapped[str | None] = mapped_column(String(64))
+    # The SEQUENCE the Graph event was last brought up to (a repeated sync changes nothing).
+    graph_sequence: Mapped[int | None] = mapped_column(Integer)
 
     agenda_published_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The marking on the agenda page and on every page of its PDF (OFFICIAL or OFFICIAL-SENSITIVE).
+    classification: Mapped[str] = mapped_column(String(20), default="OFFICIAL", server_default="OFFICIAL")
+    # The published agenda as a PDF, rendered by the worker into STORAGE_DIR.
+    agenda_pdf_name: Mapped[str | None] = mapped_column(String(120))
+    agenda_pdf_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
     minutes_status: Mapped[str] = mapped_column(String(10), default=MinutesStatus.NONE)
     minutes_approved_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The meeting at which these minutes were approved (normally the next one).
@@ -147,6 +154,7 @@ class Occurrence(db.Model):
         UniqueConstraint("series_id", "series_version", "recurrence_dt", name="uq_meeting_occurrence_rule_slot"),
         CheckConstraint("ends_dt > starts_dt", name="ends_after_start"),
         CheckConstraint("status IN ('scheduled', 'cancelled')", name="status_known"),
+        CheckConstraint("classification IN ('OFFICIAL', 'OFFICIAL-SENSITIVE')", name="classification_known"),
     )
 
     @property

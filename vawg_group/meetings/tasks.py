@@ -1,38 +1,32 @@
-"""Timed jobs for meetings. Each keeps its state in our tables, so it is safe to run twice, and
-each commits its own transaction (jobs run outside any request)."""
+"""Timed jobs for meetings, run by the worker (vawg_group/workflow/jobs.py). Each keeps its
+state in our tables, so running twice is harmless; each only flushes (the worker commits) and
+records events, from which the worker's deliveries send the mail."""
 
 from __future__ import annotations
 
-import logging
-
-from vawg_group.extensions import db
-from vawg_group.meetings import actions, services
-
-log = logging.getLogger(__name__)
+from vawg_group.meetings import actions, graph_events, services
+from vawg_group.workflow import jobs
 
 
-def keep_window_full() -> int:
+@jobs.periodic("meetings.keep_window_full", hours=6)
+def keep_window_full() -> None:
     """Materialise occurrences so every live series runs 12 months ahead."""
-    added = services.fill_windows()
-    db.session.commit()
-    if added:
-        log.info("meetings: %s occurrences added to keep the window full", added)
-    return added
+    services.fill_windows()
 
 
-def send_due_invites() -> int:
+@jobs.periodic("meetings.send_due_invites", minutes=15)
+def send_due_invites() -> None:
     """Send the invites that fall due when invites go out N days ahead."""
-    count = services.send_due_invites()
-    db.session.commit()
-    if count:
-        log.info("meetings: invites due for %s meetings", count)
-    return count
+    services.send_due_invites()
 
 
-def remind_overdue_actions() -> int:
+@jobs.periodic("meetings.remind_overdue_actions", hours=6)
+def remind_overdue_actions() -> None:
     """Remind owners of overdue actions (each at most once a week)."""
-    count = actions.remind_overdue()
-    db.session.commit()
-    if count:
-        log.info("meetings: %s overdue actions reminded", count)
-    return count
+    actions.remind_overdue()
+
+
+@jobs.periodic("meetings.graph_responses", hours=2)
+def read_graph_responses() -> None:
+    """With Graph configured: have the worker read answers given in Outlook for the next month."""
+    graph_events.request_response_sync()

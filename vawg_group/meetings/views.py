@@ -19,7 +19,7 @@ from vawg_group.core.validation import ValidationError, apply_to_form
 from vawg_group.extensions import db
 from vawg_group.meetings import actions as action_rules
 from vawg_group.meetings import agenda as agenda_rules
-from vawg_group.meetings import attendance, calendar, feeds, forms, rules, services
+from vawg_group.meetings import agenda_pdf, attendance, calendar, feeds, forms, rules, services
 from vawg_group.meetings.links import webcal
 from vawg_group.meetings.models import Action, AgendaItem, AgendaKind, LobbyingAsk, MeetingSeries, MinutesStatus, Occurrence
 from vawg_group.people.models import User
@@ -78,7 +78,9 @@ def show(occurrence_id: int):
     items = agenda_rules.agenda_for(occurrence) if (manage or occurrence.agenda_is_published) else []
     approved_at = db.session.get(Occurrence, occurrence.minutes_approved_at_id) if occurrence.minutes_approved_at_id else None
     show_minutes = manage or occurrence.minutes_status == MinutesStatus.APPROVED
-    mine = attendance.attendance_for(occurrence, current_user) if current_user.role in (Role.MEMBER, Role.ASSISTANT) else None
+    # Members and assistants answer the invite here too (the same signed link as in the email).
+    in_group = current_user.role in (Role.MEMBER, Role.ASSISTANT)
+    mine = attendance.attendance_for(occurrence, current_user) if in_group else None
     return render_template(
         "meetings/show.html",
         title=occurrence.title,
@@ -96,11 +98,39 @@ def show(occurrence_id: int):
         events=timeline(occurrence) if manage else [],
         can_manage=manage,
         my_response=mine.response if mine else None,
-        rsvp_token=attendance.rsvp_token(occurrence, current_user) if mine is not None or current_user.role in (Role.MEMBER, Role.ASSISTANT) else None,
+        rsvp_token=attendance.rsvp_token(occurrence, current_user) if in_group else None,
         now=utcnow(),
         kind_labels=AgendaKind.LABELS,
         form=forms.ConfirmForm(),
+        pdf_ready=agenda_pdf.pdf_path(occurrence) is not None,
+        classification_form=forms.ClassificationForm(classification=occurrence.classification),
     )
+
+
+@blueprint.get("/meetings/<int:occurrence_id>/agenda.pdf")
+@requires(Permission.VIEW_MEETINGS)
+def agenda_pdf_download(occurrence_id: int):
+    occurrence = _occurrence_or_404(occurrence_id)
+    path = agenda_pdf.pdf_path(occurrence)
+    if path is None or not (_can_manage() or occurrence.agenda_is_published):
+        abort(404)
+    audit.record("agenda.pdf_downloaded", actor=current_user, obj=occurrence)
+    response = Response(path.read_bytes(), mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'attachment; filename="vawg-group-agenda-{occurrence.starts_dt:%Y-%m-%d}.pdf"'
+    return response
+
+
+@blueprint.post("/meetings/<int:occurrence_id>/classification")
+@requires(Permission.MANAGE_MEETINGS)
+def agenda_classification(occurrence_id: int):
+    occurrence = _occurrence_or_404(occurrence_id)
+    form = forms.ClassificationForm()
+    if form.validate_on_submit():
+        agenda_pdf.set_classification(occurrence, form.classification.data, by=current_user)
+        flash("Marking changed. Publish the agenda again to re-issue the PDF with it.")
+    else:
+        flash("Choose OFFICIAL or OFFICIAL-SENSITIVE")
+    return _to_meeting(occurrence, "agenda")
 
 
 @blueprint.get("/meetings/<int:occurrence_id>/invite.ics")

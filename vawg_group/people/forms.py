@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, RadioField, SelectField, StringField
-from wtforms.validators import InputRequired, Length
+from wtforms.validators import InputRequired
 
 from vawg_group.people.roles import Role
 from vawg_group.people.services import DIVISIONS
@@ -14,16 +14,32 @@ class DemoSignInForm(FlaskForm):
     email = StringField("Email address", validators=[InputRequired("Enter the email address of a demo user")])
 
 
+def _office_id(value) -> int | None:
+    """The chosen office's id; anything else (none chosen, or tampered with) is no office."""
+    if isinstance(value, int):
+        return value
+    return int(value) if isinstance(value, str) and value.isdigit() else None
+
+
 class UserForm(FlaskForm):
-    display_name = StringField("Name", validators=[InputRequired("Enter the person's name as it should appear"), Length(max=120, message="Name must be 120 characters or fewer")])
-    email = StringField("Email address", validators=[InputRequired("Enter an email address"), Length(max=254, message="Email address must be 254 characters or fewer")])
-    role = RadioField("Role", choices=[(role.value, role.label) for role in Role], validators=[InputRequired("Select a role")])
-    office_id = SelectField("MP's office", coerce=lambda value: int(value) if value not in (None, "", "None") else None, validate_choice=False)
+    """Registering or changing a user.
+
+    The rules (required fields, lengths, email syntax and uniqueness, which roles need an
+    office, one MP per office) are people.services' alone: it reports every broken one at
+    once, so the form does not stop at the first few and hide the rest.
+    """
+
+    display_name = StringField("Name")
+    email = StringField("Email address")
+    role = RadioField("Role", choices=[(role.value, role.label) for role in Role], validate_choice=False)
+    office_id = SelectField("MP's office", coerce=_office_id, validate_choice=False)
 
 
 class OfficeForm(FlaskForm):
-    constituency = StringField("Constituency", validators=[InputRequired("Enter the constituency name"), Length(max=120, message="Constituency must be 120 characters or fewer")])
-    division = RadioField("Constabulary division", choices=[(d, d) for d in DIVISIONS], validators=[InputRequired("Select the Constabulary division")])
+    """Adding or changing an office; the rules are people.services' (see UserForm)."""
+
+    constituency = StringField("Constituency")
+    division = RadioField("Constabulary division", choices=[(d, d) for d in DIVISIONS], validate_choice=False)
     is_active = BooleanField("This office is active", default=True)
 
 

@@ -59,6 +59,9 @@ def _check_user(email: str, display_name: str, role: str, office_id: int | None,
         errors["role"] = "Select a role"
         role_enum = None
     office = None
+    if role_enum is not None and not role_enum.needs_office and office_id:
+        # Refused rather than dropped: the admin may have picked the wrong role.
+        errors["office_id"] = "OPCC staff do not belong to an MP's office: choose “Not in an MP's office”"
     if role_enum is not None and role_enum.needs_office:
         office = db.session.get(Office, office_id) if office_id else None
         if office is None or not office.is_active:

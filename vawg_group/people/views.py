@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
@@ -15,6 +17,7 @@ from vawg_group.people.forms import DemoSignInForm
 from vawg_group.people.models import Office, User
 
 blueprint = Blueprint("people", __name__)
+log = logging.getLogger(__name__)
 
 
 def _sign_in_limit() -> str:
@@ -53,8 +56,12 @@ def sign_in():
 def entra_start():
     if not entra.is_configured():
         abort(404)
-    flow = entra.begin(url_for("people.entra_callback", _external=True))
-    session["entra_flow"] = flow
+    try:
+        flow = entra.begin(url_for("people.entra_callback", _external=True))
+    except entra.IdentityProviderUnavailable as unavailable:
+        return _unavailable(unavailable)
+    # msal needs the rest of the flow (state, nonce, PKCE verifier) back; the URL it does not.
+    session["entra_flow"] = {key: value for key, value in flow.items() if key != "auth_uri"}
     session["entra_next"] = safe_next_path(request.args.get("next"), "")
     return redirect(flow["auth_uri"])
 
@@ -73,6 +80,8 @@ def entra_callback():
         identity = entra.complete(flow, request.args.to_dict())
     except entra.SignInRefused as refused:
         return _refuse(refused.reason, tid=refused.claims.get("tid"))
+    except entra.IdentityProviderUnavailable as unavailable:
+        return _unavailable(unavailable)
     user = entra.registered_user_for(identity)
     if user is None:
         return _refuse("not registered", tid=identity.tid)
@@ -86,6 +95,19 @@ def _refuse(reason: str, tid: str | None = None):
         detail={"reason": reason, "tenant": tid or ""},
     )
     return render_template("people/no_access.html", title="You have not been given access"), 403
+
+
+def _unavailable(error: Exception):
+    log.warning("Entra sign-in unavailable: %s", error)
+    return (
+        render_template(
+            "errors/error.html",
+            status=503,
+            title="Sign-in is not available just now",
+            message="Microsoft sign-in could not be reached. Try again in a few minutes.",
+        ),
+        503,
+    )
 
 
 @blueprint.route("/demo/sign-in", methods=["GET", "POST"])

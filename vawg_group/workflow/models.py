@@ -94,3 +94,32 @@ class Delivery(db.Model):
         UniqueConstraint("event_id", "handler", "recipient", "channel", name="uq_delivery_key"),
         Index("ix_delivery_due", "status", "next_attempt_dt"),
     )
+
+
+class WorkerHeartbeat(db.Model):
+    """One row per worker process: when it started, when it last said it was alive."""
+
+    __tablename__ = "worker_heartbeat"
+
+    worker_id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    hostname: Mapped[str] = mapped_column(String(255))
+    pid: Mapped[int] = mapped_column(Integer)
+    started_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    stopped_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ScheduledJob(db.Model):
+    """A timed job's state (registered with ``@jobs.periodic``): kept here, never pickled in
+    APScheduler, so a run missed while every worker was down happens once when one returns,
+    and on PostgreSQL only one of several workers runs each due run."""
+
+    __tablename__ = "scheduled_job"
+
+    name: Mapped[str] = mapped_column(String(80), primary_key=True)
+    interval_seconds: Mapped[int] = mapped_column(Integer)
+    next_run_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_run_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_run_by: Mapped[str | None] = mapped_column(String(80))
+    run_count: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)

@@ -26,6 +26,9 @@ from dataclasses import dataclass, field
 
 # Each domain's handlers module, imported once by load_handlers(). One line per domain.
 HANDLER_MODULES: list[str] = [
+    "vawg_group.workflow.handlers",
+    "vawg_group.casework.handlers",
+    "vawg_group.packs.handlers",
     "vawg_group.meetings.handlers",
 ]
 

@@ -1,0 +1,74 @@
+"""Pack test data: functions with keyword defaults; every name is invented."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from vawg_group.extensions import db
+from vawg_group.packs import services
+from tests.briefings.factories import make_briefing, make_staff
+
+FIGURES = (
+    {"label": "Domestic abuse crimes recorded", "value": "23639", "unit": "crimes", "period": "12 months to March 2025"},
+    {"label": "Rape and other sexual offences reported", "value": "5705", "previous_value": "4905", "unit": "offences"},
+    {"label": "Positive outcome rate, domestic abuse", "value": "19.9", "previous_value": "18.1", "unit": "%"},
+)
+
+
+def make_pack(
+    *,
+    staff=None,
+    briefings=None,
+    classifications: tuple[str, ...] = ("OFFICIAL", "OFFICIAL"),
+    meeting_date: date = date(2026, 12, 8),
+    title: str = "Briefing pack",
+):
+    """A draft pack holding approved briefings (made here unless given)."""
+    staff = staff or make_staff()
+    if briefings is None:
+        reviewer = make_staff()
+        briefings = [
+            make_briefing(
+                author=staff,
+                approved_by=reviewer,
+                title=f"Briefing {n + 1}: programme update",
+                classification=classification,
+                figures=FIGURES,
+            )
+            for n, classification in enumerate(classifications)
+        ]
+    pack = services.create_pack(by=staff, meeting_date=meeting_date, title=title)
+    services.set_briefings(pack, [b.id for b in briefings], by=staff)
+    db.session.commit()
+    return pack, staff, briefings
+
+
+def make_published_pack(*, staff=None, classification: str = "OFFICIAL", pdf: bytes | None = None):
+    """A published pack whose version's PDF is put straight into the cache (no render): for
+    tests about access and serving, not about what the PDF holds."""
+    import hashlib
+
+    from vawg_group.core.clock import utcnow
+    from vawg_group.packs import rendering
+    from vawg_group.packs.models import PackStatus, PackVersion, RenderStatus
+
+    pack, staff, _ = make_pack(staff=staff, classifications=(classification,))
+    html = f"<html><body><p>pack {pack.id}</p></body></html>"
+    version = PackVersion(
+        pack=pack,
+        number=1,
+        classification=classification,
+        html=html,
+        input_hash=hashlib.sha256(html.encode()).hexdigest(),
+        contents=services.contents_fingerprint(pack),
+        render_status=RenderStatus.READY,
+        rendered_dt=utcnow(),
+        prepared_by_id=staff.id,
+        published_by_id=staff.id,
+        published_dt=utcnow(),
+    )
+    db.session.add(version)
+    pack.status = PackStatus.PUBLISHED
+    db.session.commit()
+    rendering.cached_path(version.input_hash).write_bytes(pdf or b"%PDF-1.7\n% grid test\n%%EOF\n")
+    return pack, version

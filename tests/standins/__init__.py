@@ -1,0 +1,1 @@
+"""Real servers on loopback that speak the protocols of the services we depend on."""

@@ -1,0 +1,1 @@
+"""Briefings: OPCC staff write them, a colleague approves them, packs carry them to members."""

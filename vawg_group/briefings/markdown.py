@@ -1,0 +1,76 @@
+"""Briefing bodies: Markdown in, sanitised HTML out.
+
+markdown-it-py with raw HTML off turns any ``<script>`` or ``<img onerror>`` into visible text;
+nh3 then removes anything outside a short allow-list, so even a bug in the Markdown step
+cannot let markup through. Headings move down two levels (``#`` becomes ``<h3>``): the page
+and the pack own ``<h1>`` and ``<h2>``. Images are refused rather than fetched or dropped.
+"""
+
+from __future__ import annotations
+
+import nh3
+from markdown_it import MarkdownIt
+from markupsafe import Markup
+
+from vawg_group.core.validation import ValidationError
+
+MAX_BODY_CHARACTERS = 40_000
+MAX_TABLE_ROWS = 60
+MAX_TABLE_COLUMNS = 8
+
+ALLOWED_TAGS = {
+    "p", "br", "hr", "h3", "h4", "h5", "h6", "strong", "em", "code", "pre", "blockquote",
+    "ul", "ol", "li", "a", "table", "thead", "tbody", "tr", "th", "td",
+}
+ALLOWED_ATTRIBUTES = {"a": {"href"}, "ol": {"start"}, "th": {"scope"}}
+ALLOWED_URL_SCHEMES = {"https", "http", "mailto"}
+
+
+def _parser() -> MarkdownIt:
+    return MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False}).enable("table")
+
+
+def check_markdown(text: str, field: str = "body_markdown") -> None:
+    """Raise ValidationError if ``text`` is too long, holds an image, or a table too large."""
+    if len(text) > MAX_BODY_CHARACTERS:
+        raise ValidationError({field: f"The body must be {MAX_BODY_CHARACTERS:,} characters or fewer (it has {len(text):,})"})
+    rows = 0
+    for token in _parser().parse(text):
+        if token.type == "table_open":
+            rows = 0
+        elif token.type == "tr_open":
+            rows += 1
+        elif token.type == "table_close" and rows > MAX_TABLE_ROWS:
+            raise ValidationError(
+                {field: f"A table in the body has {rows} rows; the most is {MAX_TABLE_ROWS}. Put larger tables in an attachment"}
+            )
+        elif token.type == "inline" and any(child.type == "image" for child in token.children or []):
+            raise ValidationError({field: "Images cannot be placed in the body: upload the file as an attachment instead"})
+    for line in text.splitlines():
+        if line.lstrip().startswith("|") and line.strip().strip("|").count("|") + 1 > MAX_TABLE_COLUMNS:
+            raise ValidationError({field: f"A table in the body has more than {MAX_TABLE_COLUMNS} columns"})
+
+
+def render_markdown(text: str) -> Markup:
+    """Sanitised HTML for ``text``: safe to mark safe, in pages and in PDFs."""
+    parser = _parser()
+    tokens = parser.parse(text or "")
+    for token in tokens:
+        if token.type in {"heading_open", "heading_close"}:
+            level = min(int(token.tag[1]) + 2, 6)
+            token.tag = f"h{level}"
+        elif token.type == "th_open":
+            token.attrs = {"scope": "col"}
+        elif token.type == "inline":
+            # Belt and braces: check_markdown refuses images, and none is ever rendered.
+            token.children = [child for child in token.children or [] if child.type != "image"]
+    html = parser.renderer.render(tokens, parser.options, {})
+    return Markup(
+        nh3.clean(
+            html,
+            tags=ALLOWED_TAGS,
+            attributes=ALLOWED_ATTRIBUTES,
+            url_schemes=ALLOWED_URL_SCHEMES,
+            link_rel="noopener noreferrer",
+        )
+    )

@@ -1,0 +1,130 @@
+"""Who hears about casework, and the messages they get.
+
+Emails never carry casework content: no reference, no summary, no names, no status words that
+could be read over a shoulder. They say there is an update and link to the case, behind
+sign-in. Handlers take ids from the event and load what they need; each returns one Send per
+recipient, so the worker's unique key keeps a re-run from sending twice.
+"""
+
+from __future__ import annotations
+
+from flask import current_app, has_request_context, url_for
+from sqlalchemy import select
+
+from vawg_group.casework.models import CaseworkItem
+from vawg_group.extensions import db
+from vawg_group.people.models import User
+from vawg_group.people.roles import OFFICE_ROLES, OPCC_ROLES
+from vawg_group.workflow import registry
+from vawg_group.workflow.messages import OutgoingMessage
+from vawg_group.workflow.registry import Send
+from vawg_group.workflow.rendering import email_message
+
+UPDATE_NOTICE = "casework.update_notice"
+NEW_ITEM_NOTICE = "casework.new_item_notice"
+OVERDUE_NOTICE = "casework.referral_overdue_notice"
+
+
+def _office_people(office_id: int) -> list[User]:
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(User.office_id == office_id, User.is_active.is_(True), User.role.in_([r.value for r in OFFICE_ROLES]))
+            .order_by(User.id)
+        )
+    )
+
+
+def _opcc_people() -> list[User]:
+    return list(
+        db.session.scalars(
+            select(User).where(User.is_active.is_(True), User.role.in_([r.value for r in OPCC_ROLES])).order_by(User.id)
+        )
+    )
+
+
+def _sends(people, message: str, item_id: int) -> list[Send]:
+    return [Send(recipient=person.email, message=message, params={"item_id": item_id}, user_id=person.id) for person in people]
+
+
+def _item(event) -> CaseworkItem | None:
+    return db.session.get(CaseworkItem, int(event.payload.get("item_id") or event.subject_id))
+
+
+@registry.handler("casework.submitted")
+def tell_opcc_of_new_item(event):
+    """A new item is waiting for triage: every active OPCC officer hears."""
+    item = _item(event)
+    if item is None:
+        return []
+    return _sends(_opcc_people(), NEW_ITEM_NOTICE, item.id)
+
+
+@registry.handler("casework.status_changed")
+def tell_office_of_status_change(event):
+    """The office that brought the case hears of every status change."""
+    item = _item(event)
+    if item is None:
+        return []
+    return _sends(_office_people(item.office_id), UPDATE_NOTICE, item.id)
+
+
+@registry.handler("casework.note_shared")
+def tell_office_of_shared_note(event):
+    item = _item(event)
+    if item is None:
+        return []
+    return _sends(_office_people(item.office_id), UPDATE_NOTICE, item.id)
+
+
+@registry.handler("casework.office_note")
+def tell_officer_of_office_note(event):
+    """The office added a note: the assigned officer hears (everyone at the OPCC if nobody is)."""
+    item = _item(event)
+    if item is None:
+        return []
+    officer = item.assigned_to if item.assigned_to is not None and item.assigned_to.is_active else None
+    return _sends([officer] if officer else _opcc_people(), UPDATE_NOTICE, item.id)
+
+
+@registry.handler("casework.referral_overdue")
+def remind_of_overdue_referral(event):
+    item = _item(event)
+    if item is None:
+        return []
+    officer = item.assigned_to if item.assigned_to is not None and item.assigned_to.is_active else None
+    people = [officer] if officer else _opcc_people()
+    return [
+        Send(recipient=p.email, message=OVERDUE_NOTICE, params={"item_id": item.id, "referral_id": event.payload.get("referral_id")}, user_id=p.id)
+        for p in people
+    ]
+
+
+def case_link(item_id: int) -> str:
+    """An absolute link to the case page (only its number: never anything about the case)."""
+    if has_request_context():
+        return url_for("casework.show", item_id=item_id, _external=True)
+    base = (current_app.config.get("PUBLIC_URL") or "").rstrip("/")
+    path = current_app.url_map.bind("localhost").build("casework.show", {"item_id": item_id})
+    return base + path
+
+
+@registry.message(UPDATE_NOTICE)
+def build_update_notice(delivery) -> OutgoingMessage:
+    return email_message(
+        "casework_update", to=delivery.recipient, subject="There is an update on a casework item", link=case_link(delivery.params["item_id"])
+    )
+
+
+@registry.message(NEW_ITEM_NOTICE)
+def build_new_item_notice(delivery) -> OutgoingMessage:
+    return email_message(
+        "casework_new_item", to=delivery.recipient, subject="New casework item waiting for triage", link=case_link(delivery.params["item_id"])
+    )
+
+
+@registry.message(OVERDUE_NOTICE)
+def build_overdue_notice(delivery) -> OutgoingMessage:
+    return email_message(
+        "casework_referral_overdue", to=delivery.recipient, subject="A casework referral response is overdue", link=case_link(delivery.params["item_id"])
+    )

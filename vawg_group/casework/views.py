@@ -1,0 +1,410 @@
+"""Casework pages. Thin: load or 404, check the office, validate, call a service, redirect.
+
+Every object route calls ``authorize_object``: another office's case answers 404 (audited), so
+its existence never leaks. Offices see their own list; OPCC staff see the triage queue.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import uuid
+
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from vawg_group.casework import discussion, exports, screening, services, stats
+from vawg_group.casework.cli import register as register_cli
+from vawg_group.casework.forms import (
+    AssignForm,
+    ConfirmForm,
+    DiscussionForm,
+    IntakeForm,
+    LegalHoldForm,
+    LinkForm,
+    NoteForm,
+    ReferralForm,
+    StatusForm,
+    yes_no,
+)
+from vawg_group.casework.models import STATUS_LABELS, CaseworkItem, CaseworkReferral, Status
+from vawg_group.core import audit
+from vawg_group.core.policy import Permission, authorize_object, can, requires
+from vawg_group.core.validation import ValidationError, apply_to_form
+from vawg_group.extensions import db
+from vawg_group.people.models import Office
+
+blueprint = Blueprint("casework", __name__, url_prefix="/casework")
+blueprint.record_once(lambda state: register_cli(state.app))
+
+
+@blueprint.app_context_processor
+def _casework_panel():
+    return {"casework_home_panel": stats.home_panel}
+
+
+def _page_number() -> int:
+    try:
+        return max(1, int(request.args.get("page", "1")))
+    except ValueError:
+        return 1
+
+
+def _load(item_id: int) -> CaseworkItem:
+    item = db.session.get(CaseworkItem, item_id)
+    if item is None:
+        abort(404)
+    authorize_object(item)
+    return item
+
+
+# Lists ----------------------------------------------------------------------------------------
+
+
+@blueprint.get("/")
+@requires(Permission.VIEW_CASEWORK)
+def index():
+    page_number = _page_number()
+    if current_user.is_opcc:
+        status = request.args.get("status", "")
+        office = request.args.get("office", "")
+        page = services.triage_queue(
+            page=page_number,
+            status=status or None,
+            office_id=int(office) if office.isdigit() else None,
+            assigned_to_id=current_user.id if request.args.get("mine") == "1" else None,
+        )
+        audit.record("casework.queue_viewed", actor=current_user, detail={"page": page.page, "ids": [i.id for i in page.items]})
+        return render_template(
+            "casework/queue.html",
+            title="Casework triage",
+            page=page,
+            offices=services.office_names(i.office_id for i in page.items),
+            all_offices=db.session.scalars(select(Office).order_by(Office.constituency)).all(),
+            officers=services.user_names(i.assigned_to_id for i in page.items),
+            statuses=STATUS_LABELS,
+            applied={"status": status, "office": office, "mine": request.args.get("mine", "")},
+            waiting=services.waiting_for_triage_count(),
+            overdue=services.overdue_referral_count(),
+        )
+    page = services.office_list(current_user.office_id, page=page_number)
+    audit.record("casework.list_viewed", actor=current_user, office_id=current_user.office_id, detail={"page": page.page, "ids": [i.id for i in page.items]})
+    return render_template(
+        "casework/office_list.html",
+        title="Your office's casework",
+        page=page,
+        statuses=STATUS_LABELS,
+        can_submit=can(current_user, Permission.SUBMIT_CASEWORK),
+    )
+
+
+# Intake ---------------------------------------------------------------------------------------
+
+
+def _screening_digest(texts: dict[str, str]) -> str:
+    """A keyed digest of the screened text: a confirmation counts only for the text it saw."""
+    message = json.dumps(texts, sort_keys=True).encode("utf-8")
+    return hmac.new(current_app.config["SECRET_KEY"].encode("utf-8"), message, hashlib.sha256).hexdigest()
+
+
+@blueprint.route("/new", methods=["GET", "POST"])
+@requires(Permission.SUBMIT_CASEWORK)
+def new():
+    form = IntakeForm()
+    findings: dict[str, list[screening.Finding]] = {}
+    if request.method == "GET":
+        form.submission_token.data = uuid.uuid4().hex
+    elif form.validate_on_submit():
+        office_id = current_user.office_id
+        earlier = services.find_submission(office_id, form.submission_token.data)
+        if earlier is not None:
+            flash("This case was already submitted: here it is", "success")
+            return redirect(url_for("casework.show", item_id=earlier.id))
+        fields = dict(
+            reference=form.reference.data,
+            themes=form.themes.data or [],
+            summary=form.summary.data,
+            ask=form.ask.data,
+            agency=form.agency.data or "",
+            agency_other=form.agency_other.data,
+            consent_to_share=yes_no(form.consent_to_share.data),
+            may_raise_anonymised=yes_no(form.may_raise_anonymised.data),
+        )
+        try:
+            services.clean_intake(**fields)
+        except ValidationError as error:
+            apply_to_form(form, error)
+        else:
+            texts = {name: (getattr(form, name).data or "") for name in ("reference", "summary", "ask", "agency_other")}
+            findings = {name: found for name, text in texts.items() if (found := screening.screen(text))}
+            digest = _screening_digest(texts)
+            confirmed = bool(form.confirm_screening.data) and hmac.compare_digest(form.screening_digest.data or "", digest)
+            if findings and not confirmed:
+                form.screening_digest.data = digest
+                form.confirm_screening.data = False
+            else:
+                try:
+                    item, created = services.submit(
+                        office_id=office_id,
+                        by=current_user,
+                        submission_token=form.submission_token.data,
+                        screening_confirmed=sorted({f.kind for found in findings.values() for f in found}),
+                        **fields,
+                    )
+                except ValidationError as error:
+                    apply_to_form(form, error)
+                else:
+                    flash(f"Case {item.reference} sent to the OPCC" if created else "This case was already submitted: here it is", "success")
+                    return redirect(url_for("casework.show", item_id=item.id))
+    return render_template("casework/new.html", title="Bring a case to the group", form=form, findings=findings)
+
+
+# One case -------------------------------------------------------------------------------------
+
+
+def _render_show(item: CaseworkItem, status_code: int = 200, **forms):
+    is_staff = current_user.is_opcc
+    status_form = forms.get("status_form") or StatusForm()
+    status_form.to_status.choices = [(s.value, s.label) for s in services.allowed_moves(item) if s is not Status.REFERRED]
+    assign_form = forms.get("assign_form") or AssignForm(officer_id=str(item.assigned_to_id or ""))
+    assign_form.officer_id.choices = [("", "Nobody")] + [(str(u.id), u.display_name) for u in services.opcc_officers()]
+    access_log = None
+    if can(current_user, Permission.VIEW_CASEWORK_ACCESS_LOG):
+        access_log = audit_history(item)
+    return (
+        render_template(
+            "casework/show.html",
+            title=f"Case {item.reference}",
+            item=item,
+            is_staff=is_staff,
+            notes=services.visible_notes(item, current_user),
+            related=services.related_items(item) if is_staff else [],
+            people=services.user_names([n.author_id for n in item.notes] + [c.by_id for c in item.status_changes] + [item.assigned_to_id, item.submitted_by_id]),
+            office_name=item.office.constituency,
+            note_form=forms.get("note_form") or NoteForm(),
+            status_form=status_form,
+            assign_form=assign_form,
+            referral_form=forms.get("referral_form") or ReferralForm(),
+            link_form=forms.get("link_form") or LinkForm(),
+            hold_form=LegalHoldForm(on="0" if item.legal_hold else "1"),
+            confirm_form=ConfirmForm(),
+            discussions=discussion.for_item(item) if is_staff else [],
+            today=services.london_today(),
+            is_overdue=services.is_overdue,
+            access_log=access_log,
+            statuses=STATUS_LABELS,
+            can_refer=Status.REFERRED in services.allowed_moves(item),
+        ),
+        status_code,
+    )
+
+
+def audit_history(item: CaseworkItem):
+    from vawg_group.core.audit import AuditEvent
+
+    rows = db.session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.object_type == CaseworkItem.__tablename__, AuditEvent.object_id == str(item.id))
+        .order_by(AuditEvent.seq.desc())
+        .limit(200)
+    ).all()
+    return {"rows": rows, "people": services.user_names(r.actor_id for r in rows)}
+
+
+@blueprint.get("/<int:item_id>")
+@requires(Permission.VIEW_CASEWORK)
+def show(item_id: int):
+    item = _load(item_id)
+    services.record_view(item, by=current_user)
+    return _render_show(item)
+
+
+@blueprint.post("/<int:item_id>/notes")
+@requires(Permission.VIEW_CASEWORK)
+def add_note(item_id: int):
+    item = _load(item_id)
+    form = NoteForm()
+    if form.validate_on_submit():
+        try:
+            services.add_note(item, body=form.body.data, visibility=form.visibility.data or "", by=current_user)
+        except ValidationError as error:
+            apply_to_form(form, error)
+        else:
+            flash("Note added", "success")
+            return redirect(url_for("casework.show", item_id=item.id, _anchor="notes"))
+    return _render_show(item, note_form=form)
+
+
+@blueprint.post("/<int:item_id>/acknowledge")
+@requires(Permission.TRIAGE_CASEWORK)
+def acknowledge(item_id: int):
+    item = _load(item_id)
+    if ConfirmForm().validate_on_submit():
+        try:
+            services.acknowledge(item, by=current_user)
+        except ValidationError as error:
+            flash(next(iter(error.errors.values())), "error")
+        else:
+            flash("Case acknowledged: the office has been told", "success")
+    return redirect(url_for("casework.show", item_id=item.id))
+
+
+@blueprint.post("/<int:item_id>/assign")
+@requires(Permission.TRIAGE_CASEWORK)
+def assign(item_id: int):
+    item = _load(item_id)
+    form = AssignForm()
+    if form.validate_on_submit():
+        raw = form.officer_id.data or ""
+        try:
+            services.assign(item, int(raw) if raw.isdigit() else None, by=current_user)
+        except ValidationError as error:
+            db.session.rollback()
+            apply_to_form(form, error)
+            return _render_show(item, assign_form=form)
+        flash("Officer assigned", "success")
+    return redirect(url_for("casework.show", item_id=item.id))
+
+
+@blueprint.post("/<int:item_id>/status")
+@requires(Permission.TRIAGE_CASEWORK)
+def change_status(item_id: int):
+    item = _load(item_id)
+    form = StatusForm()
+    if form.validate_on_submit():
+        try:
+            services.change_status(item, form.to_status.data or "", reason=form.reason.data, by=current_user)
+        except ValidationError as error:
+            apply_to_form(form, error)
+        else:
+            flash(f"Status changed to {item.status_enum.label.lower()}: the office has been told", "success")
+            return redirect(url_for("casework.show", item_id=item.id))
+    return _render_show(item, status_form=form)
+
+
+@blueprint.post("/<int:item_id>/referrals")
+@requires(Permission.TRIAGE_CASEWORK)
+def refer(item_id: int):
+    item = _load(item_id)
+    form = ReferralForm()
+    if form.validate_on_submit():
+        due = form.due_date()
+        try:
+            if due is None and any([form.due_day.data, form.due_month.data, form.due_year.data]):
+                raise ValidationError({"due_day": "The date a response is due must be a real date"})
+            services.refer(item, agency=form.agency.data or "", response_due_on=due, detail=form.detail.data, by=current_user)
+        except ValidationError as error:
+            db.session.rollback()
+            if "response_due_on" in error.errors:
+                error.errors["due_day"] = error.errors.pop("response_due_on")
+            apply_to_form(form, error)
+        else:
+            flash("Referral recorded: the office has been told the case was referred", "success")
+            return redirect(url_for("casework.show", item_id=item.id))
+    return _render_show(item, referral_form=form)
+
+
+@blueprint.post("/<int:item_id>/referrals/<int:referral_id>/response")
+@requires(Permission.TRIAGE_CASEWORK)
+def referral_response(item_id: int, referral_id: int):
+    item = _load(item_id)
+    referral = db.session.get(CaseworkReferral, referral_id)
+    if referral is None or referral.item_id != item.id:
+        abort(404)
+    if ConfirmForm().validate_on_submit():
+        try:
+            services.record_referral_response(referral, by=current_user)
+        except ValidationError as error:
+            flash(next(iter(error.errors.values())), "error")
+        else:
+            flash("Response recorded", "success")
+    return redirect(url_for("casework.show", item_id=item.id))
+
+
+@blueprint.post("/<int:item_id>/related")
+@requires(Permission.TRIAGE_CASEWORK)
+def link(item_id: int):
+    item = _load(item_id)
+    form = LinkForm()
+    if form.validate_on_submit():
+        raw = (form.related_id.data or "").strip()
+        try:
+            services.link(item, int(raw) if raw.isdigit() else None, by=current_user)
+        except ValidationError as error:
+            db.session.rollback()
+            apply_to_form(form, error)
+        else:
+            flash("Cases marked as related", "success")
+            return redirect(url_for("casework.show", item_id=item.id))
+    return _render_show(item, link_form=form)
+
+
+@blueprint.post("/<int:item_id>/related/<int:other_id>/remove")
+@requires(Permission.TRIAGE_CASEWORK)
+def unlink(item_id: int, other_id: int):
+    item = _load(item_id)
+    if ConfirmForm().validate_on_submit():
+        try:
+            services.unlink(item, other_id, by=current_user)
+        except ValidationError:
+            abort(404)
+        flash("Cases no longer marked as related", "success")
+    return redirect(url_for("casework.show", item_id=item.id))
+
+
+@blueprint.post("/<int:item_id>/legal-hold")
+@requires(Permission.TRIAGE_CASEWORK)
+def legal_hold(item_id: int):
+    item = _load(item_id)
+    form = LegalHoldForm()
+    if form.validate_on_submit():
+        on = form.on.data == "1"
+        services.set_legal_hold(item, on, by=current_user)
+        flash("Legal hold set: this case will not be deleted" if on else "Legal hold lifted", "success")
+    return redirect(url_for("casework.show", item_id=item.id))
+
+
+@blueprint.route("/<int:item_id>/discuss", methods=["GET", "POST"])
+@requires(Permission.TRIAGE_CASEWORK)
+def discuss(item_id: int):
+    item = _load(item_id)
+    form = DiscussionForm()
+    meetings = discussion.upcoming_meetings()
+    form.occurrence_id.choices = [("", "Choose a meeting")] + [(str(m.id), m.label) for m in meetings]
+    if form.validate_on_submit():
+        raw = form.occurrence_id.data or ""
+        try:
+            discussion.put_forward(item, occurrence_id=int(raw) if raw.isdigit() else None, summary=form.summary.data, by=current_user)
+        except ValidationError as error:
+            db.session.rollback()
+            apply_to_form(form, error)
+        else:
+            flash("Put forward for discussion with your anonymised summary", "success")
+            return redirect(url_for("casework.show", item_id=item.id))
+    return render_template(
+        "casework/discuss.html", title=f"Put case {item.reference} forward for discussion", item=item, form=form, meetings=meetings
+    )
+
+
+# Exports and statistics -----------------------------------------------------------------------
+
+
+@blueprint.get("/offices/<int:office_id>/export.<fmt>")
+@requires(Permission.VIEW_CASEWORK)
+def export(office_id: int, fmt: str):
+    office = db.session.get(Office, office_id)
+    if office is None or fmt not in {"csv", "json"}:
+        abort(404)
+    authorize_object(office, office_id=office.id, action="export")
+    body, content_type = exports.export_office(office, fmt=fmt, by=current_user)
+    filename = f"casework-{office.id}-{services.london_today().isoformat()}.{fmt}"
+    return Response(body, content_type=content_type, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@blueprint.get("/dashboard")
+@requires(Permission.TRIAGE_CASEWORK)
+def dashboard():
+    audit.record("casework.dashboard_viewed", actor=current_user)
+    return render_template("casework/dashboard.html", title="Casework dashboard", figures=stats.dashboard(), bar_rows=stats.bar_rows)

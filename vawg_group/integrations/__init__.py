@@ -1,0 +1,1 @@
+"""Talking to services outside the application: Microsoft Graph (graph.py) and its errors."""

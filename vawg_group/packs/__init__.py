@@ -1,0 +1,1 @@
+"""Briefing packs: compiled per meeting, rendered to marked PDFs in the worker, published, versioned."""

@@ -1,0 +1,187 @@
+"""Turning a pack into its PDF: the HTML, the cache key, and a time-limited render.
+
+The HTML of a version is built once, when staff prepare it, and stored with the version, so a
+version's PDF can always be rebuilt exactly. A PDF is stored under the SHA-256 of everything
+that shapes it (the HTML, the margin strings, our stylesheets and the WeasyPrint version): the
+same inputs are never rendered twice, and a download is a file read.
+
+WeasyPrint runs in a child process with a time limit: a document that takes too long is
+stopped and its version marked failed with the reason, instead of holding the worker.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import multiprocessing
+import os
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import weasyprint
+from flask import current_app, render_template
+
+from vawg_group.briefings.charts import key_figures_svg
+from vawg_group.core.clock import format_london, utcnow
+from vawg_group.core.pdf import MARKING_CSS, PDF_ASSETS_DIR, render_pdf
+
+# Long enough for a 100-page pack on a slow machine; anything slower is a broken document.
+RENDER_TIME_LIMIT_SECONDS = 180
+PACK_CSS = PDF_ASSETS_DIR / "pack.css"
+GROUP_NAME = "Lancashire MPs' Violence Against Women and Girls (VAWG) Group"
+
+
+class RenderFailed(Exception):
+    """The PDF could not be made; the message says why, for the pack page."""
+
+
+@dataclass(frozen=True)
+class PdfJob:
+    """Everything that shapes one PDF."""
+
+    html: str
+    title: str
+    classification: str
+    running_header: str
+    recipient: str | None = None
+
+    def cache_key(self) -> str:
+        digest = hashlib.sha256()
+        for part in (
+            weasyprint.__version__,
+            MARKING_CSS.read_text(),
+            PACK_CSS.read_text(),
+            self.title,
+            self.classification,
+            self.running_header,
+            self.recipient or "",
+            self.html,
+        ):
+            encoded = part.encode("utf-8")
+            digest.update(len(encoded).to_bytes(8, "big"))
+            digest.update(encoded)
+        return digest.hexdigest()
+
+
+def cache_dir() -> Path:
+    path = Path(current_app.config["STORAGE_DIR"]) / "packs"
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return path
+
+
+def cached_path(key: str) -> Path:
+    if len(key) != 64 or any(c not in "0123456789abcdef" for c in key):
+        raise ValueError("not a cache key")
+    return cache_dir() / f"{key}.pdf"
+
+
+def running_header(meeting_date) -> str:
+    return f"VAWG Group meeting, {meeting_date.strftime('%-d %B %Y')}"
+
+
+def recipient_line(user, when) -> str:
+    return f"Prepared for {user.display_name}, {format_london(when, '%-d %B %Y')}"
+
+
+# ---------------------------------------------------------------- the HTML
+
+
+def pack_context(pack, *, number: int, classification: str, change_summary: str = "") -> dict:
+    briefings = [item.briefing for item in pack.items]
+    charts = {
+        briefing.id: key_figures_svg(briefing.key_figures, title=f"Key figures: {briefing.title}", chart_id=f"chart-{briefing.id}")
+        for briefing in briefings
+    }
+    return dict(
+        pack=pack,
+        group_name=GROUP_NAME,
+        number=number,
+        classification=classification,
+        change_summary=change_summary,
+        briefings=briefings,
+        charts=charts,
+        all_figures=[(briefing, figure) for briefing in briefings for figure in briefing.key_figures],
+        prepared_on=format_london(utcnow(), "%-d %B %Y"),
+        meeting_date_text=pack.meeting_date.strftime("%A %-d %B %Y"),
+        opcc_address=current_app.config["OPCC_ADDRESS"],
+        sections=pack_sections(pack),
+    )
+
+
+def pack_sections(pack) -> list[tuple[str, str]]:
+    """(anchor, heading) for each section, in order: the contents page lists these."""
+    sections = []
+    if pack.items:
+        sections.append(("briefings", "Briefings"))
+    if any(item.briefing.key_figures for item in pack.items):
+        sections.append(("key-figures", "Appendix: key figures"))
+    return sections
+
+
+def build_html(pack, *, number: int, classification: str, change_summary: str = "") -> str:
+    return render_template(
+        "packs/pdf/pack.html", **pack_context(pack, number=number, classification=classification, change_summary=change_summary)
+    )
+
+
+# ---------------------------------------------------------------- rendering
+
+
+def _render_in_child(job: PdfJob, target: str, errors) -> None:
+    try:
+        pdf = render_pdf(
+            job.html,
+            title=job.title,
+            classification=job.classification,
+            running_header=job.running_header,
+            recipient=job.recipient,
+        )
+        with open(target, "wb") as handle:
+            handle.write(pdf)
+    except BaseException as error:  # noqa: BLE001 - reported to the parent, which decides
+        errors.put(f"{type(error).__name__}: {str(error)[:300]}")
+        raise SystemExit(1) from None
+
+
+def render_with_limit(job: PdfJob, target: Path, *, time_limit: float) -> float:
+    """Render ``job`` into ``target`` in a child process; returns seconds taken.
+
+    Raises RenderFailed if it takes longer than ``time_limit`` seconds or fails.
+    """
+    context = multiprocessing.get_context("fork")
+    errors = context.SimpleQueue()
+    started = time.perf_counter()
+    child = context.Process(target=_render_in_child, args=(job, str(target), errors), daemon=True)
+    child.start()
+    child.join(time_limit)
+    if child.is_alive():
+        child.kill()
+        child.join()
+        raise RenderFailed(f"Rendering took longer than {time_limit:g} seconds and was stopped")
+    if child.exitcode != 0:
+        reason = errors.get() if not errors.empty() else f"the renderer stopped (exit code {child.exitcode})"
+        raise RenderFailed(f"Rendering failed: {reason}")
+    return time.perf_counter() - started
+
+
+def produce(job: PdfJob, *, time_limit: float | None = None) -> tuple[Path, bool, float]:
+    """The PDF for ``job``: from the cache if there, else rendered and cached.
+
+    Returns (path, rendered_now, seconds). Raises RenderFailed.
+    """
+    key = job.cache_key()
+    path = cached_path(key)
+    if path.exists():
+        return path, False, 0.0
+    handle, temporary = tempfile.mkstemp(dir=cache_dir(), suffix=".part")
+    os.close(handle)
+    try:
+        seconds = render_with_limit(job, Path(temporary), time_limit=time_limit or RENDER_TIME_LIMIT_SECONDS)
+        os.chmod(temporary, 0o600)
+        # Atomic: a reader sees the whole PDF or none.
+        os.replace(temporary, path)
+    finally:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+    return path, True, seconds

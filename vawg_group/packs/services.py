@@ -1,0 +1,273 @@
+"""Pack rules: compiling, preparing a version, publishing, correcting, and who may download what.
+
+A pack holds approved briefings in a chosen order. Preparing freezes its HTML as a version and
+queues the PDF for the worker; publishing needs that PDF ready and the pack unchanged since.
+Publishing records ``pack.published`` (the first time) or ``pack.reissued`` (a correction,
+which needs a change summary and supersedes the version before). Services flush; the caller
+commits.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+from sqlalchemy import select
+
+from vawg_group.briefings.models import Briefing, highest_classification
+from vawg_group.core import audit
+from vawg_group.core.audit import AuditEvent
+from vawg_group.core.clock import utcnow
+from vawg_group.core.validation import ValidationError
+from vawg_group.extensions import db
+from vawg_group.packs import rendering
+from vawg_group.packs.models import Pack, PackCopy, PackItem, PackStatus, PackVersion, RenderStatus
+from vawg_group.people.models import Office, User
+from vawg_group.people.roles import Role
+from vawg_group.workflow.events import record_event
+
+MAX_BRIEFINGS_PER_PACK = 30
+
+
+def _require_staff(user) -> None:
+    if user is None or not getattr(user, "is_opcc", False):
+        raise ValidationError({"pack": "Only OPCC staff can change packs"})
+
+
+def create_pack(*, by, meeting_date: date | None, title: str = "Briefing pack", occurrence_id: int | None = None) -> Pack:
+    _require_staff(by)
+    errors = {}
+    title = (title or "").strip()
+    if not title:
+        errors["title"] = "Enter a title"
+    elif len(title) > 200:
+        errors["title"] = "Title must be 200 characters or fewer"
+    if meeting_date is None:
+        errors["meeting_date"] = "Enter the date of the meeting"
+    if errors:
+        raise ValidationError(errors)
+    pack = Pack(title=title, meeting_date=meeting_date, occurrence_id=occurrence_id, created_by_id=by.id)
+    db.session.add(pack)
+    db.session.flush()
+    audit.record("pack.created", actor=by, obj=pack)
+    return pack
+
+
+def set_briefings(pack: Pack, briefing_ids: list[int], *, by) -> None:
+    """Put these briefings in the pack, in this order. Raises ValidationError if one is missing
+    or not approved, or there are too many."""
+    _require_staff(by)
+    if len(briefing_ids) != len(set(briefing_ids)):
+        raise ValidationError({"briefings": "Each briefing can appear in the pack once"})
+    if len(briefing_ids) > MAX_BRIEFINGS_PER_PACK:
+        raise ValidationError({"briefings": f"A pack can hold {MAX_BRIEFINGS_PER_PACK} briefings at most"})
+    briefings = {b.id: b for b in db.session.scalars(select(Briefing).where(Briefing.id.in_(briefing_ids)))}
+    for briefing_id in briefing_ids:
+        briefing = briefings.get(briefing_id)
+        if briefing is None:
+            raise ValidationError({"briefings": "Select briefings from the list"})
+        if not briefing.is_approved:
+            raise ValidationError({"briefings": f"“{briefing.title}” is not approved: only approved briefings can go in a pack"})
+    pack.items.clear()
+    db.session.flush()
+    for position, briefing_id in enumerate(briefing_ids):
+        pack.items.append(PackItem(briefing_id=briefing_id, position=position))
+    pack.updated_dt = utcnow()
+    db.session.flush()
+    audit.record("pack.briefings_set", actor=by, obj=pack, detail={"briefing_ids": briefing_ids})
+
+
+def classification_of(pack: Pack) -> str:
+    """The highest marking among the pack's parts."""
+    return highest_classification(item.briefing.classification for item in pack.items)
+
+
+def contents_fingerprint(pack: Pack) -> str:
+    """What the pack is made of (ids and change times only): publishing checks it is unchanged
+    since the version was prepared."""
+    return json.dumps(
+        {
+            "title": pack.title,
+            "meeting_date": pack.meeting_date.isoformat(),
+            "briefings": [
+                [item.briefing_id, item.briefing.status, item.briefing.updated_dt.isoformat()] for item in pack.items
+            ],
+        },
+        sort_keys=True,
+    )
+
+
+def _check_publishable_contents(pack: Pack) -> None:
+    if not pack.items:
+        raise ValidationError({"pack": "The pack is empty: add at least one approved briefing"})
+    unapproved = [item.briefing.title for item in pack.items if not item.briefing.is_approved]
+    if unapproved:
+        raise ValidationError(
+            {"pack": f"“{unapproved[0]}” is no longer approved: approve it again or take it out of the pack"}
+        )
+
+
+def prepare(pack: Pack, *, by, change_summary: str = "") -> PackVersion:
+    """Freeze the pack's HTML as the next version and queue its PDF.
+
+    A correction after publishing needs ``change_summary``. Preparing unchanged contents again
+    keeps the version as it is (nothing renders twice). Raises ValidationError.
+    """
+    _require_staff(by)
+    _check_publishable_contents(pack)
+    change_summary = (change_summary or "").strip()
+    published = pack.current_version
+    if published is not None and not change_summary:
+        raise ValidationError({"change_summary": "Say what has changed since the published version: recipients are told"})
+    if len(change_summary) > 1000:
+        raise ValidationError({"change_summary": "The change summary must be 1,000 characters or fewer"})
+    classification = classification_of(pack)
+    version = pack.working_version
+    number = (published.number + 1) if published else 1
+    html = rendering.build_html(pack, number=number, classification=classification, change_summary=change_summary)
+    job = rendering.PdfJob(
+        html=html,
+        title=f"{pack.title}: VAWG Group meeting, {pack.meeting_date.strftime('%-d %B %Y')}",
+        classification=classification,
+        running_header=rendering.running_header(pack.meeting_date),
+    )
+    key = job.cache_key()
+    if version is not None and version.input_hash == key and version.render_status != RenderStatus.FAILED:
+        return version
+    if version is None:
+        version = PackVersion(pack=pack, number=number, prepared_by_id=by.id)
+        db.session.add(version)
+    version.classification = classification
+    version.change_summary = change_summary
+    version.html = html
+    version.input_hash = key
+    version.contents = contents_fingerprint(pack)
+    version.prepared_by_id = by.id
+    version.prepared_dt = utcnow()
+    version.render_error = None
+    version.rendered_dt = None
+    version.render_started_dt = None
+    if rendering.cached_path(key).exists():
+        version.render_status = RenderStatus.READY
+        version.rendered_dt = utcnow()
+    else:
+        version.render_status = RenderStatus.QUEUED
+    db.session.flush()
+    audit.record("pack.prepared", actor=by, obj=pack, detail={"version_id": version.id, "number": version.number})
+    if version.render_status == RenderStatus.QUEUED:
+        record_event("pack.render_requested", subject=version, actor=by, payload={"version_id": version.id})
+    return version
+
+
+def recipients() -> list[User]:
+    """Everyone a pack goes to: active members and assistants of active offices."""
+    return list(
+        db.session.scalars(
+            select(User)
+            .join(Office, User.office_id == Office.id)
+            .where(
+                User.role.in_([Role.MEMBER.value, Role.ASSISTANT.value]),
+                User.is_active.is_(True),
+                Office.is_active.is_(True),
+            )
+            .order_by(User.id)
+        )
+    )
+
+
+def publish(pack: Pack, *, by) -> PackVersion:
+    """Publish the prepared version. Raises ValidationError unless its PDF is ready and the pack
+    is unchanged since it was prepared; nothing is half-published."""
+    _require_staff(by)
+    version = pack.working_version
+    if version is None:
+        raise ValidationError({"pack": "Prepare the pack before publishing it"})
+    if version.render_status != RenderStatus.READY:
+        raise ValidationError({"pack": f"The PDF is not ready yet ({version.render_label.lower()}): publish once it is ready"})
+    _check_publishable_contents(pack)
+    if version.contents != contents_fingerprint(pack):
+        raise ValidationError({"pack": "The pack has changed since this version was prepared: prepare it again, then publish"})
+    previous = pack.current_version
+    now = utcnow()
+    version.published_dt = now
+    version.published_by_id = by.id
+    if previous is not None:
+        previous.superseded_dt = now
+    pack.status = PackStatus.PUBLISHED
+    if version.is_sensitive:
+        for user in recipients():
+            ensure_copy(version, user)
+    db.session.flush()
+    audit.record("pack.published", actor=by, obj=pack, detail={"version_id": version.id, "number": version.number})
+    record_event(
+        "pack.published" if previous is None else "pack.reissued",
+        subject=pack,
+        actor=by,
+        payload={"version_id": version.id, "number": version.number},
+    )
+    return version
+
+
+def ensure_copy(version: PackVersion, user: User) -> PackCopy:
+    """The stamped copy of an OFFICIAL-SENSITIVE version for ``user``, created (queued) if new."""
+    copy = db.session.scalar(select(PackCopy).where(PackCopy.version_id == version.id, PackCopy.user_id == user.id))
+    if copy is not None:
+        return copy
+    line = rendering.recipient_line(user, version.published_dt or utcnow())
+    job = copy_job(version, line)
+    copy = PackCopy(version_id=version.id, user_id=user.id, recipient_line=line, input_hash=job.cache_key())
+    if rendering.cached_path(copy.input_hash).exists():
+        copy.render_status = RenderStatus.READY
+        copy.rendered_dt = utcnow()
+    db.session.add(copy)
+    db.session.flush()
+    return copy
+
+
+def version_job(version: PackVersion) -> rendering.PdfJob:
+    pack = version.pack
+    return rendering.PdfJob(
+        html=version.html,
+        title=f"{pack.title}: VAWG Group meeting, {pack.meeting_date.strftime('%-d %B %Y')}",
+        classification=version.classification,
+        running_header=rendering.running_header(pack.meeting_date),
+    )
+
+
+def copy_job(version: PackVersion, line: str) -> rendering.PdfJob:
+    base = version_job(version)
+    return rendering.PdfJob(
+        html=base.html,
+        title=base.title,
+        classification=base.classification,
+        running_header=base.running_header,
+        recipient=line,
+    )
+
+
+def openers(pack: Pack) -> set[int]:
+    """Ids of the people who have downloaded any version of the pack (from the audit log)."""
+    return set(
+        db.session.scalars(
+            select(AuditEvent.actor_id).where(
+                AuditEvent.action == "pack.downloaded",
+                AuditEvent.object_type == "pack",
+                AuditEvent.object_id == str(pack.id),
+            )
+        )
+    )
+
+
+def published_packs() -> list[Pack]:
+    return list(
+        db.session.scalars(select(Pack).where(Pack.status == PackStatus.PUBLISHED).order_by(Pack.meeting_date.desc()))
+    )
+
+
+def new_packs_for(user) -> list[Pack]:
+    """Published packs for meetings from today on that ``user`` has not opened yet."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return []
+    today = utcnow().date()
+    packs = [pack for pack in published_packs() if pack.meeting_date >= today]
+    return [pack for pack in packs if user.id not in openers(pack)]

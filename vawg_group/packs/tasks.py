@@ -1,0 +1,105 @@
+"""Worker jobs: rendering pack versions and stamped copies.
+
+Each function is one job and one transaction boundary (it commits). The state lives in our
+rows: a job claims a queued row with a compare-and-set UPDATE, so two workers never render the
+same thing, and a row left "rendering" by a dead worker is claimed again once its time limit
+has long passed. ``render_queued`` is the periodic sweep; the event handlers ask for single
+renders through the workflow's task deliveries.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from pypdf import PdfReader
+from sqlalchemy import or_, select, update
+
+from vawg_group.core.clock import utcnow
+from vawg_group.extensions import db
+from vawg_group.packs import rendering, services
+from vawg_group.packs.models import PackCopy, PackVersion, RenderStatus
+
+log = logging.getLogger(__name__)
+
+
+def _claim(model, row_id: int, time_limit: float) -> bool:
+    stale = utcnow() - timedelta(seconds=2 * time_limit + 60)
+    result = db.session.execute(
+        update(model)
+        .where(
+            model.id == row_id,
+            or_(
+                model.render_status == RenderStatus.QUEUED,
+                (model.render_status == RenderStatus.RENDERING) & (model.render_started_dt < stale),
+            ),
+        )
+        .values(render_status=RenderStatus.RENDERING, render_started_dt=utcnow())
+    )
+    db.session.commit()
+    return result.rowcount == 1
+
+
+def render_version(version_id: int, *, time_limit: float | None = None) -> str:
+    """Render one queued version (or take it from the cache). Returns its state afterwards."""
+    limit = time_limit or rendering.RENDER_TIME_LIMIT_SECONDS
+    if not _claim(PackVersion, version_id, limit):
+        version = db.session.get(PackVersion, version_id)
+        return version.render_status if version else "missing"
+    version = db.session.get(PackVersion, version_id)
+    job = services.version_job(version)
+    key = version.input_hash
+    try:
+        path, rendered_now, seconds = rendering.produce(job, time_limit=limit)
+    except rendering.RenderFailed as error:
+        db.session.refresh(version)
+        version.render_status = RenderStatus.FAILED
+        version.render_error = str(error)[:500]
+        db.session.commit()
+        log.warning("packs: version %s failed to render", version_id)
+        return version.render_status
+    db.session.refresh(version)
+    if version.input_hash != key:
+        # Prepared again while we rendered: the newer contents wait for their own render.
+        version.render_status = RenderStatus.QUEUED
+        db.session.commit()
+        return version.render_status
+    version.render_status = RenderStatus.READY
+    version.rendered_dt = utcnow()
+    version.render_seconds = round(seconds, 3) if rendered_now else version.render_seconds
+    version.size_bytes = path.stat().st_size
+    version.page_count = len(PdfReader(str(path)).pages)
+    db.session.commit()
+    log.info("packs: version %s ready (rendered=%s, %.1f s)", version_id, rendered_now, seconds)
+    return version.render_status
+
+
+def render_copy(copy_id: int, *, time_limit: float | None = None) -> str:
+    """Render one queued stamped copy. Returns its state afterwards."""
+    limit = time_limit or rendering.RENDER_TIME_LIMIT_SECONDS
+    if not _claim(PackCopy, copy_id, limit):
+        copy = db.session.get(PackCopy, copy_id)
+        return copy.render_status if copy else "missing"
+    copy = db.session.get(PackCopy, copy_id)
+    try:
+        rendering.produce(services.copy_job(copy.version, copy.recipient_line), time_limit=limit)
+    except rendering.RenderFailed as error:
+        copy.render_status = RenderStatus.FAILED
+        copy.render_error = str(error)[:500]
+    else:
+        copy.render_status = RenderStatus.READY
+        copy.rendered_dt = utcnow()
+    db.session.commit()
+    return copy.render_status
+
+
+def render_queued(*, time_limit: float | None = None) -> int:
+    """Render every queued version, then every queued copy. Returns how many it handled."""
+    handled = 0
+    for version_id in db.session.scalars(select(PackVersion.id).where(PackVersion.render_status == RenderStatus.QUEUED)).all():
+        render_version(version_id, time_limit=time_limit)
+        handled += 1
+    for copy_id in db.session.scalars(select(PackCopy.id).where(PackCopy.render_status == RenderStatus.QUEUED)).all():
+        render_copy(copy_id, time_limit=time_limit)
+        handled += 1
+    return handled

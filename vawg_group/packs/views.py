@@ -1,0 +1,238 @@
+"""Packs: staff compile, prepare and publish them; members and assistants read and download.
+
+Rendering never happens here: preparing queues the PDF for the worker, and a download serves a
+file the worker has already made.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from vawg_group.briefings.models import Briefing, BriefingStatus
+from vawg_group.core import audit
+from vawg_group.core.policy import Permission, can, requires
+from vawg_group.core.validation import ValidationError, apply_to_form
+from vawg_group.extensions import db
+from vawg_group.packs import handlers, rendering, services
+from vawg_group.packs.forms import PackForm, PrepareForm
+from vawg_group.packs.models import Pack, PackStatus, PackVersion, RenderStatus
+from vawg_group.people.forms import ConfirmForm
+
+blueprint = Blueprint("packs", __name__, url_prefix="/packs", cli_group="packs")
+blueprint.add_app_template_global(services.new_packs_for, "new_packs_for")
+
+
+def _is_staff() -> bool:
+    return can(current_user, Permission.MANAGE_BRIEFINGS)
+
+
+def _pack_or_404(pack_id: int) -> Pack:
+    pack = db.session.get(Pack, pack_id)
+    # Drafts are the secretariat's working papers: to anyone else they do not exist.
+    if pack is None or (pack.status != PackStatus.PUBLISHED and not _is_staff()):
+        abort(404)
+    return pack
+
+
+@blueprint.get("/")
+@requires(Permission.VIEW_PACKS)
+def index():
+    query = select(Pack).order_by(Pack.meeting_date.desc(), Pack.id.desc())
+    if not _is_staff():
+        query = query.where(Pack.status == PackStatus.PUBLISHED)
+    return render_template("packs/index.html", title="Packs", packs=db.session.scalars(query).all(), is_staff=_is_staff())
+
+
+@blueprint.route("/new", methods=["GET", "POST"])
+@requires(Permission.MANAGE_BRIEFINGS)
+def new():
+    form = PackForm()
+    if form.validate_on_submit():
+        try:
+            pack = services.create_pack(by=current_user, title=form.title.data, meeting_date=form.meeting_date.data)
+        except ValidationError as error:
+            db.session.rollback()
+            apply_to_form(form, error)
+        else:
+            flash("Pack created: now choose its briefings", "success")
+            return redirect(url_for("packs.show", pack_id=pack.id))
+    return render_template("packs/new.html", title="New pack", form=form)
+
+
+def _staff_page(pack: Pack, *, prepare_form=None, briefing_errors=None, positions=None, status_code=200):
+    approved = db.session.scalars(
+        select(Briefing).where(Briefing.status == BriefingStatus.APPROVED).order_by(Briefing.title)
+    ).all()
+    in_pack = {item.briefing_id: item.position + 1 for item in pack.items}
+    opened = services.openers(pack)
+    return (
+        render_template(
+            "packs/show_staff.html",
+            title=f"{pack.title}: {pack.meeting_date.strftime('%-d %B %Y')}",
+            pack=pack,
+            approved=approved,
+            positions=positions if positions is not None else {str(k): str(v) for k, v in in_pack.items()},
+            briefing_errors=briefing_errors or [],
+            prepare_form=prepare_form or PrepareForm(formdata=None),
+            confirm=ConfirmForm(),
+            classification=services.classification_of(pack) if pack.items else None,
+            recipients=services.recipients(),
+            opened=opened,
+            unapproved=[item.briefing for item in pack.items if not item.briefing.is_approved],
+        ),
+        status_code,
+    )
+
+
+@blueprint.get("/<int:pack_id>")
+@requires(Permission.VIEW_PACKS)
+def show(pack_id: int):
+    pack = _pack_or_404(pack_id)
+    if _is_staff():
+        return _staff_page(pack)
+    return render_template(
+        "packs/show.html",
+        title=f"{pack.title}: {pack.meeting_date.strftime('%-d %B %Y')}",
+        pack=pack,
+        version=pack.current_version,
+    )
+
+
+@blueprint.post("/<int:pack_id>/briefings")
+@requires(Permission.MANAGE_BRIEFINGS)
+def choose_briefings(pack_id: int):
+    pack = _pack_or_404(pack_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    positions = {key[len("position-"):]: value.strip() for key, value in request.form.items() if key.startswith("position-")}
+    chosen, errors = [], []
+    for briefing_id, raw in positions.items():
+        if not raw:
+            continue
+        if not raw.isdigit() or not briefing_id.isdigit() or not 1 <= int(raw) <= services.MAX_BRIEFINGS_PER_PACK:
+            errors.append(f"Order must be a whole number from 1 to {services.MAX_BRIEFINGS_PER_PACK}, or left blank")
+            break
+        chosen.append((int(raw), int(briefing_id)))
+    if not errors and len({order for order, _ in chosen}) != len(chosen):
+        errors.append("Give each briefing a different order number")
+    if not errors:
+        try:
+            services.set_briefings(pack, [briefing_id for _, briefing_id in sorted(chosen)], by=current_user)
+        except ValidationError as error:
+            db.session.rollback()
+            errors.extend(error.errors.values())
+    if errors:
+        return _staff_page(pack, briefing_errors=errors, positions=positions, status_code=400)
+    flash("Briefings saved. Prepare the pack to make its PDF", "success")
+    return redirect(url_for("packs.show", pack_id=pack.id))
+
+
+@blueprint.post("/<int:pack_id>/prepare")
+@requires(Permission.MANAGE_BRIEFINGS)
+def prepare(pack_id: int):
+    pack = _pack_or_404(pack_id)
+    form = PrepareForm()
+    if form.validate_on_submit():
+        try:
+            version = services.prepare(pack, by=current_user, change_summary=form.change_summary.data or "")
+        except ValidationError as error:
+            db.session.rollback()
+            apply_to_form(form, error)
+        else:
+            flash(
+                f"Version {version.number} is ready to publish"
+                if version.render_status == RenderStatus.READY
+                else f"Version {version.number} is queued: the PDF is made in the background",
+                "success",
+            )
+            return redirect(url_for("packs.show", pack_id=pack.id))
+    return _staff_page(pack, prepare_form=form, status_code=400)
+
+
+@blueprint.post("/<int:pack_id>/publish")
+@requires(Permission.MANAGE_BRIEFINGS)
+def publish(pack_id: int):
+    pack = _pack_or_404(pack_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        version = services.publish(pack, by=current_user)
+    except ValidationError as error:
+        db.session.rollback()
+        flash(next(iter(error.errors.values())), "error")
+    else:
+        flash(f"Version {version.number} published: members and assistants are being told", "success")
+    return redirect(url_for("packs.show", pack_id=pack.id))
+
+
+def _send_pdf(path, pack: Pack, version: PackVersion):
+    response = send_file(
+        path,
+        mimetype="application/pdf",
+        as_attachment=True,
+        download_name=f"vawg-group-pack-{pack.meeting_date.isoformat()}-v{version.number}.pdf",
+        max_age=0,
+        conditional=False,
+        etag=False,
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def _download(pack: Pack, version: PackVersion):
+    if version.is_sensitive:
+        copy = services.ensure_copy(version, current_user)
+        if copy.render_status != RenderStatus.READY:
+            if copy.render_status == RenderStatus.FAILED:
+                copy.render_status = RenderStatus.QUEUED
+                copy.render_error = None
+            handlers.request_copy(copy, current_user)
+            return render_template("packs/copy_pending.html", title="Your copy is being prepared", pack=pack), 202
+        path = rendering.cached_path(copy.input_hash)
+    else:
+        if version.render_status != RenderStatus.READY:
+            abort(404)
+        path = rendering.cached_path(version.input_hash)
+    if not path.exists():
+        abort(404)
+    audit.record(
+        "pack.downloaded",
+        actor=current_user,
+        obj=pack,
+        detail={"version_id": version.id, "number": version.number, "stamped": version.is_sensitive},
+    )
+    return _send_pdf(path, pack, version)
+
+
+@blueprint.get("/<int:pack_id>/download")
+@requires(Permission.VIEW_PACKS)
+def download(pack_id: int):
+    """The current published version, always."""
+    pack = _pack_or_404(pack_id)
+    version = pack.current_version
+    if version is None:
+        abort(404)
+    return _download(pack, version)
+
+
+@blueprint.get("/<int:pack_id>/versions/<int:version_id>/download")
+@requires(Permission.MANAGE_BRIEFINGS)
+def download_version(pack_id: int, version_id: int):
+    """Any version, superseded or not yet published: for staff only."""
+    pack = _pack_or_404(pack_id)
+    version = db.session.get(PackVersion, version_id)
+    if version is None or version.pack_id != pack.id:
+        abort(404)
+    return _download(pack, version)
+
+
+@blueprint.cli.command("render-queued")
+def render_queued_command():
+    """Render every queued pack version and stamped copy now (the worker does this by itself)."""
+    import click
+
+    from vawg_group.packs import tasks
+
+    click.echo(f"{tasks.render_queued()} rendered or checked")

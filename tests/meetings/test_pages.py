@@ -26,6 +26,8 @@ def test_staff_set_up_the_series_through_the_form(app, client):
         page = client.get("/meetings").get_data(as_text=True)
     assert "Second Tuesday of every month, 10:00 to 11:00" in page
     assert db.session.query(Occurrence).count() == 12
+    first = db.session.query(Occurrence).order_by(Occurrence.starts_dt).first()
+    assert f'<a class="govuk-link" href="/meetings/{first.id}">Lancashire MPs&#39; VAWG Group</a>' in page
     # The next meeting comes first, then the later ones.
     assert page.index("Tuesday 8 September 2026, 10:00") < page.index("Tue 13 Oct 2026, 10:00")
 
@@ -82,6 +84,8 @@ def test_moving_and_cancelling_through_the_forms(app, client):
     assert october.starts_dt == datetime(2026, 10, 20, 13, 0, tzinfo=UTC) and october.sequence == 1
     assert november.status == OccurrenceStatus.CANCELLED
     assert "Tuesday 20 October 2026, 14:00 to 15:00 (UK time)" in page
+    assert f'<a class="govuk-link" href="/meetings/{october_id}/invite.ics">Download this meeting (.ics)</a>' in page
+    assert '<a class="govuk-link" href="https://teams.example.org/meet/vawg" rel="noopener">Join the meeting</a>' in page
     assert "meeting.rescheduled" in page  # the staff timeline
 
 

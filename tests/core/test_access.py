@@ -48,6 +48,9 @@ PUBLIC_ENDPOINTS = frozenset(
         "people.signed_out",
         "pages.accessibility",
         "pages.privacy",
+        # Meetings: answered only to a signed, expiring RSVP token or a secret feed token.
+        "meetings.rsvp",
+        "meetings.feed",
     }
 )
 

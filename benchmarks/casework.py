@@ -27,7 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import MetaData, Table, create_engine, delete, insert, select, text  # noqa: E402
+from sqlalchemy import MetaData, Table, create_engine, delete, event, insert, select, text  # noqa: E402
 
 from config import _normalise_database_url  # noqa: E402
 from vawg_group import create_app  # noqa: E402
@@ -110,12 +110,16 @@ def load(count: int, office_ids: list[int]) -> float:
     started = time.perf_counter()
     for start in range(0, count, BATCH):
         rows = case_rows(min(BATCH, count - start), office_ids, rng, start_token=start)
-        ids = db.session.scalars(insert(CaseworkItem).returning(CaseworkItem.id), rows).all()
+        table = CaseworkItem.__table__
+        db.session.execute(insert(table), rows)  # Core executemany: the TypeDecorator still encrypts
+        ids = db.session.scalars(
+            select(table.c.id).where(table.c.submission_token.in_([row["submission_token"] for row in rows]))
+        ).all()
         themes = []
         for item_id in ids:
             for code in rng.sample(theme_codes, rng.choice((1, 1, 2))):
                 themes.append({"item_id": item_id, "theme": code})
-        db.session.execute(insert(CaseworkTheme), themes)
+        db.session.execute(insert(CaseworkTheme.__table__), themes)
         db.session.commit()
     return time.perf_counter() - started
 
@@ -159,21 +163,40 @@ def sign_in(client, email: str) -> None:
     assert response.status_code == 302, response.status_code
 
 
-def time_pages(client, pages: int, requests: int, rng: random.Random, extra: str = "") -> list[float]:
-    timings = []
+class SqlClock:
+    """Time spent inside the database driver, so figures can be read apart from CPU contention."""
+
+    def __init__(self, engine):
+        self.total = 0.0
+        event.listen(engine, "before_cursor_execute", self._before)
+        event.listen(engine, "after_cursor_execute", self._after)
+
+    def _before(self, conn, cursor, statement, params, context, executemany):
+        conn.info["bench_started"] = time.perf_counter()
+
+    def _after(self, conn, cursor, statement, params, context, executemany):
+        self.total += time.perf_counter() - conn.info.pop("bench_started", time.perf_counter())
+
+
+def time_pages(client, sql: SqlClock, pages: int, requests: int, rng: random.Random, extra: str = "") -> tuple[list[float], list[float]]:
+    timings, sql_timings = [], []
     for _ in range(requests):
         page = rng.randint(1, pages)
+        sql_before = sql.total
         started = time.perf_counter()
         response = client.get(f"/casework/?page={page}{extra}")
         timings.append((time.perf_counter() - started) * 1000)
+        sql_timings.append((sql.total - sql_before) * 1000)
         assert response.status_code == 200, response.status_code
-    return timings
+    return timings, sql_timings
 
 
-def report(label: str, timings: list[float]) -> None:
+def report(label: str, measured: tuple[list[float], list[float]]) -> None:
+    timings, sql_timings = measured
     print(
         f"{label:<42} n={len(timings):<4} p50={statistics.median(timings):6.1f} ms  "
-        f"p95={percentile(timings, 0.95):6.1f} ms  max={max(timings):6.1f} ms"
+        f"p95={percentile(timings, 0.95):6.1f} ms  max={max(timings):6.1f} ms  "
+        f"(database p95 {percentile(sql_timings, 0.95):5.1f} ms)"
     )
 
 
@@ -203,7 +226,7 @@ def main() -> None:
             db.session.add_all([assistant, staff])
             db.session.commit()
 
-            print(f"database: {db.engine.dialect.name}")
+            print(f"database: {db.engine.dialect.name}; CPUs: {os.cpu_count()}; load average at start: {os.getloadavg()[0]:.1f}")
             seconds = load(args.cases, office_ids)
             print(f"loaded {args.cases:,} cases across {len(office_ids)} offices in {seconds:.1f} s ({args.cases / seconds:,.0f} cases/s, encrypted)")
 
@@ -215,6 +238,7 @@ def main() -> None:
             encrypt_us, decrypt_us = per_value_costs()
             print(f"AES-256-GCM per {len(SUMMARY)}-character value: encrypt {encrypt_us:.1f} us, decrypt {decrypt_us:.1f} us")
 
+            sql = SqlClock(db.engine)
             office_total = db.session.scalar(select(db.func.count()).select_from(CaseworkItem).where(CaseworkItem.office_id == office_ids[0]))
             open_total = db.session.scalar(select(db.func.count()).select_from(CaseworkItem).where(CaseworkItem.status != "closed"))
             db.session.remove()
@@ -223,15 +247,16 @@ def main() -> None:
         office_client = app.test_client()
         sign_in(office_client, "bench.assistant@parliament.example")
         office_client.get("/casework/")  # warm templates
-        report(f"office list ({office_total:,} cases, {-(-office_total // 50)} pages)", time_pages(office_client, -(-office_total // 50), args.requests, rng))
-        report("office list, first 5 pages", time_pages(office_client, 5, args.requests, rng))
+        report(f"office list ({office_total:,} cases, {-(-office_total // 50)} pages)", time_pages(office_client, sql, -(-office_total // 50), args.requests, rng))
+        report("office list, first 5 pages", time_pages(office_client, sql, 5, args.requests, rng))
 
         staff_client = app.test_client()
         sign_in(staff_client, "bench.staff@opcc.example")
         staff_client.get("/casework/")
-        report(f"triage queue ({open_total:,} open, {-(-open_total // 50)} pages)", time_pages(staff_client, -(-open_total // 50), args.requests, rng))
-        report("triage queue, first 5 pages", time_pages(staff_client, 5, args.requests, rng))
-        report("triage queue, status=submitted", time_pages(staff_client, 1, args.requests, rng, "&status=submitted"))
+        report(f"triage queue ({open_total:,} open, {-(-open_total // 50)} pages)", time_pages(staff_client, sql, -(-open_total // 50), args.requests, rng))
+        report("triage queue, first 5 pages", time_pages(staff_client, sql, 5, args.requests, rng))
+        report("triage queue, status=submitted", time_pages(staff_client, sql, 1, args.requests, rng, "&status=submitted"))
+        print(f"load average at end: {os.getloadavg()[0]:.1f} (latency goal: p95 <= 50 ms)")
         with app.app_context():
             db.engine.dispose()
 

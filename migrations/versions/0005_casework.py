@@ -65,6 +65,7 @@ def upgrade() -> None:
     with op.batch_alter_table('casework_item', schema=None) as batch_op:
         batch_op.create_index('ix_casework_item_closed', ['closed_dt'], unique=False)
         batch_op.create_index('ix_casework_item_office_submitted', ['office_id', 'submitted_dt'], unique=False)
+        batch_op.create_index('ix_casework_item_open_queue', ['submitted_dt', 'id'], unique=False, sqlite_where=sa.text("status <> 'closed'"), postgresql_where=sa.text("status <> 'closed'"))
         batch_op.create_index('ix_casework_item_status_submitted', ['status', 'submitted_dt'], unique=False)
 
     op.create_table('casework_discussion',
@@ -187,6 +188,7 @@ def downgrade() -> None:
     with op.batch_alter_table('casework_item', schema=None) as batch_op:
         batch_op.drop_index('ix_casework_item_status_submitted')
         batch_op.drop_index('ix_casework_item_office_submitted')
+        batch_op.drop_index('ix_casework_item_open_queue', sqlite_where=sa.text("status <> 'closed'"), postgresql_where=sa.text("status <> 'closed'"))
         batch_op.drop_index('ix_casework_item_closed')
 
     op.drop_table('casework_item')

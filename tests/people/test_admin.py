@@ -423,3 +423,14 @@ def test_stored_script_in_names_comes_back_escaped_everywhere(app, client, paylo
     home = their_client.get("/")
     assert home.status_code == 200
     assert_escaped(home.get_data(as_text=True), payload, "office home and account bar")
+
+
+def test_the_lists_link_to_each_edit_page(client, admin):
+    """The name cells are real links (an escaped '<a ...>' shows as text and links nowhere)."""
+    office = make_office(constituency="Linked Office")
+    user = make_user(role=Role.ASSISTANT, office=office, display_name="Linked Person")
+    users = client.get("/admin/users").get_data(as_text=True)
+    assert f'<a class="govuk-link" href="/admin/users/{user.id}/edit">Linked Person</a>' in users
+    offices = client.get("/admin/offices").get_data(as_text=True)
+    assert f'<a class="govuk-link" href="/admin/offices/{office.id}/edit">Linked Office</a>' in offices
+    assert "&lt;a class" not in users + offices

@@ -252,3 +252,26 @@ def test_an_unknown_smtp_security_mode_is_refused(security):
 
     with pytest.raises(ValueError, match="VAWG_SMTP_SECURITY"):
         SmtpChannel(host="127.0.0.1", port=25, security=security, mail_from="a@example.org")
+
+
+def test_a_dead_workers_claims_are_taken_over_when_their_lease_runs_out(mail_app, mail_server):
+    from vawg_group.workflow import dispatch
+
+    fan_out(2)
+    run(mail_app)  # handled and sent; now a second fan-out that a worker claims and then dies
+    fan_out(3, prefix="late")
+    dead = Worker(mail_app, worker_id="dead-worker")
+    with mail_app.app_context():
+        [event_id] = dispatch.claim_events(dead.worker_id, 10)
+        dispatch.process_event(event_id, dead.worker_id)
+        claimed = dispatch.claim_deliveries(dead.worker_id, 10)
+        db.session.remove()
+    assert len(claimed) == 3
+    run(mail_app)  # the lease has not run out: another worker leaves them alone
+    assert len(mail_server.received) == 2
+    db.session.execute(update(Delivery).where(Delivery.id.in_(claimed)).values(claimed_until_dt=utcnow() - timedelta(seconds=1)))
+    db.session.commit()
+    run(mail_app)
+    assert sorted(r.rcpt_tos[0] for r in mail_server.received[2:]) == recipients(3, "late")
+    rows = [row for row in deliveries() if row.id in claimed]
+    assert {(row.status, row.claimed_by) for row in rows} == {(DeliveryStatus.SENT, "test-worker")}

@@ -155,6 +155,14 @@ class CaseworkItem(db.Model):
         # An office's list, newest first; the triage queue by status and age; retention.
         Index("ix_casework_item_office_submitted", "office_id", "submitted_dt"),
         Index("ix_casework_item_status_submitted", "status", "submitted_dt"),
+        # The triage queue's default view: every open case, longest waiting first.
+        Index(
+            "ix_casework_item_open_queue",
+            "submitted_dt",
+            "id",
+            sqlite_where=text("status <> 'closed'"),
+            postgresql_where=text("status <> 'closed'"),
+        ),
         Index("ix_casework_item_closed", "closed_dt"),
     )
 

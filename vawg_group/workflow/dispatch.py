@@ -418,3 +418,13 @@ def retry_failed(ids: list[int] | None = None) -> int:
     if ids is not None:
         statement = statement.where(Delivery.id.in_(ids))
     return db.session.execute(statement).rowcount
+
+
+def retry_failed_events() -> int:
+    """Put events whose handlers kept failing back in the queue (flush only); handlers that
+    had succeeded add nothing the second time."""
+    return db.session.execute(
+        update(DomainEvent)
+        .where(DomainEvent.status == EventStatus.FAILED)
+        .values(status=EventStatus.PENDING, attempts=0, next_attempt_dt=utcnow(), processed_dt=None, claimed_until_dt=None)
+    ).rowcount

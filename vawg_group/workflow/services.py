@@ -18,11 +18,13 @@ def retry_delivery(delivery: Delivery, *, by) -> bool:
     return True
 
 
-def retry_all_failed(*, by) -> int:
-    count = dispatch.retry_failed()
-    if count:
-        audit.record("delivery.retried_all", actor=by, detail={"count": count})
-    return count
+def retry_all_failed(*, by) -> tuple[int, int]:
+    """Queue every failed delivery and every failed event again: (deliveries, events)."""
+    deliveries = dispatch.retry_failed()
+    events = dispatch.retry_failed_events()
+    if deliveries or events:
+        audit.record("delivery.retried_all", actor=by, detail={"deliveries": deliveries, "events": events})
+    return deliveries, events
 
 
 def request_test_message(*, by) -> None:

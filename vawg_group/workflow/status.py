@@ -92,10 +92,6 @@ def queue_status() -> QueueStatus:
         select(func.count(), func.min(Delivery.created_dt)).where(Delivery.status.in_(WAITING))
     ).one()
     oldest = min((dt for dt in (oldest_event, oldest_delivery) if dt is not None), default=None)
-    if oldest is not None and oldest.tzinfo is None:  # func.min bypasses the column type on SQLite
-        from datetime import timezone
-
-        oldest = oldest.replace(tzinfo=timezone.utc)
     return QueueStatus(
         pending_events=pending_events,
         pending_deliveries=pending_deliveries,

@@ -94,8 +94,12 @@ def retry_delivery(delivery_id: int):
 def retry_all_failed():
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    count = services.retry_all_failed(by=current_user)
-    flash(f"{count} failed {'delivery' if count == 1 else 'deliveries'} queued again.", "success")
+    deliveries, events = services.retry_all_failed(by=current_user)
+    flash(
+        f"{deliveries} failed {'delivery' if deliveries == 1 else 'deliveries'} and "
+        f"{events} failed {'event' if events == 1 else 'events'} queued again.",
+        "success",
+    )
     return redirect(url_for("workflow.deliveries"))
 
 

@@ -22,16 +22,14 @@ import secrets
 import signal
 import socket
 import threading
-import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta, timezone
 from pathlib import Path
-
-from concurrent.futures import ThreadPoolExecutor
 
 from apscheduler.executors.pool import ThreadPoolExecutor as SchedulerThreadPool
 from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from vawg_group.core.clock import utcnow
@@ -67,7 +65,8 @@ def sqlite_lock_path(database_uri: str) -> Path | None:
     path = database_uri.split(":///", 1)[1] if ":///" in database_uri else ""
     if not path or path == ":memory:":
         raise WorkerAlreadyRunning("the worker needs a database file, not an in-memory SQLite database")
-    return Path(path.split("?", 1)[0]).with_name(Path(path).name + ".worker.lock")
+    database_file = Path(path.split("?", 1)[0])
+    return database_file.with_name(database_file.name + ".worker.lock")
 
 
 class Worker:
@@ -328,6 +327,8 @@ class Worker:
         """Run a scheduled job unless stopping; counted so shutdown can wait for it."""
         with self._active_changed:
             if self.stopping.is_set():
+                # A stop asked for before the scheduler was running is carried out here.
+                self._shutdown_scheduler()
                 return
             self._active += 1
         try:
@@ -386,8 +387,15 @@ class Worker:
             return
         log.info("worker %s stopping: finishing the delivery in hand", self.worker_id)
         self.stopping.set()
-        if self.scheduler is not None and self.scheduler.running:
-            self.scheduler.shutdown(wait=False)
+        self._shutdown_scheduler()
+
+    def _shutdown_scheduler(self) -> None:
+        scheduler = self.scheduler
+        if scheduler is not None and scheduler.running:
+            try:
+                scheduler.shutdown(wait=False)
+            except Exception:  # already stopping (SchedulerNotRunningError)
+                pass
 
     def serve(self, *, standby: bool = False) -> None:
         """Run until SIGTERM/SIGINT. Raises WorkerAlreadyRunning on a locked SQLite database

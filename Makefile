@@ -8,13 +8,13 @@ STAMPS := .make
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install system-deps python-deps frontend migrate seed clean
+.PHONY: run test install system-deps test-system-deps python-deps frontend migrate seed clean
 
 run: install migrate seed
 	@echo "Serving on http://$(HOST):$(PORT)/ (demo sign-in: http://$(HOST):$(PORT)/demo/sign-in)"
 	VAWG_ENV=development $(BIN)/python -m vawg_group.devserver --host $(HOST) --port $(PORT)
 
-test: install
+test: install test-system-deps
 	VAWG_ENV=test $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 install: system-deps python-deps frontend
@@ -23,6 +23,13 @@ system-deps: $(STAMPS)/system-deps
 $(STAMPS)/system-deps: scripts/install-system-deps.sh
 	@mkdir -p $(STAMPS)
 	bash scripts/install-system-deps.sh
+	@touch $@
+
+# The browser tests drive Debian's Chromium (never a browser Playwright downloads).
+test-system-deps: $(STAMPS)/test-system-deps
+$(STAMPS)/test-system-deps: scripts/install-system-deps.sh
+	@mkdir -p $(STAMPS)
+	bash scripts/install-system-deps.sh chromium
 	@touch $@
 
 python-deps: $(STAMPS)/python-deps

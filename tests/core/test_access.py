@@ -450,3 +450,20 @@ def test_an_unknown_role_is_refused_not_stored(client):
     assert response.status_code == 200
     assert "Select a role" in response.get_data(as_text=True)
     assert db.session.scalar(select(User).where(User.email == "would.be@example.org")) is None
+
+
+@pytest.mark.parametrize("path", ["/admin/users/99999999999999999999/edit", "/admin/offices/2147483648/edit", "/admin/users/9999/edit"])
+def test_ids_too_large_for_the_database_are_404_not_500(client, path):
+    sign_in(client, make_user(role=Role.OPCC_ADMIN))
+    assert client.get(path).status_code == 404
+
+
+def test_every_int_in_a_url_is_a_database_id(app):
+    """Every <int:...> rule uses the bounded converter (registered before the blueprints)."""
+    from werkzeug.routing import IntegerConverter
+
+    from vawg_group.core.web import MAX_DATABASE_ID, DatabaseIdConverter
+
+    converters = [c for rule in app.url_map.iter_rules() for c in rule._converters.values() if isinstance(c, IntegerConverter)]
+    assert converters, "expected routes with ids"
+    assert all(isinstance(c, DatabaseIdConverter) and c.max == MAX_DATABASE_ID for c in converters)

@@ -11,6 +11,8 @@ from tests.briefings.factories import make_briefing, make_staff
 from tests.factories import make_user
 from tests.packs.factories import make_pack
 from tests.pdf_reading import found_at_top_and_bottom, outline_titles, reader
+from tests.pdf_reading import page_texts as page_texts_of
+from vawg_group.core.validation import ValidationError
 
 
 def _render(pack, staff, **kwargs) -> tuple[PackVersion, bytes]:
@@ -46,7 +48,7 @@ def test_outline_has_a_bookmark_per_section_and_briefing(app):
     titles = outline_titles(pdf)
     assert titles[:3] == ["Cover", "Contents", "Briefings"]
     assert [b.title for b in briefings] == [t for t in titles if t.startswith("Briefing ")]
-    assert titles[-1] == "Appendix: key figures"
+    assert titles[-2:] == ["Casework summary", "Appendix: key figures"]
     # Headings inside briefing bodies stay out of the outline.
     assert "Background" not in titles
     meta = reader(pdf).metadata
@@ -137,3 +139,37 @@ def test_hostile_briefing_text_is_printed_not_obeyed(app):
     assert "<script>alert(1)</script>" in text
     assert "root:x:0:0" not in text
     assert list(reader(pdf).attachments) == []
+
+
+def test_the_casework_section_counts_and_lists_what_is_put_forward(app):
+    from vawg_group.casework import discussion
+    from tests.casework.factories import make_case
+
+    pack, staff, _ = make_pack(classifications=("OFFICIAL",))
+    make_case(themes=("stalking",))
+    make_case(themes=("stalking", "domestic_abuse"))
+    version, pdf = _render(pack, staff)
+    text = " ".join(" ".join(page_texts_of(pdf)).split())
+    assert version.classification == "OFFICIAL"
+    assert "Open casework items: 2" in text
+    assert "No casework has been put forward for discussion at this meeting." in text
+
+    raised = make_case(themes=("spiking",), may_raise_anonymised=True)
+    discussion.put_forward(raised, occurrence_id=None, summary="A constituent reports a delay in a spiking case reaching charge.", by=staff)
+    db.session.commit()
+    # The pack changed since it was prepared: the casework section is part of what it holds.
+    with pytest.raises(ValidationError, match="changed since this version was prepared"):
+        services.publish(pack, by=staff)
+    again = services.prepare(pack, by=staff)
+    db.session.commit()
+    tasks.render_version(again.id)
+    db.session.refresh(again)
+    assert again.classification == "OFFICIAL-SENSITIVE"
+    pdf = rendering.cached_path(again.input_hash).read_bytes()
+    text = " ".join(" ".join(page_texts_of(pdf)).split())
+    assert "A constituent reports a delay in a spiking case reaching charge." in text
+    assert "Open casework items: 3" in text
+    # The office's own words never reach the pack.
+    assert "repeated unwanted contact" not in text
+    for page in reader(pdf).pages:
+        assert found_at_top_and_bottom(page, "OFFICIAL-SENSITIVE") == (True, True)

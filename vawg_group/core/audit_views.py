@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from vawg_group.core.audit import AuditEvent
 from vawg_group.core.clock import LONDON
 from vawg_group.core.policy import Permission, requires
+from vawg_group.core.web import parse_database_id
 from vawg_group.extensions import db
 from vawg_group.people.models import Office, User
 
@@ -19,10 +20,13 @@ PAGE_SIZE = 50
 
 
 def _parse_day(raw: str | None):
+    """A YYYY-MM-DD filter day, or None; far-off years are ignored (a day after 31 December
+    9999 cannot be computed, and no audit row is that old or that new)."""
     try:
-        return datetime.strptime(raw, "%Y-%m-%d").date() if raw else None
+        day = datetime.strptime(raw, "%Y-%m-%d").date() if raw else None
     except ValueError:
         return None
+    return day if day is not None and 1900 <= day.year <= 9000 else None
 
 
 def filtered_query(args) -> tuple:
@@ -35,12 +39,12 @@ def filtered_query(args) -> tuple:
     if outcome := args.get("outcome"):
         query = query.where(AuditEvent.outcome == outcome)
         applied["outcome"] = outcome
-    if (actor := args.get("actor", "")).isdigit():
-        query = query.where(AuditEvent.actor_id == int(actor))
-        applied["actor"] = actor
-    if (office := args.get("office", "")).isdigit():
-        query = query.where(AuditEvent.office_id == int(office))
-        applied["office"] = office
+    if (actor := parse_database_id(args.get("actor"))) is not None:
+        query = query.where(AuditEvent.actor_id == actor)
+        applied["actor"] = str(actor)
+    if (office := parse_database_id(args.get("office"))) is not None:
+        query = query.where(AuditEvent.office_id == office)
+        applied["office"] = str(office)
     if day_from := _parse_day(args.get("from")):
         query = query.where(AuditEvent.at_dt >= datetime.combine(day_from, time(), LONDON))
         applied["from"] = day_from.isoformat()
@@ -54,8 +58,10 @@ def filtered_query(args) -> tuple:
 @requires(Permission.VIEW_AUDIT)
 def log():
     query, applied = filtered_query(request.args)
-    page = max(int(request.args["page"]) if request.args.get("page", "").isdigit() else 1, 1)
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
+    # Past the last page (or nonsense) shows the nearest real page rather than failing.
+    page = min(max(parse_database_id(request.args.get("page")) or 1, 1), pages)
     rows = db.session.scalars(query.order_by(AuditEvent.seq.desc()).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
     people = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_({r.actor_id for r in rows if r.actor_id})))}
     return render_template(
@@ -66,7 +72,7 @@ def log():
         applied=applied,
         total=total,
         page=page,
-        pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1),
+        pages=pages,
         actions=db.session.scalars(select(AuditEvent.action).distinct().order_by(AuditEvent.action)).all(),
         offices=db.session.scalars(select(Office).order_by(Office.constituency)).all(),
         actors=db.session.scalars(select(User).order_by(User.display_name)).all(),

@@ -9,6 +9,7 @@ import uuid
 
 from flask import Flask, current_app, g, request
 from flask_login import current_user
+from werkzeug.routing import IntegerConverter
 
 from vawg_group.extensions import db
 
@@ -21,7 +22,33 @@ def csp_nonce() -> str:
     return g.csp_nonce
 
 
+# The largest id a database integer column holds (PostgreSQL's integer, SQLite's too).
+MAX_DATABASE_ID = 2**31 - 1
+
+
+class DatabaseIdConverter(IntegerConverter):
+    """``<int:...>`` in our URLs: only numbers a database id can be.
+
+    Werkzeug's own accepts any number of digits, and a larger one than the database can hold
+    makes the query itself fail (a 500) instead of finding nothing (a 404).
+    """
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", MAX_DATABASE_ID)
+        super().__init__(map, *args, **kwargs)
+
+
+def parse_database_id(raw: str | None) -> int | None:
+    """A query-string id as an int, or None when it cannot be one (not digits, or too large)."""
+    if not raw or not raw.isascii() or not raw.isdigit() or len(raw) > 10:
+        return None
+    value = int(raw)
+    return value if value <= MAX_DATABASE_ID else None
+
+
 def init_app(app: Flask) -> None:
+    # Before any blueprint adds its rules: every <int:...> in the app uses it.
+    app.url_map.converters["int"] = DatabaseIdConverter
     app.before_request(_start_request)
     app.after_request(_commit_or_roll_back)
     app.after_request(_security_headers)

@@ -87,7 +87,18 @@ def recipient_line(user, when) -> str:
 # ---------------------------------------------------------------- the HTML
 
 
-def pack_context(pack, *, number: int, classification: str, change_summary: str = "") -> dict:
+def casework_summary(pack) -> dict:
+    """The casework section: anonymised counts, and the items put forward for this meeting
+    (for a pack not tied to a meeting occurrence, the items not yet tied to one)."""
+    from vawg_group.casework.stats import pack_summary
+
+    summary = pack_summary(pack.occurrence_id)
+    if pack.occurrence_id is None:
+        summary["discussions"] = [d for d in summary["discussions"] if d["occurrence_id"] is None]
+    return summary
+
+
+def pack_context(pack, *, number: int, classification: str, change_summary: str = "", casework: dict | None = None) -> dict:
     briefings = [item.briefing for item in pack.items]
     charts = {
         briefing.id: key_figures_svg(briefing.key_figures, title=f"Key figures: {briefing.title}", chart_id=f"chart-{briefing.id}")
@@ -105,6 +116,7 @@ def pack_context(pack, *, number: int, classification: str, change_summary: str 
         prepared_on=format_london(utcnow(), "%-d %B %Y"),
         meeting_date_text=pack.meeting_date.strftime("%A %-d %B %Y"),
         opcc_address=current_app.config["OPCC_ADDRESS"],
+        casework=casework if casework is not None else casework_summary(pack),
         sections=pack_sections(pack),
     )
 
@@ -114,14 +126,16 @@ def pack_sections(pack) -> list[tuple[str, str]]:
     sections = []
     if pack.items:
         sections.append(("briefings", "Briefings"))
+    sections.append(("casework", "Casework summary"))
     if any(item.briefing.key_figures for item in pack.items):
         sections.append(("key-figures", "Appendix: key figures"))
     return sections
 
 
-def build_html(pack, *, number: int, classification: str, change_summary: str = "") -> str:
+def build_html(pack, *, number: int, classification: str, change_summary: str = "", casework: dict | None = None) -> str:
     return render_template(
-        "packs/pdf/pack.html", **pack_context(pack, number=number, classification=classification, change_summary=change_summary)
+        "packs/pdf/pack.html",
+        **pack_context(pack, number=number, classification=classification, change_summary=change_summary, casework=casework),
     )
 
 

@@ -9,12 +9,13 @@ commits.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import date
 
 from sqlalchemy import select
 
-from vawg_group.briefings.models import Briefing, highest_classification
+from vawg_group.briefings.models import OFFICIAL_SENSITIVE, Briefing, highest_classification
 from vawg_group.core import audit
 from vawg_group.core.audit import AuditEvent
 from vawg_group.core.clock import utcnow
@@ -77,16 +78,23 @@ def set_briefings(pack: Pack, briefing_ids: list[int], *, by) -> None:
     audit.record("pack.briefings_set", actor=by, obj=pack, detail={"briefing_ids": briefing_ids})
 
 
-def classification_of(pack: Pack) -> str:
-    """The highest marking among the pack's parts."""
-    return highest_classification(item.briefing.classification for item in pack.items)
+def classification_of(pack: Pack, casework: dict | None = None) -> str:
+    """The highest marking among the pack's parts. Casework counts are OFFICIAL; items put
+    forward for discussion, anonymised as they are, describe victims' cases: OFFICIAL-SENSITIVE."""
+    casework = casework if casework is not None else rendering.casework_summary(pack)
+    markings = [item.briefing.classification for item in pack.items]
+    if casework["discussions"]:
+        markings.append(OFFICIAL_SENSITIVE)
+    return highest_classification(markings)
 
 
-def contents_fingerprint(pack: Pack) -> str:
-    """What the pack is made of (ids and change times only): publishing checks it is unchanged
-    since the version was prepared."""
+def contents_fingerprint(pack: Pack, casework: dict | None = None) -> str:
+    """What the pack is made of (ids, change times, a hash of the casework section): publishing
+    checks it is unchanged since the version was prepared."""
+    casework = casework if casework is not None else rendering.casework_summary(pack)
     return json.dumps(
         {
+            "casework": hashlib.sha256(json.dumps(casework, sort_keys=True, default=str).encode()).hexdigest(),
             "title": pack.title,
             "meeting_date": pack.meeting_date.isoformat(),
             "briefings": [
@@ -121,10 +129,13 @@ def prepare(pack: Pack, *, by, change_summary: str = "") -> PackVersion:
         raise ValidationError({"change_summary": "Say what has changed since the published version: recipients are told"})
     if len(change_summary) > 1000:
         raise ValidationError({"change_summary": "The change summary must be 1,000 characters or fewer"})
-    classification = classification_of(pack)
+    casework = rendering.casework_summary(pack)
+    classification = classification_of(pack, casework)
     version = pack.working_version
     number = (published.number + 1) if published else 1
-    html = rendering.build_html(pack, number=number, classification=classification, change_summary=change_summary)
+    html = rendering.build_html(
+        pack, number=number, classification=classification, change_summary=change_summary, casework=casework
+    )
     job = rendering.PdfJob(
         html=html,
         title=f"{pack.title}: VAWG Group meeting, {pack.meeting_date.strftime('%-d %B %Y')}",
@@ -141,7 +152,7 @@ def prepare(pack: Pack, *, by, change_summary: str = "") -> PackVersion:
     version.change_summary = change_summary
     version.html = html
     version.input_hash = key
-    version.contents = contents_fingerprint(pack)
+    version.contents = contents_fingerprint(pack, casework)
     version.prepared_by_id = by.id
     version.prepared_dt = utcnow()
     version.render_error = None

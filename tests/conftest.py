@@ -88,6 +88,7 @@ def app_factory(database_url, tmp_path):
             SQLALCHEMY_DATABASE_URI=database_url,
             DATABASE_URL=database_url,
             STORAGE_DIR=str(tmp_path / "storage"),
+            DEVMAIL_DIR=str(tmp_path / "mail"),
         )
         settings.update(overrides)
         app = create_app("test", **settings)

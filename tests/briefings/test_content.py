@@ -115,3 +115,14 @@ def test_the_chart_is_accessible_and_escapes_what_it_shows(app):
     # Three bars: two for the first figure, one for the second (no previous value).
     assert svg.count("<rect") == 3
     assert key_figures_svg([], title="x", chart_id="c2") == ""
+
+
+def test_tables_get_our_classes_and_no_others():
+    html = str(render_markdown('| a | b |\n|---|---|\n| 1 | 2 |'))
+    assert '<table class="govuk-table">' in html and '<th class="govuk-table__header" scope="col">a</th>' in html
+    # Classes are ours alone: nh3 drops any other, even on an allowed tag.
+    import nh3
+
+    from vawg_group.briefings.markdown import ALLOWED_CLASSES
+
+    assert nh3.clean('<table class="govuk-table evil"></table>', tags={"table"}, allowed_classes=ALLOWED_CLASSES) == '<table class="govuk-table"></table>'

@@ -24,6 +24,14 @@ ALLOWED_TAGS = {
 }
 ALLOWED_ATTRIBUTES = {"a": {"href"}, "ol": {"start"}, "th": {"scope"}}
 ALLOWED_URL_SCHEMES = {"https", "http", "mailto"}
+_TABLE_CLASSES = {
+    "table_open": "govuk-table",
+    "tr_open": "govuk-table__row",
+    "th_open": "govuk-table__header",
+    "td_open": "govuk-table__cell",
+}
+# Only the classes we add ourselves survive: a class written in the Markdown never does.
+ALLOWED_CLASSES = {tag: {css} for tag, css in (("table", "govuk-table"), ("tr", "govuk-table__row"), ("th", "govuk-table__header"), ("td", "govuk-table__cell"))}
 
 
 def _parser() -> MarkdownIt:
@@ -59,8 +67,9 @@ def render_markdown(text: str) -> Markup:
         if token.type in {"heading_open", "heading_close"}:
             level = min(int(token.tag[1]) + 2, 6)
             token.tag = f"h{level}"
-        elif token.type == "th_open":
-            token.attrs = {"scope": "col"}
+        elif token.type in _TABLE_CLASSES:
+            # GOV.UK table styles on the page; the pack's own stylesheet styles plain tables.
+            token.attrs = {"class": _TABLE_CLASSES[token.type], **({"scope": "col"} if token.type == "th_open" else {})}
         elif token.type == "inline":
             # Belt and braces: check_markdown refuses images, and none is ever rendered.
             token.children = [child for child in token.children or [] if child.type != "image"]
@@ -71,6 +80,7 @@ def render_markdown(text: str) -> Markup:
             tags=ALLOWED_TAGS,
             attributes=ALLOWED_ATTRIBUTES,
             url_schemes=ALLOWED_URL_SCHEMES,
+            allowed_classes=ALLOWED_CLASSES,
             link_rel="noopener noreferrer",
         )
     )

@@ -105,6 +105,20 @@ class Config:
     # Where the development mail catcher (`make run`) writes each message as an .eml file.
     DEVMAIL_DIR = str(INSTANCE_DIR / "mail")
 
+    # Meetings and calendar invites
+    # The address links in emails are built on (the worker has no request to take it from).
+    PUBLIC_BASE_URL = "http://127.0.0.1:5000"
+    # Who the invites come from: ORGANIZER in every .ics, and the mailbox Graph events live in.
+    MEETINGS_ORGANISER_EMAIL = "vawg-group@lancashire-opcc.example"
+    MEETINGS_ORGANISER_NAME = "OPCC Lancashire VAWG Group"
+    # The online meeting link used when Microsoft Graph is not configured.
+    MEETINGS_JOIN_URL = ""
+    # When invites go out: 0 = as soon as a meeting is scheduled; N = N days before it starts.
+    MEETINGS_INVITE_DAYS_AHEAD = 0
+    # How far ahead occurrences are kept (months), and how long RSVP links work (days).
+    MEETINGS_WINDOW_MONTHS = 12
+    MEETINGS_RSVP_MAX_AGE_DAYS = 62
+
     # Logging
     LOG_LEVEL = "INFO"
 

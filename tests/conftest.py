@@ -17,6 +17,7 @@ from flask import has_app_context
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 
+from tests.access_grid import TEMPLATE_CACHE
 from vawg_group import create_app
 from vawg_group.core import migrate
 from vawg_group.extensions import db
@@ -91,6 +92,9 @@ def app_factory(database_url, tmp_path):
         settings.update(overrides)
         app = create_app("test", **settings)
         app.test_client_class = RequestIsolatingClient
+        # Compiled templates shared across the suite's many apps: compiling GOV.UK Frontend's
+        # macros again for every test was most of the suite's time.
+        app.jinja_env.bytecode_cache = TEMPLATE_CACHE
         created.append(app)
         return app
 

@@ -93,6 +93,7 @@ BLUEPRINTS = (
     "vawg_group.casework.views",
     "vawg_group.briefings.views",
     "vawg_group.packs.views",
+    "vawg_group.meetings.views",
 )
 
 

@@ -7,5 +7,8 @@ from vawg_group.extensions import db
 from vawg_group.packs.models import Pack, PackCopy, PackItem, PackVersion  # noqa: F401
 from vawg_group.people.models import AuthSession, Office, User  # noqa: F401
 from vawg_group.workflow.models import Delivery, DomainEvent, ScheduledJob, WorkerHeartbeat  # noqa: F401
+from vawg_group.meetings.models import (  # noqa: F401
+    Action, AgendaItem, Attendance, CalendarFeed, Guest, LobbyingAsk, MeetingSeries, Occurrence,
+)
 
 metadata = db.metadata

@@ -48,6 +48,9 @@ PUBLIC_ENDPOINTS = frozenset(
         "people.signed_out",
         "pages.accessibility",
         "pages.privacy",
+        # Meetings: answered only to a signed, expiring RSVP token or a secret feed token.
+        "meetings.rsvp",
+        "meetings.feed",
     }
 )
 
@@ -248,6 +251,9 @@ def test_access_grid(app, client, route, role, which):
     if expected in (403, 404):
         # Refused and audited; the refusal page names nothing of the object.
         assert len(_refusals(user.id)) == 1
+    if response.status_code == 200 and response.mimetype == "text/html":
+        # A way out on every signed-in page (SECURITY 7).
+        assert 'action="/sign-out"' in response.get_data(as_text=True)
     if route.method == "GET" and route.listing and expected == 200:
         body = response.get_data(as_text=True)
         assert markers["own"] in body

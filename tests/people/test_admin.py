@@ -434,3 +434,13 @@ def test_the_lists_link_to_each_edit_page(client, admin):
     offices = client.get("/admin/offices").get_data(as_text=True)
     assert f'<a class="govuk-link" href="/admin/offices/{office.id}/edit">Linked Office</a>' in offices
     assert "&lt;a class" not in users + offices
+
+
+def test_an_admin_cannot_change_their_own_role(client, admin):
+    response = _edit(client, admin, role="opcc_staff")
+    assert_form_error(response, "You cannot change your own role: ask another administrator", 'value="opcc_staff" checked')
+    db.session.expire_all()
+    assert db.session.get(User, admin.id).role == "opcc_admin"
+    assert client.get("/admin/users").status_code == 200
+    # Their name and address they may change.
+    assert _edit(client, admin, display_name="Morwenna Renamed").status_code == 302

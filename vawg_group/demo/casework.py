@@ -115,7 +115,7 @@ def seed_casework() -> int:
             for step in PATHS[status]:
                 moment = moment + timedelta(days=2)
                 if step is Status.REFERRED:
-                    due = london_today(moment) + timedelta(days=14)
+                    due = london_today() + timedelta(days=7 + office_number)
                     if status is Status.AWAITING_RESPONSE and office_number % 2 == 0:
                         due = london_today() - timedelta(days=5)  # an overdue referral to chase
                     db.session.add(CaseworkReferral(item_id=item.id, agency=agency, referred_dt=moment, response_due_on=due, by_id=getattr(officer, "id", None)))

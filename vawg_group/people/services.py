@@ -94,6 +94,9 @@ def register_user(*, email: str, display_name: str, role: str, office_id: int | 
 
 
 def update_user(user: User, *, email: str, display_name: str, role: str, office_id: int | None, by: User) -> User:
+    if by is not None and user.id == by.id and role != user.role:
+        # Like deactivating yourself: the last administrator could lock everyone out.
+        raise ValidationError({"role": "You cannot change your own role: ask another administrator"})
     email, display_name, role_enum, office = _check_user(email, display_name, role, office_id, user)
     changed = sorted(
         name

@@ -29,6 +29,7 @@ HANDLER_MODULES: list[str] = [
     "vawg_group.workflow.handlers",
     "vawg_group.casework.handlers",
     "vawg_group.packs.handlers",
+    "vawg_group.meetings.handlers",
 ]
 
 EMAIL = "email"

@@ -108,6 +108,8 @@ class Worker:
             finally:
                 self._close_channels()
                 db.session.remove()
+        if done["events"] or done["deliveries"]:
+            log.info("handled %s events and %s deliveries", done["events"], done["deliveries"])
         return done
 
     def _send_batch(self, ids: list[int]) -> int:
@@ -117,7 +119,8 @@ class Worker:
             return 0
         config = self.app.config
         lease = config["WORKER_LEASE_SECONDS"]
-        margin = timedelta(seconds=min(lease / 2, config["SMTP_TIMEOUT"] + 5))
+        # Renew while a whole chunk could still be sent (every message up to its timeout).
+        margin = timedelta(seconds=min(lease / 2, config["SMTP_TIMEOUT"] * MARK_EVERY + 5))
         lease_ends = utcnow() + timedelta(seconds=lease)
         remaining = list(ids)
         handled = 0

@@ -1,0 +1,111 @@
+"""Casework in a real browser: an office brings a case by keyboard alone, and every casework
+page (empty, with errors, with the personal-details check, staff views) passes axe-core.
+
+People are the seeded demo people: Tom Ashdown is the assistant in the Blackburn office,
+Morgan Aldous the OPCC administrator. The seeded casework (vawg_group/demo/casework.py) gives
+every page something to show.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+from playwright.sync_api import expect
+
+from tests.browser.conftest import assert_no_browser_errors, check_accessibility
+from tests.browser.test_journeys import ADMIN_EMAIL, ASSISTANT_EMAIL, demo_sign_in
+
+_numbers = itertools.count(1)
+THEME_COUNT = 12
+
+
+def _fill_by_keyboard(page, *, reference: str, summary: str, consent: bool) -> None:
+    """Complete the intake form with the keyboard only, starting from the reference box."""
+    page.keyboard.press("Tab")  # skip link / first focusable; we then move to the field itself
+    page.get_by_label("Your office's reference for this case").focus()
+    page.keyboard.type(reference)
+    page.keyboard.press("Tab")  # the first theme
+    page.keyboard.press("Space")
+    for _ in range(THEME_COUNT):
+        page.keyboard.press("Tab")  # past the other themes to the summary
+    page.keyboard.type(summary)
+    page.keyboard.press("Tab")  # the ask
+    page.keyboard.type("Please ask the division for an update on the report.")
+    page.keyboard.press("Tab")  # the agency radios: the first is focused
+    page.keyboard.press("Space")
+    page.keyboard.press("Tab")  # the other agency's name (left empty)
+    page.keyboard.press("Tab")  # consent radios
+    if consent:
+        page.keyboard.press("Space")
+    page.keyboard.press("Tab")  # may it be raised
+    if consent:
+        page.keyboard.press("Space")
+    else:
+        page.keyboard.press("Tab")  # unanswered consent leaves focus on its group; move on
+        page.keyboard.press("Space")
+
+
+def test_an_office_brings_a_case_by_keyboard_alone(page):
+    reference = f"BLB-KEY-{next(_numbers):03d}"
+    demo_sign_in(page, ASSISTANT_EMAIL)
+    page.get_by_role("navigation", name="Menu").get_by_role("link", name="Casework").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Your office's casework")
+    check_accessibility(page, "the office's casework list")
+    page.get_by_role("button", name="Bring a new case").focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Bring a case to the group")
+    expect(page.locator(".govuk-warning-text").first).to_contain_text("If someone is in immediate danger, call 999")
+    check_accessibility(page, "the empty intake form")
+
+    # Nothing answered: errors, focus on the summary, nothing lost.
+    page.get_by_role("button", name="Send to the OPCC").focus()
+    page.keyboard.press("Enter")
+    summary_box = page.locator(".govuk-error-summary")
+    expect(summary_box).to_contain_text("Enter your office's reference for this case")
+    expect(summary_box).to_be_focused()
+    check_accessibility(page, "the intake form with errors")
+
+    # A phone number in the summary: the form asks to remove it or confirm.
+    _fill_by_keyboard(page, reference=reference, summary="Unwanted contact continues; her number is 07700 900123.", consent=True)
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("button", name="Send to the OPCC")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Check for personal details")).to_be_visible()
+    expect(page.get_by_label("Summary of the case")).to_have_value("Unwanted contact continues; her number is 07700 900123.")
+    check_accessibility(page, "the intake form asking about personal details")
+
+    # Remove the number (keyboard only) and send.
+    page.get_by_label("Summary of the case").focus()
+    page.keyboard.press("Control+A")
+    page.keyboard.type("Unwanted contact continues after the report was made.")
+    page.get_by_role("button", name="Send to the OPCC").focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_contain_text(f"Case {reference}")
+    expect(page.locator(".govuk-notification-banner")).to_contain_text(f"Case {reference} sent to the OPCC")
+    check_accessibility(page, "the office's view of a case")
+    assert_no_browser_errors(page)
+
+
+def test_staff_casework_pages_pass_axe(page):
+    demo_sign_in(page, ADMIN_EMAIL)
+    page.goto("/casework/")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Casework triage")
+    check_accessibility(page, "the triage queue")
+    page.goto("/casework/?status=closed")
+    check_accessibility(page, "the triage queue filtered")
+    page.get_by_role("link", name="BLB-2026-007").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Case BLB-2026-007")
+    expect(page.get_by_role("heading", name="Access history")).to_be_visible()
+    check_accessibility(page, "a closed case with its access history")
+    page.goto("/casework/?status=in_progress")
+    page.get_by_role("link", name="BLB-2026-003").click()
+    check_accessibility(page, "an open case, staff view")
+    page.get_by_role("button", name="Change status").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Select a status from the list")
+    check_accessibility(page, "a case with a status error")
+    page.get_by_role("link", name="Put this case forward for discussion at a meeting").click()
+    check_accessibility(page, "the discussion form")
+    page.goto("/casework/dashboard")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Casework dashboard")
+    check_accessibility(page, "the casework dashboard")
+    assert_no_browser_errors(page)

@@ -1,0 +1,78 @@
+"""The published agenda as a PDF: rendered by the worker (never in a web request) with the safe
+renderer in vawg_group/core/pdf.py, the meeting's classification at the top and bottom of every
+page and "Page X of Y". Stored under STORAGE_DIR, outside the web root, and served as a
+download to everyone in the group once the agenda is published."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from datetime import datetime
+from pathlib import Path
+
+from flask import current_app, render_template
+
+from vawg_group.core import audit
+from vawg_group.core.pdf import CLASSIFICATIONS, render_pdf
+from vawg_group.core.validation import ValidationError
+from vawg_group.extensions import db
+from vawg_group.meetings.models import Occurrence
+
+TASK = "meetings.render_agenda_pdf"
+
+
+def storage_dir() -> Path:
+    return Path(current_app.config["STORAGE_DIR"]) / "meetings"
+
+
+def pdf_path(occurrence: Occurrence) -> Path | None:
+    if not occurrence.agenda_pdf_name:
+        return None
+    path = storage_dir() / occurrence.agenda_pdf_name
+    return path if path.is_file() else None
+
+
+def set_classification(occurrence: Occurrence, classification: str, *, by) -> None:
+    """Staff change the agenda's marking (audited); the next publish renders it on the PDF."""
+    if classification not in CLASSIFICATIONS:
+        raise ValidationError({"classification": "Choose OFFICIAL or OFFICIAL-SENSITIVE"})
+    if classification == occurrence.classification:
+        return
+    previous = occurrence.classification
+    occurrence.classification = classification
+    db.session.flush()
+    audit.record("agenda.classification_changed", actor=by, obj=occurrence, detail={"from": previous, "to": classification})
+
+
+def render(occurrence: Occurrence) -> bytes:
+    """The agenda as PDF bytes (slow: call from the worker)."""
+    from vawg_group.meetings.actions import lobbying_asks
+    from vawg_group.meetings.agenda import agenda_ends_dt, agenda_for, carried_forward_actions
+
+    html = render_template(
+        "meetings/agenda_pdf.html",
+        occurrence=occurrence,
+        items=agenda_for(occurrence),
+        ends_dt=agenda_ends_dt(occurrence),
+        carried=carried_forward_actions(occurrence),
+        open_asks=lobbying_asks(),
+        opcc_address=current_app.config["OPCC_ADDRESS"],
+    )
+    title = f"Agenda: {occurrence.title}, {occurrence.starts_dt:%Y-%m-%d}"
+    return render_pdf(html, title=title, classification=occurrence.classification, running_header="Lancashire MPs' VAWG Group")
+
+
+def store(occurrence: Occurrence, published_dt: datetime) -> Path:
+    """Render and keep the PDF for the agenda published at ``published_dt`` (atomic replace)."""
+    folder = storage_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    name = f"agenda-{occurrence.id}.pdf"
+    data = render(occurrence)
+    handle, temporary = tempfile.mkstemp(dir=folder, prefix=".agenda-", suffix=".pdf")
+    with os.fdopen(handle, "wb") as output:
+        output.write(data)
+    os.replace(temporary, folder / name)
+    occurrence.agenda_pdf_name = name
+    occurrence.agenda_pdf_dt = published_dt
+    db.session.flush()
+    return folder / name

@@ -1,0 +1,71 @@
+"""Personal calendar subscription feeds: a secret in the URL, of which we keep only a hash.
+
+A person can renew the secret (the old URL stops working at once) or revoke it. The feed lists
+every meeting of the group from three months back, cancelled ones as STATUS:CANCELLED.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from vawg_group.core import audit
+from vawg_group.core.clock import utcnow
+from vawg_group.core.policy import Permission, can
+from vawg_group.extensions import db
+from vawg_group.meetings.models import CalendarFeed, Occurrence
+from vawg_group.people.models import User
+
+HISTORY = timedelta(days=92)
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def active_feed(user: User) -> CalendarFeed | None:
+    return db.session.scalar(select(CalendarFeed).where(CalendarFeed.user_id == user.id, CalendarFeed.revoked_dt.is_(None)))
+
+
+def issue(user: User) -> str:
+    """A new secret for ``user``'s feed (any earlier one stops working). Shown once, never stored."""
+    revoke(user, audited=False)
+    token = secrets.token_urlsafe(32)
+    db.session.add(CalendarFeed(user_id=user.id, token_hash=_hash(token)))
+    db.session.flush()
+    audit.record("calendar_feed.issued", actor=user, object_type="user_account", object_id=user.id)
+    return token
+
+
+def revoke(user: User, *, audited: bool = True) -> bool:
+    feed = active_feed(user)
+    if feed is None:
+        return False
+    feed.revoked_dt = utcnow()
+    db.session.flush()
+    if audited:
+        audit.record("calendar_feed.revoked", actor=user, object_type="user_account", object_id=user.id)
+    return True
+
+
+def user_for_token(token: str) -> User | None:
+    """Whose feed this secret opens: None if unknown, revoked, or the person lost access."""
+    if not token or len(token) > 100:
+        return None
+    feed = db.session.scalar(select(CalendarFeed).where(CalendarFeed.token_hash == _hash(token), CalendarFeed.revoked_dt.is_(None)))
+    if feed is None:
+        return None
+    user = db.session.get(User, feed.user_id)
+    if user is None or not can(user, Permission.VIEW_MEETINGS):
+        return None
+    feed.last_used_dt = utcnow()
+    return user
+
+
+def occurrences_for(user: User, now=None) -> list[Occurrence]:
+    """Everyone in the group is invited to every meeting, so every user's feed lists them all."""
+    since = (now or utcnow()) - HISTORY
+    return list(db.session.scalars(select(Occurrence).where(Occurrence.ends_dt > since).order_by(Occurrence.starts_dt)))

@@ -1,0 +1,495 @@
+"""Meeting rules: the series and its occurrences, moves, cancellations, guests, invites.
+
+Every change that people's calendars must hear about raises the occurrence's SEQUENCE and
+records a domain event in the caller's transaction; the worker's handlers turn the event into
+invites (iTIP REQUEST or CANCEL) or Microsoft Graph event updates. Services flush, never commit.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime, time, timedelta
+
+from dateutil.relativedelta import relativedelta
+from flask import current_app
+from sqlalchemy import select
+
+from vawg_group.core import audit
+from vawg_group.core.clock import to_london, utcnow
+from vawg_group.core.validation import ValidationError
+from vawg_group.extensions import db
+from vawg_group.meetings import rules
+from vawg_group.meetings.models import Guest, MeetingSeries, Occurrence, OccurrenceStatus
+from vawg_group.people.models import Office, User
+from vawg_group.people.roles import Role
+from vawg_group.workflow.events import record_event
+
+UID_DOMAIN = "vawg-group.lancashire-opcc"
+
+
+def _now(now: datetime | None) -> datetime:
+    return now or utcnow()
+
+
+def _one_line(text: str, field: str, *, required: bool = True, max_length: int = 200) -> str:
+    """A title: surrounding space trimmed, line breaks and control characters refused."""
+    value = (text or "").strip()
+    if required and not value:
+        raise ValidationError({field: "Enter a title"})
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
+        raise ValidationError({field: "The title must be on one line"})
+    if len(value) > max_length:
+        raise ValidationError({field: f"The title must be {max_length} characters or fewer"})
+    return value
+
+
+def _join_url(text: str) -> str:
+    value = (text or "").strip()
+    if value and not value.startswith("https://"):
+        raise ValidationError({"join_url": "Enter a meeting link that starts with https://"})
+    if any(ch.isspace() for ch in value) or len(value) > 500:
+        raise ValidationError({"join_url": "Enter a single meeting link of 500 characters or fewer"})
+    return value
+
+
+def default_join_url() -> str:
+    return current_app.config.get("MEETINGS_JOIN_URL", "")
+
+
+def _new_uid() -> str:
+    return f"{uuid.uuid4()}@{UID_DOMAIN}"
+
+
+def window_end(now: datetime) -> date:
+    months = int(current_app.config.get("MEETINGS_WINDOW_MONTHS", 12))
+    return to_london(now).date() + relativedelta(months=months)
+
+
+# --- the series -------------------------------------------------------------------------------
+
+
+def check_series(*, title: str, rule: str, first_date: date | None, start_time: time | None, end_time: time | None, tzid: str, now: datetime | None = None) -> dict:
+    """The series' fields cleaned, or ValidationError naming every field that is wrong."""
+    now = _now(now)
+    errors: dict[str, str] = {}
+    cleaned: dict = {}
+    try:
+        cleaned["title"] = _one_line(title, "title")
+    except ValidationError as error:
+        errors.update(error.errors)
+    try:
+        cleaned["tzid"] = str(rules.zone(tzid))
+    except rules.RuleError as error:
+        errors["tzid"] = str(error)
+    try:
+        cleaned["rule"] = rules.normalise_rule(rule)
+    except rules.RuleError as error:
+        errors["rule"] = str(error)
+    if start_time is None:
+        errors["start_time"] = "Enter a start time, like 10:00"
+    if end_time is None:
+        errors["end_time"] = "Enter an end time, like 11:00"
+    elif start_time is not None and end_time <= start_time:
+        errors["end_time"] = "The end time must be after the start time"
+    if first_date is None:
+        errors["first_date"] = "Enter the date the series starts from"
+    else:
+        today = to_london(now).date()
+        if first_date < today:
+            errors["first_date"] = "The series cannot start in the past: choose today or a later date"
+    if "rule" in cleaned and first_date is not None and "first_date" not in errors:
+        if rules.first_date_on_or_after(cleaned["rule"], first_date) is None:
+            errors["rule"] = "This rule gives no meeting dates: check the day and month in it"
+    if errors:
+        raise ValidationError(errors)
+    cleaned.update(first_date=first_date, start_time=start_time, end_time=end_time)
+    return cleaned
+
+
+def create_series(*, title: str, rule: str, first_date: date, start_time: time, end_time: time, tzid: str = "Europe/London", join_url: str = "", by: User | None, now: datetime | None = None) -> MeetingSeries:
+    """Define the series and materialise its occurrences for the window ahead."""
+    now = _now(now)
+    cleaned = check_series(title=title, rule=rule, first_date=first_date, start_time=start_time, end_time=end_time, tzid=tzid, now=now)
+    join = _join_url(join_url)
+    # DTSTART on a real rule date (PITFALLS: clients are fragile otherwise).
+    cleaned["first_date"] = rules.first_date_on_or_after(cleaned["rule"], cleaned["first_date"])
+    series = MeetingSeries(**cleaned, join_url=join, created_by_id=getattr(by, "id", None))
+    db.session.add(series)
+    db.session.flush()
+    record_event("series.created", subject=series, actor=by, payload={"series_id": series.id})
+    audit.record("meeting_series.created", actor=by, obj=series)
+    materialise(series, now=now, by=by)
+    return series
+
+
+def describe_series(series: MeetingSeries) -> str:
+    return rules.describe(series.rule, series.start_time, series.end_time, series.tzid)
+
+
+def _future_slots(series: MeetingSeries, now: datetime, *, start_from: date | None = None) -> list[rules.Slot]:
+    today = to_london(now).date()
+    after = max(d for d in (series.first_date, today, start_from) if d is not None)
+    slots = rules.expand(
+        series.rule,
+        first_date=series.first_date,
+        start_time=series.start_time,
+        end_time=series.end_time,
+        tzid=series.tzid,
+        after=after,
+        before=window_end(now),
+        until_date=series.until_date,
+    )
+    return [slot for slot in slots if slot.starts_dt > now]
+
+
+def materialise(series: MeetingSeries, *, now: datetime | None = None, by: User | None = None) -> list[Occurrence]:
+    """Create the occurrences the rule gives from now to the end of the window; safe to repeat."""
+    now = _now(now)
+    if series.ended_dt is not None and series.until_date is not None and series.until_date < to_london(now).date():
+        return []
+    existing = set(
+        db.session.scalars(
+            select(Occurrence.recurrence_dt).where(Occurrence.series_id == series.id, Occurrence.series_version == series.version)
+        )
+    )
+    created = []
+    for slot in _future_slots(series, now):
+        if slot.starts_dt in existing:
+            continue
+        occurrence = Occurrence(
+            series_id=series.id,
+            series_version=series.version,
+            recurrence_dt=slot.starts_dt,
+            title=series.title,
+            starts_dt=slot.starts_dt,
+            ends_dt=slot.ends_dt,
+            tzid=series.tzid,
+            uid=_new_uid(),
+            sequence=0,
+            join_url=series.join_url or default_join_url(),
+        )
+        db.session.add(occurrence)
+        created.append(occurrence)
+    db.session.flush()
+    for occurrence in created:
+        record_event("meeting.created", subject=occurrence, actor=by, payload={"series_id": series.id})
+        send_invites_if_due(occurrence, now=now, by=by)
+    return created
+
+
+def fill_windows(now: datetime | None = None) -> int:
+    """Keep every live series' occurrences 12 months ahead (a timed job); returns how many added."""
+    now = _now(now)
+    total = 0
+    for series in db.session.scalars(select(MeetingSeries).order_by(MeetingSeries.id)):
+        total += len(materialise(series, now=now))
+    return total
+
+
+def change_series(series: MeetingSeries, *, rule: str, start_time: time, end_time: time, tzid: str, from_date: date, by: User | None, now: datetime | None = None) -> dict[str, int]:
+    """Change the rule or times from ``from_date`` on; earlier and past meetings stay as they were.
+
+    Future meetings on a date the new rule keeps are moved to the new times (or left alone if
+    unchanged); the others are cancelled; new dates are added. Returns counts of each.
+    """
+    now = _now(now)
+    cleaned = check_series(title=series.title, rule=rule, first_date=from_date, start_time=start_time, end_time=end_time, tzid=tzid, now=now)
+    from_date = cleaned["first_date"]
+    boundary = max(now, datetime.combine(from_date, time(0), tzinfo=rules.zone(cleaned["tzid"])))
+    old_future = list(
+        db.session.scalars(
+            select(Occurrence)
+            .where(Occurrence.series_id == series.id, Occurrence.status == OccurrenceStatus.SCHEDULED, Occurrence.recurrence_dt >= boundary, Occurrence.starts_dt > now)
+            .order_by(Occurrence.starts_dt)
+        )
+    )
+    series.rule = cleaned["rule"]
+    series.start_time = cleaned["start_time"]
+    series.end_time = cleaned["end_time"]
+    series.tzid = cleaned["tzid"]
+    series.first_date = rules.first_date_on_or_after(series.rule, from_date)
+    series.version += 1
+    db.session.flush()
+    new_slots = {slot.local_date: slot for slot in _future_slots(series, now, start_from=from_date)}
+    counts = {"kept": 0, "moved": 0, "cancelled": 0, "added": 0}
+    for occurrence in old_future:
+        local_day = to_london(occurrence.recurrence_dt).date() if occurrence.tzid == "Europe/London" else occurrence.recurrence_dt.astimezone(rules.zone(occurrence.tzid)).date()
+        slot = new_slots.get(local_day)
+        if slot is None:
+            cancel_occurrence(occurrence, by=by, now=now, reason="series_changed")
+            counts["cancelled"] += 1
+            continue
+        occurrence.series_version = series.version
+        occurrence.recurrence_dt = slot.starts_dt
+        occurrence.tzid = series.tzid
+        if occurrence.is_moved or (occurrence.starts_dt, occurrence.ends_dt) == (slot.starts_dt, slot.ends_dt):
+            counts["kept"] += 1
+            continue
+        occurrence.starts_dt, occurrence.ends_dt = slot.starts_dt, slot.ends_dt
+        _changed(occurrence, by=by, now=now, reason="series_changed")
+        counts["moved"] += 1
+    db.session.flush()
+    counts["added"] = len(materialise(series, now=now, by=by))
+    record_event("series.changed", subject=series, actor=by, payload={"series_id": series.id, "version": series.version, **counts})
+    audit.record("meeting_series.changed", actor=by, obj=series, detail={"version": series.version})
+    return counts
+
+
+def end_series(series: MeetingSeries, *, last_date: date, by: User | None, now: datetime | None = None) -> int:
+    """End the series after ``last_date``: later meetings are cancelled. Returns how many."""
+    now = _now(now)
+    if last_date is None:
+        raise ValidationError({"last_date": "Enter the date of the last meeting in the series"})
+    if last_date < to_london(now).date():
+        raise ValidationError({"last_date": "The last date cannot be in the past: choose today or a later date"})
+    series.until_date = last_date
+    series.ended_dt = now
+    tz = rules.zone(series.tzid)
+    after = datetime.combine(last_date + timedelta(days=1), time(0), tzinfo=tz)
+    later = db.session.scalars(
+        select(Occurrence).where(Occurrence.series_id == series.id, Occurrence.status == OccurrenceStatus.SCHEDULED, Occurrence.starts_dt >= after)
+    ).all()
+    for occurrence in later:
+        cancel_occurrence(occurrence, by=by, now=now, reason="series_ended")
+    record_event("series.ended", subject=series, actor=by, payload={"series_id": series.id, "cancelled": len(later)})
+    audit.record("meeting_series.ended", actor=by, obj=series, detail={"cancelled": len(later)})
+    return len(later)
+
+
+# --- one occurrence ---------------------------------------------------------------------------
+
+
+def _changed(occurrence: Occurrence, *, by: User | None, now: datetime, reason: str) -> None:
+    """Every change calendars must hear about: SEQUENCE up, and an event for the worker."""
+    occurrence.sequence += 1
+    db.session.flush()
+    record_event("meeting.rescheduled", subject=occurrence, actor=by, payload={"sequence": occurrence.sequence, "reason": reason})
+
+
+def _live(occurrence: Occurrence, now: datetime) -> None:
+    if occurrence.is_cancelled:
+        raise ValidationError({"date": "This meeting has been cancelled"})
+    if occurrence.ends_dt <= now:
+        raise ValidationError({"date": "This meeting has already taken place"})
+
+
+def move_occurrence(occurrence: Occurrence, *, on: date | None, start_time: time | None, end_time: time | None, by: User | None, now: datetime | None = None) -> Occurrence:
+    """Move one meeting to another date or time; the rest of the series stays where it is."""
+    now = _now(now)
+    _live(occurrence, now)
+    errors = {}
+    if on is None:
+        errors["date"] = "Enter the new date"
+    if start_time is None:
+        errors["start_time"] = "Enter a start time, like 10:00"
+    if end_time is None:
+        errors["end_time"] = "Enter an end time, like 11:00"
+    elif start_time is not None and end_time <= start_time:
+        errors["end_time"] = "The end time must be after the start time"
+    if errors:
+        raise ValidationError(errors)
+    slot = rules.slot_for(on, start_time, end_time, rules.zone(occurrence.tzid))
+    if slot.starts_dt <= now:
+        raise ValidationError({"date": "The new time is in the past: choose a later date or time"})
+    if (slot.starts_dt, slot.ends_dt) == (occurrence.starts_dt, occurrence.ends_dt):
+        return occurrence
+    occurrence.starts_dt, occurrence.ends_dt = slot.starts_dt, slot.ends_dt
+    occurrence.is_moved = True
+    _changed(occurrence, by=by, now=now, reason="moved")
+    audit.record("meeting.moved", actor=by, obj=occurrence, detail={"sequence": occurrence.sequence})
+    return occurrence
+
+
+def update_details(occurrence: Occurrence, *, title: str, join_url: str, by: User | None, now: datetime | None = None) -> Occurrence:
+    now = _now(now)
+    _live(occurrence, now)
+    title = _one_line(title, "title")
+    join = _join_url(join_url)
+    if (title, join) == (occurrence.title, occurrence.join_url):
+        return occurrence
+    occurrence.title, occurrence.join_url = title, join
+    _changed(occurrence, by=by, now=now, reason="details")
+    audit.record("meeting.changed", actor=by, obj=occurrence, detail={"sequence": occurrence.sequence})
+    return occurrence
+
+
+def cancel_occurrence(occurrence: Occurrence, *, by: User | None, now: datetime | None = None, reason: str = "cancelled") -> Occurrence:
+    """Cancel one meeting: invitees get METHOD:CANCEL with a higher SEQUENCE. Safe to repeat."""
+    now = _now(now)
+    if occurrence.is_cancelled:
+        return occurrence
+    if occurrence.ends_dt <= now:
+        raise ValidationError({"date": "This meeting has already taken place"})
+    occurrence.status = OccurrenceStatus.CANCELLED
+    occurrence.cancelled_dt = now
+    occurrence.sequence += 1
+    db.session.flush()
+    record_event("meeting.cancelled", subject=occurrence, actor=by, payload={"sequence": occurrence.sequence, "reason": reason})
+    audit.record("meeting.cancelled", actor=by, obj=occurrence, detail={"reason": reason})
+    return occurrence
+
+
+def create_one_off(*, title: str, on: date | None, start_time: time | None, end_time: time | None, tzid: str = "Europe/London", join_url: str = "", by: User | None, now: datetime | None = None) -> Occurrence:
+    """A meeting outside the series (an extra one)."""
+    now = _now(now)
+    errors = {}
+    try:
+        title = _one_line(title, "title")
+    except ValidationError as error:
+        errors.update(error.errors)
+    try:
+        tz = rules.zone(tzid)
+    except rules.RuleError as error:
+        errors["tzid"] = str(error)
+    if on is None:
+        errors["date"] = "Enter the date"
+    if start_time is None:
+        errors["start_time"] = "Enter a start time, like 10:00"
+    if end_time is None:
+        errors["end_time"] = "Enter an end time, like 11:00"
+    elif start_time is not None and end_time <= start_time:
+        errors["end_time"] = "The end time must be after the start time"
+    if not errors:
+        slot = rules.slot_for(on, start_time, end_time, tz)
+        if slot.starts_dt <= now:
+            errors["date"] = "The meeting cannot be in the past: choose a later date or time"
+    if errors:
+        raise ValidationError(errors)
+    occurrence = Occurrence(
+        title=title, starts_dt=slot.starts_dt, ends_dt=slot.ends_dt, tzid=str(tz), uid=_new_uid(), sequence=0,
+        join_url=_join_url(join_url) or default_join_url(),
+    )
+    db.session.add(occurrence)
+    db.session.flush()
+    record_event("meeting.created", subject=occurrence, actor=by)
+    audit.record("meeting.created", actor=by, obj=occurrence)
+    send_invites_if_due(occurrence, now=now, by=by)
+    return occurrence
+
+
+# --- guests and invitees ----------------------------------------------------------------------
+
+
+def add_guest(occurrence: Occurrence, *, email: str, name: str = "", by: User | None, now: datetime | None = None) -> Guest:
+    """Invite someone outside the group to this one meeting by email."""
+    from vawg_group.people.services import normalise_email
+
+    now = _now(now)
+    _live(occurrence, now)
+    address = normalise_email(email)
+    name = (name or "").strip()
+    if any(ord(ch) < 32 for ch in name) or len(name) > 120:
+        raise ValidationError({"name": "Enter the guest's name on one line, 120 characters or fewer"})
+    if any(g.email == address for g in occurrence.guests):
+        raise ValidationError({"email": "This person is already invited to this meeting"})
+    if address in {user.email.lower() for user in group_invitees()}:
+        raise ValidationError({"email": "This person is in the group and already invited"})
+    guest = Guest(occurrence_id=occurrence.id, email=address, name=name, added_by_id=getattr(by, "id", None))
+    db.session.add(guest)
+    db.session.flush()
+    db.session.refresh(occurrence, ["guests"])
+    record_event("meeting.guest_added", subject=occurrence, actor=by, payload={"guest_id": guest.id})
+    audit.record("meeting.guest_added", actor=by, obj=occurrence, detail={"guest_id": guest.id})
+    return guest
+
+
+def group_invitees() -> list[User]:
+    """Everyone invited by default: active members and assistants of active offices."""
+    return list(
+        db.session.scalars(
+            select(User)
+            .join(Office, User.office_id == Office.id)
+            .where(User.is_active.is_(True), Office.is_active.is_(True), User.role.in_([Role.MEMBER.value, Role.ASSISTANT.value]))
+            .order_by(Office.constituency, User.role.desc(), User.display_name)
+        )
+    )
+
+
+# --- invites: when they go out ----------------------------------------------------------------
+
+
+def invites_due_dt(occurrence: Occurrence) -> datetime | None:
+    days = int(current_app.config.get("MEETINGS_INVITE_DAYS_AHEAD", 0))
+    if days <= 0:
+        return None
+    return occurrence.starts_dt - timedelta(days=days)
+
+
+def send_invites_if_due(occurrence: Occurrence, *, now: datetime | None = None, by: User | None = None) -> bool:
+    """Mark invites sent and record ``meeting.scheduled`` if the setting says it is time."""
+    now = _now(now)
+    if occurrence.invites_sent_dt is not None or occurrence.is_cancelled or occurrence.starts_dt <= now:
+        return False
+    due = invites_due_dt(occurrence)
+    if due is not None and due > now:
+        return False
+    occurrence.invites_sent_dt = now
+    db.session.flush()
+    record_event("meeting.scheduled", subject=occurrence, actor=by, payload={"sequence": occurrence.sequence})
+    return True
+
+
+def send_due_invites(now: datetime | None = None) -> int:
+    """A timed job: send the invites that fall due (N days ahead). Returns how many meetings."""
+    now = _now(now)
+    pending = db.session.scalars(
+        select(Occurrence)
+        .where(Occurrence.invites_sent_dt.is_(None), Occurrence.status == OccurrenceStatus.SCHEDULED, Occurrence.starts_dt > now)
+        .order_by(Occurrence.starts_dt)
+    ).all()
+    return sum(1 for occurrence in pending if send_invites_if_due(occurrence, now=now))
+
+
+# --- reading ----------------------------------------------------------------------------------
+
+
+def next_occurrence(now: datetime | None = None) -> Occurrence | None:
+    """The next scheduled meeting that has not yet ended, or None."""
+    now = _now(now)
+    return db.session.scalar(
+        select(Occurrence)
+        .where(Occurrence.status == OccurrenceStatus.SCHEDULED, Occurrence.ends_dt > now)
+        .order_by(Occurrence.starts_dt)
+        .limit(1)
+    )
+
+
+def upcoming(now: datetime | None = None, *, include_cancelled: bool = True) -> list[Occurrence]:
+    now = _now(now)
+    query = select(Occurrence).where(Occurrence.ends_dt > now).order_by(Occurrence.starts_dt)
+    if not include_cancelled:
+        query = query.where(Occurrence.status == OccurrenceStatus.SCHEDULED)
+    return list(db.session.scalars(query))
+
+
+def past(now: datetime | None = None) -> list[Occurrence]:
+    now = _now(now)
+    return list(
+        db.session.scalars(
+            select(Occurrence)
+            .where(Occurrence.ends_dt <= now, Occurrence.status == OccurrenceStatus.SCHEDULED)
+            .order_by(Occurrence.starts_dt.desc())
+        )
+    )
+
+
+def previous_occurrence(occurrence: Occurrence) -> Occurrence | None:
+    return db.session.scalar(
+        select(Occurrence)
+        .where(Occurrence.status == OccurrenceStatus.SCHEDULED, Occurrence.starts_dt < occurrence.starts_dt)
+        .order_by(Occurrence.starts_dt.desc())
+        .limit(1)
+    )
+
+
+def following_occurrence(occurrence: Occurrence) -> Occurrence | None:
+    return db.session.scalar(
+        select(Occurrence)
+        .where(Occurrence.status == OccurrenceStatus.SCHEDULED, Occurrence.starts_dt > occurrence.starts_dt)
+        .order_by(Occurrence.starts_dt)
+        .limit(1)
+    )
+
+
+def live_series() -> list[MeetingSeries]:
+    return list(db.session.scalars(select(MeetingSeries).where(MeetingSeries.ended_dt.is_(None)).order_by(MeetingSeries.id)))

@@ -271,7 +271,7 @@ def test_staff_compile_prepare_and_see_the_render_state(app, client):
     path = f"/packs/{pack.id}"
     # Duplicate order numbers are a clear error.
     bad = post_form(client, f"{path}/briefings", {f"position-{first.id}": "1", f"position-{second.id}": "1"}, token_from=path)
-    assert bad.status_code == 400 and "Give each briefing a different order number" in bad.get_data(as_text=True)
+    assert bad.status_code == 200 and "Give each briefing a different order number" in bad.get_data(as_text=True)
     ok = post_form(client, f"{path}/briefings", {f"position-{first.id}": "2", f"position-{second.id}": "1"}, token_from=path)
     assert ok.status_code == 302
     db.session.expire_all()

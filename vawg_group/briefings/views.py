@@ -144,7 +144,7 @@ def add_figure(briefing_id: int):
         else:
             flash("Key figure added", "success")
             return redirect(url_for("briefings.show", briefing_id=briefing.id) + "#key-figures")
-    return _show(briefing, figure_form=form, status_code=400)
+    return _show(briefing, figure_form=form, status_code=200)
 
 
 @blueprint.post("/<int:briefing_id>/figures/<int:figure_id>/remove")
@@ -176,7 +176,7 @@ def upload(briefing_id: int):
         else:
             flash("Attachment added", "success")
             return redirect(url_for("briefings.show", briefing_id=briefing.id) + "#attachments")
-    return _show(briefing, attachment_form=form, status_code=400)
+    return _show(briefing, attachment_form=form, status_code=200)
 
 
 @blueprint.get("/<int:briefing_id>/attachments/<int:attachment_id>")

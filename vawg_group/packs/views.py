@@ -124,7 +124,7 @@ def choose_briefings(pack_id: int):
             db.session.rollback()
             errors.extend(error.errors.values())
     if errors:
-        return _staff_page(pack, briefing_errors=errors, positions=positions, status_code=400)
+        return _staff_page(pack, briefing_errors=errors, positions=positions, status_code=200)
     flash("Briefings saved. Prepare the pack to make its PDF", "success")
     return redirect(url_for("packs.show", pack_id=pack.id))
 
@@ -148,7 +148,7 @@ def prepare(pack_id: int):
                 "success",
             )
             return redirect(url_for("packs.show", pack_id=pack.id))
-    return _staff_page(pack, prepare_form=form, status_code=400)
+    return _staff_page(pack, prepare_form=form, status_code=200)
 
 
 @blueprint.post("/<int:pack_id>/publish")

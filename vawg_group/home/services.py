@@ -6,7 +6,9 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 
+from vawg_group.core.clock import to_london, utcnow
 from vawg_group.extensions import db
+from vawg_group.packs.models import Pack
 from vawg_group.people.models import Office, User
 from vawg_group.people.roles import Role
 
@@ -16,6 +18,7 @@ class StaffHome:
     active_offices: int
     offices_without_mp: list[str]
     active_users: int
+    coming_packs: list[Pack] = field(default_factory=list)
 
 
 @dataclass
@@ -32,7 +35,12 @@ def staff_home() -> StaffHome:
         )
     )
     active_users = db.session.scalar(select(func.count()).select_from(User).where(User.is_active.is_(True)))
+    today = to_london(utcnow()).date()
+    coming_packs = db.session.scalars(
+        select(Pack).where(Pack.meeting_date >= today).order_by(Pack.meeting_date).limit(3)
+    ).all()
     return StaffHome(
+        coming_packs=list(coming_packs),
         active_offices=len(offices),
         offices_without_mp=[office.constituency for office in offices if office.id not in with_mp],
         active_users=active_users,

@@ -71,8 +71,6 @@ class Config:
     ENCRYPTION_KEYS = ""
     # Closed casework is deleted this many months after closing (a tombstone stays).
     CASEWORK_RETENTION_MONTHS = 24
-    # The address people use to reach the service: links in emails start with it.
-    PUBLIC_URL = "http://127.0.0.1:5000"
 
     # Mail: "smtp" or "graph" (Microsoft Graph sendMail as MAIL_FROM's mailbox).
     MAIL_TRANSPORT = "smtp"

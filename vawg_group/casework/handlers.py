@@ -104,7 +104,7 @@ def case_link(item_id: int) -> str:
     """An absolute link to the case page (only its number: never anything about the case)."""
     if has_request_context():
         return url_for("casework.show", item_id=item_id, _external=True)
-    base = (current_app.config.get("PUBLIC_URL") or "").rstrip("/")
+    base = (current_app.config.get("PUBLIC_BASE_URL") or "").rstrip("/")
     path = current_app.url_map.bind("localhost").build("casework.show", {"item_id": item_id})
     return base + path
 

@@ -54,6 +54,6 @@ def test_staff_pages_for_briefings_and_packs(page):
     check_accessibility(page, "the staff pack page")
     page.goto("/packs/new")
     page.get_by_role("button", name="Create pack").click()
-    expect(page.locator(".govuk-error-summary")).to_contain_text("Enter the date of the meeting")
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Choose a meeting or enter the date of the meeting")
     check_accessibility(page, "the new pack form with errors")
     assert_no_browser_errors(page)

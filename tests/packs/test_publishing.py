@@ -301,3 +301,21 @@ def test_the_command_renders_what_is_queued(app):
     assert "1 rendered or checked" in result.output
     db.session.expire_all()
     assert db.session.get(type(version), version.id).render_status == RenderStatus.READY
+
+
+def test_staff_create_a_pack_for_a_scheduled_meeting(app, client):
+    from vawg_group.core.clock import to_london, utcnow
+    from tests.meetings.factories import make_series
+
+    series = make_series()
+    upcoming = [o for o in series.occurrences if o.starts_dt > utcnow()][0]
+    sign_in(client, make_staff())
+    form = client.get("/packs/new").get_data(as_text=True)
+    assert f'value="{upcoming.id}"' in form
+    response = post_form(client, "/packs/new", {"title": "Briefing pack", "occurrence_id": str(upcoming.id)})
+    assert response.status_code == 302
+    pack = db.session.query(Pack).one()
+    assert pack.occurrence_id == upcoming.id
+    assert pack.meeting_date == to_london(upcoming.starts_dt).date()
+    missing = post_form(client, "/packs/new", {"title": "Briefing pack", "occurrence_id": "999999"})
+    assert missing.status_code == 200 and "Choose a meeting from the list" in missing.get_data(as_text=True)

@@ -48,7 +48,7 @@ def test_outline_has_a_bookmark_per_section_and_briefing(app):
     titles = outline_titles(pdf)
     assert titles[:3] == ["Cover", "Contents", "Briefings"]
     assert [b.title for b in briefings] == [t for t in titles if t.startswith("Briefing ")]
-    assert titles[-2:] == ["Casework summary", "Appendix: key figures"]
+    assert titles[-3:] == ["Casework summary", "Open actions and lobbying asks", "Appendix: key figures"]
     # Headings inside briefing bodies stay out of the outline.
     assert "Background" not in titles
     meta = reader(pdf).metadata
@@ -173,3 +173,32 @@ def test_the_casework_section_counts_and_lists_what_is_put_forward(app):
     assert "repeated unwanted contact" not in text
     for page in reader(pdf).pages:
         assert found_at_top_and_bottom(page, "OFFICIAL-SENSITIVE") == (True, True)
+
+
+def test_a_pack_for_a_meeting_carries_its_agenda_open_actions_and_asks(app):
+    from vawg_group.meetings import actions, agenda
+    from tests.meetings.factories import make_series
+
+    occurrence = make_series().occurrences[1]
+    agenda.add_agenda_item(occurrence, kind="briefing", title="Drive and CARA: funding", presenter="Policy officer", minutes=20, by=None)
+    actions.add_action(occurrence, description="Write to the Home Office about perpetrator funding", owner_name="OPCC secretariat", by=None)
+    actions.add_lobbying_ask(target="Home Office", ask="Multi-year funding for perpetrator programmes", by=None)
+    db.session.commit()
+    staff = make_staff()
+    briefing = make_briefing(author=staff, approved_by=make_staff())
+    pack = services.create_pack(by=staff, meeting_date=None, occurrence_id=occurrence.id)
+    services.set_briefings(pack, [briefing.id], by=staff)
+    db.session.commit()
+    assert pack.meeting_date == occurrence.starts_dt.date()
+    _, pdf = _render(pack, staff)
+    titles = outline_titles(pdf)
+    assert titles[:4] == ["Cover", "Contents", "Agenda", "Briefings"]
+    text = " ".join(" ".join(page_texts_of(pdf)).split())
+    assert "Drive and CARA: funding" in text and "Policy officer" in text
+    assert "Write to the Home Office about perpetrator funding" in text
+    assert "Multi-year funding for perpetrator programmes" in text
+    # A new action after preparing is a change: publishing needs a fresh preparation.
+    actions.add_action(occurrence, description="A late action", owner_name="OPCC secretariat", by=None)
+    db.session.commit()
+    with pytest.raises(ValidationError, match="changed since this version was prepared"):
+        services.publish(pack, by=staff)

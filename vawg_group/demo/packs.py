@@ -1,7 +1,8 @@
 """The demo's published pack for the next meeting, built from the approved demo briefings.
 
-Until meetings are in the service, "the next meeting" is the next second Tuesday (the Group
-meets monthly); the PDF is rendered here, in the command, never in a web request.
+"The next meeting" is the next scheduled occurrence (the meetings demo runs first), or, with
+no meetings scheduled, the next second Tuesday (the Group meets monthly). The PDF is rendered
+here, in the command, never in a web request.
 """
 
 from __future__ import annotations
@@ -30,7 +31,15 @@ def second_tuesday_on_or_after(day: date) -> date:
 
 def seed_packs() -> int:
     """Publish a pack for the next meeting, unless there is one; returns how many it added."""
-    meeting = second_tuesday_on_or_after(to_london(utcnow()).date())
+    from vawg_group.meetings.models import Occurrence, OccurrenceStatus
+
+    occurrence = db.session.scalar(
+        select(Occurrence)
+        .where(Occurrence.starts_dt >= utcnow(), Occurrence.status == OccurrenceStatus.SCHEDULED)
+        .order_by(Occurrence.starts_dt)
+        .limit(1)
+    )
+    meeting = to_london(occurrence.starts_dt).date() if occurrence else second_tuesday_on_or_after(to_london(utcnow()).date())
     if db.session.scalar(select(Pack.id).where(Pack.meeting_date == meeting)) is not None:
         return 0
     staff = _staff(AUTHOR)
@@ -42,7 +51,7 @@ def seed_packs() -> int:
     chosen = [by_title[title].id for title in titles if title in by_title]
     if not chosen:
         return 0
-    pack = services.create_pack(by=staff, meeting_date=meeting)
+    pack = services.create_pack(by=staff, meeting_date=meeting, occurrence_id=occurrence.id if occurrence else None)
     services.set_briefings(pack, chosen, by=staff)
     version = services.prepare(pack, by=staff)
     db.session.commit()

@@ -13,8 +13,8 @@ SEED_STEPS = [
     ("offices and people", seed_people),
     ("casework", seed_casework),
     ("briefings", seed_briefings),
-    ("packs", seed_packs),
     ("meetings", seed_meetings),
+    ("packs", seed_packs),
 ]
 
 

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, StringField, TextAreaField
-from wtforms.validators import InputRequired
+from wtforms import DateField, SelectField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Optional
 
 
 class PackForm(FlaskForm):
     title = StringField("Title", default="Briefing pack", validators=[InputRequired("Enter a title")])
-    meeting_date = DateField("Date of the meeting", validators=[InputRequired("Enter the date of the meeting")])
+    occurrence_id = SelectField(
+        "Meeting",
+        coerce=lambda value: int(value) if value not in (None, "", "None") else None,
+        validate_choice=False,
+    )
+    meeting_date = DateField("Or the date of a meeting not in the list", validators=[Optional()])
 
 
 class PrepareForm(FlaskForm):

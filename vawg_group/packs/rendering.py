@@ -98,6 +98,43 @@ def casework_summary(pack) -> dict:
     return summary
 
 
+def meeting_summary(pack) -> dict:
+    """The meeting's agenda (when the pack is tied to an occurrence), open actions and open
+    lobbying asks, as plain values: what the pack prints and what its fingerprint covers."""
+    from vawg_group.meetings.actions import lobbying_asks, open_actions
+    from vawg_group.meetings.agenda import agenda_for
+    from vawg_group.meetings.models import ActionStatus, AskStatus, Occurrence
+    from vawg_group.extensions import db
+
+    occurrence = db.session.get(Occurrence, pack.occurrence_id) if pack.occurrence_id else None
+    agenda = []
+    if occurrence is not None:
+        agenda = [
+            {
+                "time": format_london(item.starts_dt, "%H:%M"),
+                "title": item.title,
+                "presenter": item.presenter,
+                "description": item.description,
+                "minutes": item.minutes,
+            }
+            for item in agenda_for(occurrence)
+        ]
+    actions = [
+        {
+            "description": action.description,
+            "owner": action.owner_name,
+            "due": action.due_date.strftime("%-d %B %Y") if action.due_date else "",
+            "status": ActionStatus.LABELS.get(action.status, action.status),
+        }
+        for action in open_actions()
+    ]
+    asks = [
+        {"target": ask.target, "ask": ask.ask, "status": AskStatus.LABELS.get(ask.status, ask.status)}
+        for ask in lobbying_asks(open_only=True)
+    ]
+    return {"has_occurrence": occurrence is not None, "agenda": agenda, "actions": actions, "asks": asks}
+
+
 def pack_context(pack, *, number: int, classification: str, change_summary: str = "", casework: dict | None = None) -> dict:
     briefings = [item.briefing for item in pack.items]
     charts = {
@@ -117,6 +154,7 @@ def pack_context(pack, *, number: int, classification: str, change_summary: str 
         meeting_date_text=pack.meeting_date.strftime("%A %-d %B %Y"),
         opcc_address=current_app.config["OPCC_ADDRESS"],
         casework=casework if casework is not None else casework_summary(pack),
+        meeting=meeting_summary(pack),
         sections=pack_sections(pack),
     )
 
@@ -124,9 +162,12 @@ def pack_context(pack, *, number: int, classification: str, change_summary: str 
 def pack_sections(pack) -> list[tuple[str, str]]:
     """(anchor, heading) for each section, in order: the contents page lists these."""
     sections = []
+    if pack.occurrence_id:
+        sections.append(("agenda", "Agenda"))
     if pack.items:
         sections.append(("briefings", "Briefings"))
     sections.append(("casework", "Casework summary"))
+    sections.append(("actions", "Open actions and lobbying asks"))
     if any(item.briefing.key_figures for item in pack.items):
         sections.append(("key-figures", "Appendix: key figures"))
     return sections

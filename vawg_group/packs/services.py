@@ -18,7 +18,7 @@ from sqlalchemy import select
 from vawg_group.briefings.models import OFFICIAL_SENSITIVE, Briefing, highest_classification
 from vawg_group.core import audit
 from vawg_group.core.audit import AuditEvent
-from vawg_group.core.clock import utcnow
+from vawg_group.core.clock import to_london, utcnow
 from vawg_group.core.validation import ValidationError
 from vawg_group.extensions import db
 from vawg_group.packs import rendering
@@ -43,8 +43,16 @@ def create_pack(*, by, meeting_date: date | None, title: str = "Briefing pack", 
         errors["title"] = "Enter a title"
     elif len(title) > 200:
         errors["title"] = "Title must be 200 characters or fewer"
+    if occurrence_id is not None:
+        from vawg_group.meetings.models import Occurrence
+
+        occurrence = db.session.get(Occurrence, occurrence_id)
+        if occurrence is None:
+            errors["occurrence_id"] = "Choose a meeting from the list"
+        else:
+            meeting_date = to_london(occurrence.starts_dt).date()
     if meeting_date is None:
-        errors["meeting_date"] = "Enter the date of the meeting"
+        errors["meeting_date"] = "Choose a meeting or enter the date of the meeting"
     if errors:
         raise ValidationError(errors)
     pack = Pack(title=title, meeting_date=meeting_date, occurrence_id=occurrence_id, created_by_id=by.id)
@@ -95,6 +103,9 @@ def contents_fingerprint(pack: Pack, casework: dict | None = None) -> str:
     return json.dumps(
         {
             "casework": hashlib.sha256(json.dumps(casework, sort_keys=True, default=str).encode()).hexdigest(),
+            "meeting": hashlib.sha256(
+                json.dumps(rendering.meeting_summary(pack), sort_keys=True, default=str).encode()
+            ).hexdigest(),
             "title": pack.title,
             "meeting_date": pack.meeting_date.isoformat(),
             "briefings": [

@@ -11,6 +11,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from vawg_group.briefings.models import Briefing, BriefingStatus
+from vawg_group.casework.discussion import upcoming_meetings
 from vawg_group.core import audit
 from vawg_group.core.policy import Permission, can, requires
 from vawg_group.core.validation import ValidationError, apply_to_form
@@ -49,9 +50,17 @@ def index():
 @requires(Permission.MANAGE_BRIEFINGS)
 def new():
     form = PackForm()
+    form.occurrence_id.choices = [("", "Not in the list")] + [
+        (str(meeting.id), meeting.label) for meeting in upcoming_meetings()
+    ]
     if form.validate_on_submit():
         try:
-            pack = services.create_pack(by=current_user, title=form.title.data, meeting_date=form.meeting_date.data)
+            pack = services.create_pack(
+                by=current_user,
+                title=form.title.data,
+                meeting_date=form.meeting_date.data,
+                occurrence_id=form.occurrence_id.data,
+            )
         except ValidationError as error:
             db.session.rollback()
             apply_to_form(form, error)

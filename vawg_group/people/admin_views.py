@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -15,13 +15,6 @@ from vawg_group.people.models import Office, User
 from vawg_group.people.roles import Role
 
 blueprint = Blueprint("people_admin", __name__, url_prefix="/admin")
-
-
-def _get_or_404(model, object_id: int):
-    obj = db.session.get(model, object_id)
-    if obj is None:
-        abort(404)
-    return obj
 
 
 def _office_choices() -> list[tuple[str, str]]:
@@ -78,7 +71,7 @@ def user_new():
 @blueprint.route("/users/<int:user_id>/edit", methods=["GET", "POST"])
 @requires(Permission.MANAGE_PEOPLE)
 def user_edit(user_id: int):
-    user = _get_or_404(User, user_id)
+    user = db.get_or_404(User, user_id)
     form = UserForm(obj=user)
     form.office_id.choices = _office_choices()
     if form.validate_on_submit():
@@ -96,7 +89,7 @@ def user_edit(user_id: int):
 @blueprint.post("/users/<int:user_id>/deactivate")
 @requires(Permission.MANAGE_PEOPLE)
 def user_deactivate(user_id: int):
-    user = _get_or_404(User, user_id)
+    user = db.get_or_404(User, user_id)
     if ConfirmForm().validate_on_submit():
         try:
             services.deactivate_user(user, by=current_user)
@@ -110,7 +103,7 @@ def user_deactivate(user_id: int):
 @blueprint.post("/users/<int:user_id>/reactivate")
 @requires(Permission.MANAGE_PEOPLE)
 def user_reactivate(user_id: int):
-    user = _get_or_404(User, user_id)
+    user = db.get_or_404(User, user_id)
     if ConfirmForm().validate_on_submit():
         try:
             services.reactivate_user(user, by=current_user)
@@ -146,7 +139,7 @@ def office_new():
 @blueprint.route("/offices/<int:office_id>/edit", methods=["GET", "POST"])
 @requires(Permission.MANAGE_PEOPLE)
 def office_edit(office_id: int):
-    office = _get_or_404(Office, office_id)
+    office = db.get_or_404(Office, office_id)
     form = OfficeForm(obj=office)
     if form.validate_on_submit():
         try:

@@ -77,9 +77,7 @@ def deliveries():
 @blueprint.post("/deliveries/<int:delivery_id>/retry")
 @requires(Permission.MANAGE_DELIVERIES)
 def retry_delivery(delivery_id: int):
-    delivery = db.session.get(Delivery, delivery_id)
-    if delivery is None:
-        abort(404)
+    delivery = db.get_or_404(Delivery, delivery_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     if services.retry_delivery(delivery, by=current_user):

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import has_request_context, request
-from sqlalchemy import JSON, Integer, String, select, text
+from sqlalchemy import JSON, Index, Integer, String, select, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from vawg_group.core.clock import utcnow
@@ -34,6 +34,8 @@ class Outcome:
 
 class AuditEvent(db.Model):
     __tablename__ = "audit_event"
+    # An object's access history (casework's "who has seen this case") reads by object.
+    __table_args__ = (Index("ix_audit_event_object", "object_type", "object_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     seq: Mapped[int] = mapped_column(Integer, unique=True)

@@ -5,7 +5,7 @@ from datetime import date, time
 
 import pytest
 
-from tests.cycle.helpers import LONG_AGO, event_types, handle_events, make_meeting, milestones, utc
+from tests.cycle.helpers import event_types, handle_events, make_meeting, milestones, utc
 from tests.factories import make_user
 from vawg_group.core.validation import ValidationError
 from vawg_group.cycle import services

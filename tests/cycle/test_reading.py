@@ -1,12 +1,11 @@
 """What other parts of the service read: the casework deadline, what is due, what is overdue,
 and where each milestone is done."""
 
-from datetime import date, time
+from datetime import date
 
 from tests.cycle.helpers import handle_events, make_meeting, milestones, utc
 from tests.factories import make_user
 from vawg_group.cycle import services
-from vawg_group.cycle.models import MilestoneStatus
 from vawg_group.extensions import db
 from vawg_group.meetings import services as meetings
 from vawg_group.packs import services as packs

@@ -131,7 +131,8 @@ def _slug(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")[:40] or "step"
 
 
-def _int(raw, field: str, message: str) -> int | None:
+def _whole_number(raw) -> int | None:
+    """A whole number typed as text ("-10", "+5", "7"), or None."""
     text = ("" if raw is None else str(raw)).strip()
     if not re.fullmatch(r"[+-]?\d{1,4}", text):
         return None
@@ -160,7 +161,7 @@ def check_step(values: dict, *, step: CycleStep | None = None) -> dict:
     if phase not in Phase.LABELS:
         errors["phase"] = "Choose whether the milestone comes before or after the meeting"
     raw_offset = values.get("offset_days")
-    offset = _int(raw_offset, "offset_days", "")
+    offset = _whole_number(raw_offset)
     if offset is None:
         errors["offset_days"] = "Enter the number of days from the meeting as a whole number, like -10 or 5"
     elif abs(offset) > MAX_OFFSET_DAYS:

@@ -94,6 +94,7 @@ BLUEPRINTS = (
     "vawg_group.briefings.views",
     "vawg_group.packs.views",
     "vawg_group.meetings.views",
+    "vawg_group.cycle.views",
 )
 
 

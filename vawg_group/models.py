@@ -1,6 +1,7 @@
 """Every domain's models, imported in one place so the metadata is whole (Alembic, tests)."""
 
 from vawg_group.casework.models import CaseworkItem  # noqa: F401
+from vawg_group.cycle.models import CycleStep, MeetingMilestone  # noqa: F401
 from vawg_group.core.audit import AuditEvent  # noqa: F401
 from vawg_group.briefings.models import Briefing, BriefingAttachment, KeyFigure  # noqa: F401
 from vawg_group.extensions import db

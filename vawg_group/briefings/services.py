@@ -23,6 +23,7 @@ from vawg_group.core import audit
 from vawg_group.core.clock import utcnow
 from vawg_group.core.validation import ValidationError
 from vawg_group.extensions import db
+from vawg_group.workflow.events import record_event
 
 MAX_KEY_FIGURES = 20
 MAX_SOURCES = 30
@@ -223,6 +224,8 @@ def submit_for_review(briefing: Briefing, *, by) -> None:
     briefing.submitted_dt = utcnow()
     db.session.flush()
     audit.record("briefing.submitted", actor=by, obj=briefing)
+    # The meeting cycle's "briefing drafts" milestone is proven by this event.
+    record_event("briefing.submitted", subject=briefing, actor=by)
 
 
 def approve(briefing: Briefing, *, by) -> None:
@@ -238,6 +241,7 @@ def approve(briefing: Briefing, *, by) -> None:
     briefing.approved_dt = utcnow()
     db.session.flush()
     audit.record("briefing.approved", actor=by, obj=briefing)
+    record_event("briefing.approved", subject=briefing, actor=by)
 
 
 def return_to_draft(briefing: Briefing, *, by) -> None:

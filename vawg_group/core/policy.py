@@ -27,6 +27,8 @@ class Permission(StrEnum):
     # Meetings: everyone in the group reads them; OPCC staff run them.
     VIEW_MEETINGS = "meetings.view"
     MANAGE_MEETINGS = "meetings.manage"
+    # The meeting cycle's template (milestones around every meeting): OPCC admins edit it.
+    MANAGE_CYCLE = "cycle.manage"
     # Briefings and packs: members and offices read published packs; staff write and approve.
     VIEW_PACKS = "packs.view"
     MANAGE_BRIEFINGS = "briefings.manage"
@@ -62,6 +64,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.VIEW_AUDIT,
             Permission.VIEW_CASEWORK_ACCESS_LOG,
             Permission.MANAGE_DELIVERIES,
+            Permission.MANAGE_CYCLE,
         }
     ),
     Role.OPCC_STAFF: frozenset(_OPCC),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from vawg_group.demo.casework import seed_casework
+from vawg_group.demo.cycle import seed_cycle
 from vawg_group.demo.briefings import seed_briefings
 from vawg_group.demo.packs import seed_packs
 from vawg_group.demo.meetings import seed_meetings
@@ -15,6 +16,7 @@ SEED_STEPS = [
     ("briefings", seed_briefings),
     ("meetings", seed_meetings),
     ("packs", seed_packs),
+    ("meeting cycle", seed_cycle),
 ]
 
 

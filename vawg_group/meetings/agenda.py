@@ -203,9 +203,13 @@ def record_minutes(item: AgendaItem, *, minute_text: str, decisions: str, by, no
     if len(minute_text) > 20000 or len(decisions) > 5000:
         raise ValidationError({"minute_text": "The minutes for one item must be 20,000 characters or fewer"})
     item.minute_text, item.decisions = minute_text, decisions
-    if occurrence.minutes_status == MinutesStatus.NONE:
+    first_draft = occurrence.minutes_status == MinutesStatus.NONE
+    if first_draft:
         occurrence.minutes_status = MinutesStatus.DRAFT
     db.session.flush()
+    if first_draft:
+        # The meeting cycle's "draft minutes" milestone is proven by this event.
+        record_event("minutes.drafted", subject=occurrence, actor=by, payload={"item_id": item.id})
     audit.record("minutes.recorded", actor=by, obj=occurrence, detail={"item_id": item.id})
     return item
 

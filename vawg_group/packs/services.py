@@ -176,6 +176,8 @@ def prepare(pack: Pack, *, by, change_summary: str = "") -> PackVersion:
         version.render_status = RenderStatus.QUEUED
     db.session.flush()
     audit.record("pack.prepared", actor=by, obj=pack, detail={"version_id": version.id, "number": version.number})
+    # Contents frozen for publishing: the meeting cycle's "pack approved" milestone.
+    record_event("pack.prepared", subject=pack, actor=by, payload={"version_id": version.id, "number": version.number})
     if version.render_status == RenderStatus.QUEUED:
         record_event("pack.render_requested", subject=version, actor=by, payload={"version_id": version.id})
     return version

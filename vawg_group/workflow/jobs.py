@@ -23,6 +23,7 @@ from dataclasses import dataclass
 JOB_MODULES: list[str] = [
     "vawg_group.casework.tasks",
     "vawg_group.meetings.tasks",
+    "vawg_group.cycle.tasks",
 ]
 
 

@@ -30,6 +30,7 @@ HANDLER_MODULES: list[str] = [
     "vawg_group.casework.handlers",
     "vawg_group.packs.handlers",
     "vawg_group.meetings.handlers",
+    "vawg_group.cycle.handlers",
 ]
 
 EMAIL = "email"

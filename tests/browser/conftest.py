@@ -258,3 +258,13 @@ def journey(tmp_path_factory):
         yield server
     finally:
         stop()
+
+
+def keep_screenshot(page, name: str) -> Path:
+    """A screenshot of the page as it is now, kept under test-artifacts/browser/pages/ for
+    people to look at (the README's pictures come from here)."""
+    folder = BROWSER_ARTIFACTS / "pages"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path

@@ -12,7 +12,7 @@ from datetime import timedelta
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import check_accessibility, sign_in
+from tests.browser.conftest import check_accessibility, keep_screenshot, sign_in
 from tests.browser.journey_server import APPROVER, MEMBER, STAFF, JourneyServer
 
 BRIEFING_TITLE = "Stalking protection orders in Lancashire"
@@ -141,6 +141,7 @@ def compile_and_publish_pack(page, journey: JourneyServer) -> None:
     page.reload()
     expect(page.get_by_role("heading", name="Who has opened the pack")).to_be_visible()
     check_accessibility(page, "a published pack (staff)")
+    keep_screenshot(page, "staff-pack-published")
 
 
 def publish_agenda(page, journey: JourneyServer) -> None:
@@ -157,6 +158,7 @@ def publish_agenda(page, journey: JourneyServer) -> None:
     page.reload()
     expect(page.get_by_role("link", name="Download the agenda (PDF, OFFICIAL)")).to_be_visible()
     check_accessibility(page, "the next meeting with its agenda published (staff)")
+    keep_screenshot(page, "staff-agenda-published")
 
 
 def prepare_the_meeting(open_page, journey: JourneyServer) -> None:
@@ -189,6 +191,7 @@ def triage_case(page, reference: str) -> None:
     page.get_by_label("Officer").select_option(label=STAFF[0])
     page.get_by_role("button", name="Assign").click()
     expect(page.locator(".govuk-notification-banner")).to_contain_text("Officer assigned")
+    check_accessibility(page, "a case just assigned (staff)")
 
     page.get_by_role("button", name="Change status").click()
     expect(page.locator(".govuk-error-summary")).to_contain_text("Select a status from the list")
@@ -197,6 +200,7 @@ def triage_case(page, reference: str) -> None:
     page.get_by_label("Reason").fill("The division has been asked for an update on the investigation.")
     page.get_by_role("button", name="Change status").click()
     expect(page.locator(".govuk-notification-banner")).to_contain_text("Status changed to in progress: the office has been told")
+    check_accessibility(page, "a case whose status just changed (staff)")
 
     page.get_by_label("Note").fill("We have written to the division; we expect a reply within ten working days.")
     page.get_by_label("The office and OPCC staff").check()

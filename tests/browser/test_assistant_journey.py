@@ -13,7 +13,7 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import assert_no_browser_errors, check_accessibility, sign_in
+from tests.browser.conftest import assert_no_browser_errors, check_accessibility, keep_screenshot, sign_in
 from tests.browser.journey_server import ASSISTANT, STAFF
 from tests.browser.keyboard import focus_is_visible, tab_to
 from tests.browser.staff_steps import menu, triage_case
@@ -71,6 +71,7 @@ def test_an_assistant_brings_a_case_and_sees_it_progress(open_page, journey):
     expect(assistant.get_by_label("Stalking", exact=True)).to_be_checked()
     expect(consent.get_by_label("Yes")).to_be_checked()
     check_accessibility(assistant, "the casework form with an error")
+    keep_screenshot(assistant, "assistant-casework-form-error")
 
     # The error summary's link leads to the question; answer it and send.
     tab_to(assistant, error_summary.get_by_role("link", name="Select whether the case may be raised, anonymised, at a meeting"))
@@ -78,6 +79,7 @@ def test_an_assistant_brings_a_case_and_sees_it_progress(open_page, journey):
     raise_question = assistant.get_by_role("group", name="May the case be raised, anonymised, at a group meeting?")
     expect(raise_question.get_by_label("Yes")).to_be_focused()
     focus_is_visible(assistant)
+    keep_screenshot(assistant, "assistant-casework-form-keyboard-focus")
     assistant.keyboard.press("Space")
     tab_to(assistant, assistant.get_by_role("button", name="Send to the OPCC"))
     assistant.keyboard.press("Enter")
@@ -113,6 +115,7 @@ def test_an_assistant_brings_a_case_and_sees_it_progress(open_page, journey):
     expect(assistant.locator("body")).to_contain_text("The division has been asked for an update on the investigation.")
     expect(assistant.locator(".app-note")).to_contain_text("we expect a reply within ten working days")
     check_accessibility(assistant, "the office's view of a case in progress")
+    keep_screenshot(assistant, "assistant-case-in-progress")
     menu(assistant).get_by_role("link", name="Casework").click()
     expect(assistant.get_by_role("row").filter(has_text=REFERENCE)).to_contain_text("In progress")
     menu(assistant).get_by_role("link", name="Home").click()

@@ -18,7 +18,7 @@ import urllib.request
 from icalendar import Calendar
 from playwright.sync_api import expect
 
-from tests.browser.conftest import assert_no_browser_errors, check_accessibility, sign_in
+from tests.browser.conftest import assert_no_browser_errors, check_accessibility, keep_screenshot, sign_in
 from tests.browser.journey_server import MEMBER
 from tests.browser.staff_steps import BRIEFING_TITLE, menu, open_next_meeting, prepare_the_meeting
 from tests.pdf_reading import found_at_top_and_bottom, page_texts, reader
@@ -55,6 +55,7 @@ def test_a_member_gets_the_papers_subscribes_and_sends_apologies(open_page, jour
     expect(member.get_by_role("heading", level=1)).to_contain_text("Briefing pack: meeting on")
     expect(member.get_by_text("Your copy carries your name on every page")).to_be_visible()
     check_accessibility(member, "the pack page (member)")
+    keep_screenshot(member, "member-pack")
     pack = _download(member, member.get_by_role("button", name="Download the pack (PDF)"))
     assert pack.startswith(b"%PDF-")
     texts = [text.replace("\n", " ") for text in page_texts(pack)]
@@ -68,6 +69,7 @@ def test_a_member_gets_the_papers_subscribes_and_sends_apologies(open_page, jour
     expect(member.get_by_role("region", name="New pack")).to_have_count(0)
     menu(member).get_by_role("link", name="Home").click()
     expect(member.get_by_role("region", name="New pack")).to_have_count(0)
+    check_accessibility(member, "the member's home once the pack is opened")
 
     # The agenda, from the next meeting's page.
     open_next_meeting(member)
@@ -123,6 +125,7 @@ def test_a_member_gets_the_papers_subscribes_and_sends_apologies(open_page, jour
     expect(member.get_by_text(f"This reply is for {MEMBER[0]}.")).to_be_visible()
     expect(member.get_by_label("Send apologies")).to_be_checked()
     check_accessibility(member, "the reply page from the invitation")
+    keep_screenshot(member, "member-reply-from-invitation")
     member.get_by_role("button", name="Send my reply").click()
     expect(member.get_by_role("heading", name="Reply saved")).to_be_visible()
     check_accessibility(member, "the reply saved")
@@ -132,4 +135,11 @@ def test_a_member_gets_the_papers_subscribes_and_sends_apologies(open_page, jour
     expect(member.get_by_text("You have sent apologies.")).to_be_visible()
     staff.goto(f"/meetings/{occurrence_id}")
     expect(staff.get_by_role("listitem").filter(has_text=MEMBER[0])).to_contain_text("pologies")
+
+    # Staff pages are not hers: the refusal page passes axe too.
+    answer = member.goto("/briefings/")
+    assert answer.status == 403
+    expect(member.get_by_role("heading", level=1)).to_have_text("You do not have permission to see this page")
+    check_accessibility(member, "the 403 page (member)")
+    member.problems.messages.remove("Failed to load resource: the server responded with a status of 403 (FORBIDDEN)")
     assert_no_browser_errors(member)

@@ -12,7 +12,9 @@ paths printed.
 from __future__ import annotations
 
 import json
+import os
 import re
+import sys
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +36,8 @@ CHROMIUM_ARGS = [
 BUILT_CSS = PROJECT_ROOT / "vawg_group" / "static" / "dist" / "app.css"
 AXE_SCRIPT = PROJECT_ROOT / "node_modules" / "axe-core" / "axe.min.js"
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
+# Where a failed browser test leaves its screenshots and HTML (the proof test points it elsewhere).
+BROWSER_ARTIFACTS = Path(os.environ.get("VAWG_BROWSER_ARTIFACTS") or ARTIFACTS / "browser")
 # WCAG 2.2 A and AA, as axe-core tags them.
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 
@@ -102,9 +106,20 @@ def browser():
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
 def pytest_runtest_makereport(item, call):
-    """Keep each phase's report on the test, so the page fixture knows whether it failed."""
+    """Keep each phase's report on the test; when a browser test fails, keep the evidence.
+
+    Every page the test opened (through ``open_page``) is saved, while it is still open, as a
+    full-page screenshot and its HTML under test-artifacts/browser/<test name>/, and the paths
+    are added to the failure's report, so CI's log names them.
+    """
     report = yield
     setattr(item, f"report_{report.when}", report)
+    if report.failed and report.when in ("call", "setup"):
+        pages = getattr(item, "browser_pages", [])
+        if pages:
+            paths = save_artifacts(item.name, pages)
+            listing = "\n".join(str(path) for path in paths)
+            report.sections.append(("Browser artefacts (screenshot and HTML of each page)", listing))
     return report
 
 
@@ -116,30 +131,72 @@ class PageProblems:
 
 
 @pytest.fixture
-def page(browser, live_server, request):
-    context = browser.new_context(base_url=live_server, viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    problems = PageProblems()
-    page.on("console", lambda message: message.type == "error" and problems.messages.append(message.text))
-    page.on("pageerror", lambda error: problems.messages.append(str(error)))
-    page.problems = problems
-    yield page
-    report = getattr(request.node, "report_call", None)
-    if report is not None and report.failed:
-        paths = save_artifacts(page, request.node.name)
-        print("\nBrowser test failed; saved " + " and ".join(str(p) for p in paths))
-    context.close()
+def open_page(browser, request):
+    """Open a page in a browser context of its own (its own cookies: one person each).
+
+    ``open_page("staff", base_url)``; every page opened is saved if the test fails.
+    """
+    opened: list[tuple[str, object]] = []
+    request.node.browser_pages = opened
+
+    def open_one(label: str = "page", base_url: str | None = None, role: str = "signed out"):
+        context = browser.new_context(base_url=base_url, viewport={"width": 1280, "height": 900}, accept_downloads=True)
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        problems = PageProblems()
+        page.on("console", lambda message: message.type == "error" and problems.messages.append(message.text))
+        page.on("pageerror", lambda error: problems.messages.append(str(error)))
+        page.problems = problems
+        page.axe_role = role
+        opened.append((label, page))
+        return page
+
+    yield open_one
+    for _, page in opened:
+        page.context.close()
 
 
-def save_artifacts(page, name: str) -> list[Path]:
-    """A full-page screenshot and the HTML of ``page``, under test-artifacts/."""
-    ARTIFACTS.mkdir(exist_ok=True)
-    stem = re.sub(r"[^A-Za-z0-9_.-]+", "_", name)
-    screenshot, html = ARTIFACTS / f"{stem}.png", ARTIFACTS / f"{stem}.html"
-    page.screenshot(path=str(screenshot), full_page=True)
-    html.write_text(page.content(), encoding="utf-8")
-    return [screenshot, html]
+@pytest.fixture
+def page(open_page, live_server):
+    return open_page("page", live_server)
+
+
+def save_artifacts(test_name: str, pages) -> list[Path]:
+    """A full-page screenshot and the HTML of each ``(label, page)``, under
+    test-artifacts/browser/<test name>/; returns the paths written."""
+    folder = BROWSER_ARTIFACTS / re.sub(r"[^A-Za-z0-9_.-]+", "_", test_name)
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for label, page in pages:
+        stem = re.sub(r"[^A-Za-z0-9_.-]+", "_", label)
+        screenshot, html = folder / f"{stem}.png", folder / f"{stem}.html"
+        try:
+            page.screenshot(path=str(screenshot), full_page=True)
+            paths.append(screenshot)
+        except Exception as error:  # a crashed page still leaves its HTML, if it has any
+            print(f"no screenshot of {label}: {error}", file=sys.__stderr__)
+        try:
+            html.write_text(page.content(), encoding="utf-8")
+            paths.append(html)
+        except Exception as error:
+            print(f"no HTML of {label}: {error}", file=sys.__stderr__)
+    return paths
+
+
+# Every page axe-core checked in this run: (role, description, URL). Counted per role at the end.
+AXE_CHECKED: list[tuple[str, str, str]] = []
+
+
+def pytest_terminal_summary(terminalreporter):
+    if not AXE_CHECKED:
+        return
+    per_role: dict[str, set[str]] = {}
+    for role, where, _ in AXE_CHECKED:
+        per_role.setdefault(role, set()).add(where)
+    terminalreporter.write_sep("-", "pages checked by axe-core (WCAG 2.2 A and AA)")
+    for role in sorted(per_role):
+        terminalreporter.write_line(f"{role}: {len(per_role[role])} page states")
+    terminalreporter.write_line(f"total: {len(AXE_CHECKED)} checks")
 
 
 def check_accessibility(page, where: str) -> None:
@@ -164,9 +221,50 @@ def check_accessibility(page, where: str) -> None:
         }
         for violation in results["violations"]
     ]
+    AXE_CHECKED.append((getattr(page, "axe_role", "signed out"), where, page.url))
     assert violations == [], f"axe-core found WCAG violations on {where}:\n{json.dumps(violations, indent=2)}"
 
 
 def assert_no_browser_errors(page) -> None:
     """No console errors: a script refused by the CSP, or failing, shows up here."""
     assert page.problems.messages == [], page.problems.messages
+
+
+def sign_in(page, email: str, role: str) -> None:
+    """Sign in through the demo sign-in pages, as a person would (axe checks both pages)."""
+    from playwright.sync_api import expect
+
+    page.axe_role = "signed out"
+    page.goto("/sign-in")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Sign in")
+    check_accessibility(page, "the sign-in page")
+    page.get_by_role("link", name="sign in as any demo user").click()
+    expect(page.get_by_role("heading", name="Sign in to the demo")).to_be_visible()
+    check_accessibility(page, "the demo sign-in page")
+    page.get_by_label("Email address").fill(email)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    page.axe_role = role
+
+
+@pytest.fixture(scope="module")
+def journey(tmp_path_factory):
+    """A fresh service of its own for each journey module (see journey_server.py)."""
+    _require(BUILT_CSS, "The built stylesheet", "Build it with `npm ci && npm run build` (or `make frontend`).")
+    from tests.browser.journey_server import start_journey_server
+
+    server, stop = start_journey_server(tmp_path_factory.mktemp("journey"))
+    try:
+        yield server
+    finally:
+        stop()
+
+
+def keep_screenshot(page, name: str) -> Path:
+    """A screenshot of the page as it is now, kept under test-artifacts/browser/pages/ for
+    people to look at (the README's pictures come from here)."""
+    folder = BROWSER_ARTIFACTS / "pages"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path

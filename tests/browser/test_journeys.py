@@ -10,22 +10,25 @@ import itertools
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import ARTIFACTS, assert_no_browser_errors, check_accessibility
+from tests.browser.conftest import ARTIFACTS, assert_no_browser_errors, check_accessibility, sign_in
 
 ADMIN_EMAIL = "morgan.aldous@opcc.example"
 ASSISTANT_EMAIL = "tom.ashdown@parliament.example"
 _numbers = itertools.count(1)
 
 
+DEMO_ROLES = {
+    ADMIN_EMAIL: "OPCC admin",
+    "sam.reddington@opcc.example": "OPCC staff",
+    "robin.featherstone@opcc.example": "OPCC staff",
+    "harriet.quill@parliament.example": "member",
+    ASSISTANT_EMAIL: "assistant",
+}
+
+
 def demo_sign_in(page, email: str) -> None:
-    page.goto("/sign-in")
-    expect(page.get_by_role("heading", level=1)).to_contain_text("Sign in")
-    check_accessibility(page, "the sign-in page")
-    page.get_by_role("link", name="sign in as any demo user").click()
-    expect(page.get_by_role("heading", name="Sign in to the demo")).to_be_visible()
-    check_accessibility(page, "the demo sign-in page")
-    page.get_by_label("Email address").fill(email)
-    page.get_by_role("button", name="Sign in").click()
+    """Sign in as one of the seeded demo people."""
+    sign_in(page, email, DEMO_ROLES[email])
 
 
 def test_an_opcc_admin_signs_in_and_sees_the_staff_home(page):

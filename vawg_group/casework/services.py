@@ -426,10 +426,11 @@ class Page:
         return max(1, math.ceil(self.total / self.per_page))
 
 
-def _page(condition, order_by, page: int, per_page: int, count_condition=None) -> Page:
+def _page(condition, order_by, page: int, per_page: int, count_condition=None, themes: bool = True) -> Page:
     """One page of items matching ``condition``. The page's ids come first from an index-only
-    scan (cheap even deep into the list), then just those rows are loaded. ``count_condition``
-    says the same as ``condition`` in the form the count's index serves best."""
+    scan (cheap even deep into the list), then just those rows are loaded (with their themes
+    unless ``themes`` is False). ``count_condition`` says the same as ``condition`` in the form
+    the count's index serves best."""
     total = db.session.scalar(select(func.count()).select_from(CaseworkItem).where(*(count_condition or condition)))
     page = max(1, min(page, max(1, math.ceil(total / per_page))))
     ids = db.session.scalars(
@@ -440,19 +441,24 @@ def _page(condition, order_by, page: int, per_page: int, count_condition=None) -
         loaded = {
             item.id: item
             for item in db.session.scalars(
-                select(CaseworkItem).where(CaseworkItem.id.in_(ids)).options(load_only(*_LIST_COLUMNS), selectinload(CaseworkItem.themes))
+                select(CaseworkItem)
+                .where(CaseworkItem.id.in_(ids))
+                .options(load_only(*_LIST_COLUMNS), *([selectinload(CaseworkItem.themes)] if themes else []))
             )
         }
         items = [loaded[item_id] for item_id in ids]
     return Page(items=items, total=total, page=page, per_page=per_page)
 
 
-def office_list(office_id: int, *, page: int = 1, per_page: int = PAGE_SIZE, open_only: bool = False) -> Page:
-    """An office's own items, newest first. Nothing from any other office, ever."""
+def office_list(office_id: int, *, page: int = 1, per_page: int = PAGE_SIZE, open_only: bool = False, themes: bool = True) -> Page:
+    """An office's own items, newest first. Nothing from any other office, ever. ``themes``
+    False leaves the items' themes unloaded, for a list that does not show them."""
     condition = [CaseworkItem.office_id == office_id]
     if open_only:
-        condition.append(CaseworkItem.status.in_(OPEN_STATUSES))
-    return _page(condition, (CaseworkItem.submitted_dt.desc(), CaseworkItem.id.desc()), page, per_page)
+        # Not closed, as one inline comparison: a prepared statement's generic plan checks a
+        # list of bound statuses against every index entry of the office, ten times slower.
+        condition.append(OPEN_CONDITION)
+    return _page(condition, (CaseworkItem.submitted_dt.desc(), CaseworkItem.id.desc()), page, per_page, themes=themes)
 
 
 def triage_queue(

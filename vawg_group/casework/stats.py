@@ -164,7 +164,8 @@ def home_panel() -> dict | None:
         return None
     if current_user.is_opcc:
         return {"staff": True, "waiting": services.waiting_for_triage_count(), "overdue": services.overdue_referral_count()}
-    page = services.office_list(current_user.office_id, per_page=5, open_only=True)
+    # The panel shows references and statuses only: no themes to load.
+    page = services.office_list(current_user.office_id, per_page=5, open_only=True, themes=False)
     return {"staff": False, "open_total": page.total, "latest": page.items}
 
 

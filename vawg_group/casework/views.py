@@ -76,8 +76,7 @@ def index():
             office_id=int(office) if office.isdigit() else None,
             assigned_to_id=current_user.id if request.args.get("mine") == "1" else None,
         )
-        audit.record("casework.queue_viewed", actor=current_user, detail={"page": page.page, "ids": [i.id for i in page.items]})
-        return render_template(
+        html = render_template(
             "casework/queue.html",
             title="Casework triage",
             page=page,
@@ -89,15 +88,25 @@ def index():
             waiting=services.waiting_for_triage_count(),
             overdue=services.overdue_referral_count(),
         )
+        _audit_list_view("casework.queue_viewed", page)
+        return html
     page = services.office_list(current_user.office_id, page=page_number)
-    audit.record("casework.list_viewed", actor=current_user, office_id=current_user.office_id, detail={"page": page.page, "ids": [i.id for i in page.items]})
-    return render_template(
+    html = render_template(
         "casework/office_list.html",
         title="Your office's casework",
         page=page,
         statuses=STATUS_LABELS,
         can_submit=can(current_user, Permission.SUBMIT_CASEWORK),
     )
+    _audit_list_view("casework.list_viewed", page, office_id=current_user.office_id)
+    return html
+
+
+def _audit_list_view(action: str, page, office_id: int | None = None) -> None:
+    """Record which cases a list page showed. Called once the page is rendered: appending to
+    the audit log holds the log's lock until the request commits, and a list page rendered
+    under that lock made every other audited request wait for the rendering too."""
+    audit.record(action, actor=current_user, office_id=office_id, detail={"page": page.page, "ids": [i.id for i in page.items]})
 
 
 # Intake ---------------------------------------------------------------------------------------

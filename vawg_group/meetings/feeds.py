@@ -10,7 +10,8 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from sqlalchemy import select
+from flask import current_app, request
+from sqlalchemy import inspect, select
 
 from vawg_group.core import audit
 from vawg_group.core.clock import utcnow
@@ -20,6 +21,10 @@ from vawg_group.meetings.models import CalendarFeed, Occurrence
 from vawg_group.people.models import User
 
 HISTORY = timedelta(days=92)
+# Marking a feed as read on every fetch would make each calendar poll a write (and concurrent
+# polls of one feed queue on its row); the profile page shows it to the minute.
+_TOUCH_AFTER = timedelta(seconds=60)
+_TEXT_CACHE = "meetings.feed_text"
 
 
 def _hash(token: str) -> str:
@@ -61,7 +66,9 @@ def user_for_token(token: str) -> User | None:
     user = db.session.get(User, feed.user_id)
     if user is None or not can(user, Permission.VIEW_MEETINGS):
         return None
-    feed.last_used_dt = utcnow()
+    now = utcnow()
+    if feed.last_used_dt is None or now - feed.last_used_dt >= _TOUCH_AFTER:
+        feed.last_used_dt = now
     return user
 
 
@@ -69,3 +76,30 @@ def occurrences_for(user: User, now=None) -> list[Occurrence]:
     """Everyone in the group is invited to every meeting, so every user's feed lists them all."""
     since = (now or utcnow()) - HISTORY
     return list(db.session.scalars(select(Occurrence).where(Occurrence.ends_dt > since).order_by(Occurrence.starts_dt)))
+
+
+def cached_text(occurrences: list[Occurrence], render) -> str:
+    """The feed's text from ``render()``, written once per version of the meetings.
+
+    Every subscriber's feed is the same calendar, and writing it with icalendar costs about
+    20 ms for a year of meetings: most of a feed request. Each app keeps the last text it
+    wrote, keyed by every column of every meeting in it, the address the links are built on
+    and the organiser, so any change to what the text could show writes it afresh. Its
+    DTSTAMPs then say when that version was written (RFC 5545 3.8.7.2, for a calendar with
+    no METHOD).
+    """
+    columns = [attribute.key for attribute in inspect(Occurrence).column_attrs]
+    config = current_app.config
+    key = (
+        request.host_url,
+        config["MEETINGS_ORGANISER_EMAIL"],
+        config["MEETINGS_ORGANISER_NAME"],
+        tuple(tuple(repr(getattr(occurrence, column)) for column in columns) for occurrence in occurrences),
+    )
+    cache = current_app.extensions.setdefault(_TEXT_CACHE, {})
+    text = cache.get(key)
+    if text is None:
+        text = render()
+        cache.clear()  # only the current version is worth keeping
+        cache[key] = text
+    return text

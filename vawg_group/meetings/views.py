@@ -576,10 +576,14 @@ def feed(token: str):
     if user is None:
         audit.record_now("calendar_feed.refused", outcome=audit.Outcome.REFUSED, detail={})
         abort(404)
-    body = calendar.feed(
-        feeds.occurrences_for(user),
-        name="VAWG Group meetings",
-        meeting_url=lambda o: url_for("meetings.show", occurrence_id=o.id, _external=True),
+    occurrences = feeds.occurrences_for(user)
+    body = feeds.cached_text(
+        occurrences,
+        lambda: calendar.feed(
+            occurrences,
+            name="VAWG Group meetings",
+            meeting_url=lambda o: url_for("meetings.show", occurrence_id=o.id, _external=True),
+        ),
     )
     return _ics_response(body, "vawg-group-meetings.ics")
 

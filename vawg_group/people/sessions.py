@@ -13,6 +13,7 @@ from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import select, update
+from sqlalchemy.orm import joinedload
 
 from vawg_group.core.clock import utcnow
 from vawg_group.extensions import db
@@ -59,7 +60,13 @@ def end_all_sessions_for(user_id: int) -> None:
 
 def user_for_token(token: str) -> User | None:
     """The signed-in user behind ``token``, or None if the session is over for any reason."""
-    auth_session = db.session.scalar(select(AuthSession).where(AuthSession.id == _digest(token)))
+    # One query for the session, its user and the user's office (which every permission check
+    # reads): this runs before every signed-in page.
+    auth_session = db.session.scalar(
+        select(AuthSession)
+        .where(AuthSession.id == _digest(token))
+        .options(joinedload(AuthSession.user).joinedload(User.office))
+    )
     if auth_session is None or auth_session.ended_dt is not None:
         return None
     now = utcnow()

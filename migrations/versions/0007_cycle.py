@@ -3,7 +3,7 @@
 The standard template is set up on first use (vawg_group/cycle/services.py ensure_template).
 
 Revision ID: 0007
-Revises: 0004
+Revises: 0011
 Create Date: 2026-11-25 04:31:34.295727
 """
 
@@ -13,7 +13,7 @@ import vawg_group.core.db
 
 
 revision = '0007'
-down_revision = '0004'
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 

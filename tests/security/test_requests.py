@@ -195,3 +195,14 @@ def test_every_cookie_production_sets_is_secure_httponly_and_samesite(monkeypatc
             assert "domain" not in attributes, cookie  # host-only: never sent to other subdomains
         db.session.remove()
         db.engine.dispose()
+
+
+def test_nul_characters_are_dropped_where_the_request_is_read(app):
+    """PostgreSQL cannot store a NUL in text: every form and filter gets the rest of the value."""
+    from flask import request
+
+    with app.test_request_context("/?q=a%00b&x%00y=1", method="POST", data={"name": "Ad\x00a", "k\x00": "v"}):
+        assert request.args.to_dict() == {"q": "ab", "xy": "1"}
+        assert request.form.to_dict() == {"name": "Ada", "k": "v"}
+    with app.test_request_context("/?q=plain", method="POST", data={"name": "Ada"}):
+        assert request.args["q"] == "plain" and request.form["name"] == "Ada"

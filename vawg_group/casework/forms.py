@@ -70,7 +70,7 @@ class ReferralForm(FlaskForm):
         """The response-due date, or None if the three boxes do not make a real date."""
         try:
             return date(int(self.due_year.data or ""), int(self.due_month.data or ""), int(self.due_day.data or ""))
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):  # OverflowError: a year like 99999999999
             return None
 
 

@@ -33,6 +33,7 @@ from vawg_group.casework.models import STATUS_LABELS, CaseworkItem, CaseworkRefe
 from vawg_group.core import audit
 from vawg_group.core.policy import Permission, authorize_object, can, requires
 from vawg_group.core.validation import ValidationError, apply_to_form
+from vawg_group.core.web import parse_database_id
 from vawg_group.extensions import db
 from vawg_group.people.models import Office
 
@@ -46,10 +47,7 @@ def _casework_panel():
 
 
 def _page_number() -> int:
-    try:
-        return max(1, int(request.args.get("page", "1")))
-    except ValueError:
-        return 1
+    return max(1, parse_database_id(request.args.get("page", "1")) or 1)
 
 
 def _load(item_id: int) -> CaseworkItem:
@@ -73,7 +71,7 @@ def index():
         page = services.triage_queue(
             page=page_number,
             status=status or None,
-            office_id=int(office) if office.isdigit() else None,
+            office_id=parse_database_id(office),
             assigned_to_id=current_user.id if request.args.get("mine") == "1" else None,
         )
         html = render_template(
@@ -268,7 +266,7 @@ def assign(item_id: int):
     if form.validate_on_submit():
         raw = form.officer_id.data or ""
         try:
-            services.assign(item, int(raw) if raw.isdigit() else None, by=current_user)
+            services.assign(item, parse_database_id(raw), by=current_user)
         except ValidationError as error:
             db.session.rollback()
             apply_to_form(form, error)
@@ -340,7 +338,7 @@ def link(item_id: int):
     if form.validate_on_submit():
         raw = (form.related_id.data or "").strip()
         try:
-            services.link(item, int(raw) if raw.isdigit() else None, by=current_user)
+            services.link(item, parse_database_id(raw), by=current_user)
         except ValidationError as error:
             db.session.rollback()
             apply_to_form(form, error)
@@ -385,7 +383,7 @@ def discuss(item_id: int):
     if form.validate_on_submit():
         raw = form.occurrence_id.data or ""
         try:
-            discussion.put_forward(item, occurrence_id=int(raw) if raw.isdigit() else None, summary=form.summary.data, by=current_user)
+            discussion.put_forward(item, occurrence_id=parse_database_id(raw), summary=form.summary.data, by=current_user)
         except ValidationError as error:
             db.session.rollback()
             apply_to_form(form, error)

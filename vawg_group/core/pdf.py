@@ -81,6 +81,9 @@ class AssetFetcher(URLFetcher):
         self._refuse(url)
 
     def _data(self, url: str) -> URLFetcherResponse:
+        # Our own data: URLs are small (icons, charts); a huge one is refused before decoding.
+        if len(url) > MAX_ASSET_BYTES:
+            self._refuse(url)
         # urllib's own data: decoder; it opens nothing.
         response = urllib.request.DataHandler().data_open(urllib.request.Request(url))
         return URLFetcherResponse(url, response.read(), {"Content-Type": response.headers["Content-Type"]})

@@ -7,9 +7,10 @@ import secrets
 import time
 import uuid
 
-from flask import Flask, current_app, g, request
+from flask import Flask, Request, current_app, g, request
 from flask_login import current_user
 from werkzeug.routing import IntegerConverter
+from werkzeug.utils import cached_property
 
 from vawg_group.extensions import db
 
@@ -46,7 +47,34 @@ def parse_database_id(raw: str | None) -> int | None:
     return value if value <= MAX_DATABASE_ID else None
 
 
+def _without_nul(pairs, storage_class):
+    return storage_class([(key.replace("\x00", ""), value.replace("\x00", "")) for key, value in pairs])
+
+
+class CleanRequest(Request):
+    """A request whose form fields and query values hold no NUL characters.
+
+    Nobody types one, PostgreSQL cannot store one in text (the insert fails: a 500), and some
+    libraries stop reading a string at it. They are dropped where the request is read, so every
+    form and filter gets the rest of what was sent.
+    """
+
+    def _load_form_data(self) -> None:
+        super()._load_form_data()
+        form = self.__dict__.get("form")
+        if form and any("\x00" in key or "\x00" in value for key, value in form.items(multi=True)):
+            self.__dict__["form"] = _without_nul(form.items(multi=True), self.parameter_storage_class)
+
+    @cached_property
+    def args(self):
+        args = super().args
+        if any("\x00" in key or "\x00" in value for key, value in args.items(multi=True)):
+            return _without_nul(args.items(multi=True), self.parameter_storage_class)
+        return args
+
+
 def init_app(app: Flask) -> None:
+    app.request_class = CleanRequest
     # Before any blueprint adds its rules: every <int:...> in the app uses it.
     app.url_map.converters["int"] = DatabaseIdConverter
     app.before_request(_start_request)

@@ -16,6 +16,7 @@ from vawg_group.core import audit
 from vawg_group.core.clock import utcnow
 from vawg_group.core.policy import Permission, can, public, requires
 from vawg_group.core.validation import ValidationError, apply_to_form
+from vawg_group.core.web import parse_database_id
 from vawg_group.extensions import db
 from vawg_group.meetings import actions as action_rules
 from vawg_group.meetings import agenda as agenda_rules
@@ -323,8 +324,8 @@ def take_register(occurrence_id: int):
     error = None
     if form.validate_on_submit():
         try:
-            users = {int(v) for v in request.form.getlist("present_user") if v.isdigit()}
-            guests_present = {int(v) for v in request.form.getlist("present_guest") if v.isdigit()}
+            users = {parse_database_id(v) for v in request.form.getlist("present_user")} - {None}
+            guests_present = {parse_database_id(v) for v in request.form.getlist("present_guest")} - {None}
             attendance.mark_attendance(occurrence, present_user_ids=users, present_guest_ids=guests_present, by=current_user)
             flash("Register saved.")
             return _to_meeting(occurrence, "register")

@@ -15,6 +15,7 @@ from vawg_group.casework.discussion import upcoming_meetings
 from vawg_group.core import audit
 from vawg_group.core.policy import Permission, can, requires
 from vawg_group.core.validation import ValidationError, apply_to_form
+from vawg_group.core.web import parse_database_id
 from vawg_group.extensions import db
 from vawg_group.packs import handlers, rendering, services
 from vawg_group.packs.forms import PackForm, PrepareForm
@@ -120,7 +121,7 @@ def choose_briefings(pack_id: int):
     for briefing_id, raw in positions.items():
         if not raw:
             continue
-        if not raw.isdigit() or not briefing_id.isdigit() or not 1 <= int(raw) <= services.MAX_BRIEFINGS_PER_PACK:
+        if parse_database_id(raw) is None or parse_database_id(briefing_id) is None or not 1 <= int(raw) <= services.MAX_BRIEFINGS_PER_PACK:
             errors.append(f"Order must be a whole number from 1 to {services.MAX_BRIEFINGS_PER_PACK}, or left blank")
             break
         chosen.append((int(raw), int(briefing_id)))

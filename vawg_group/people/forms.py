@@ -6,6 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, RadioField, SelectField, StringField
 from wtforms.validators import InputRequired
 
+from vawg_group.core.web import parse_database_id
 from vawg_group.people.roles import Role
 from vawg_group.people.services import DIVISIONS
 
@@ -18,7 +19,7 @@ def _office_id(value) -> int | None:
     """The chosen office's id; anything else (none chosen, or tampered with) is no office."""
     if isinstance(value, int):
         return value
-    return int(value) if isinstance(value, str) and value.isdigit() else None
+    return parse_database_id(value) if isinstance(value, str) else None
 
 
 class UserForm(FlaskForm):

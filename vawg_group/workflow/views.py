@@ -13,6 +13,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from vawg_group.core.policy import Permission, requires
+from vawg_group.core.web import parse_database_id
 from vawg_group.extensions import db
 from vawg_group.people.forms import ConfirmForm
 from vawg_group.workflow import services
@@ -52,7 +53,7 @@ def filtered_query(args):
 @requires(Permission.MANAGE_DELIVERIES)
 def deliveries():
     query, applied = filtered_query(request.args)
-    page = max(int(request.args["page"]) if request.args.get("page", "").isdigit() else 1, 1)
+    page = max(parse_database_id(request.args.get("page")) or 1, 1)
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
     rows = db.session.execute(
         query.order_by(Delivery.created_dt.desc(), Delivery.id.desc()).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)

@@ -167,6 +167,7 @@ for entry in "${endpoints[@]}"; do
 done
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
+status=0
 printf '%s\n' "${results[@]}" | awk -F'|' -v goal="$GOAL" -v cores="$(nproc)" -v before="$load_before" -v after="$load_after" '
   function field(line, key,   parts) { split(line, parts, key "="); split(parts[2], parts, " "); return parts[1] + 0 }
   {
@@ -193,4 +194,9 @@ printf '%s\n' "${results[@]}" | awk -F'|' -v goal="$GOAL" -v cores="$(nproc)" -v
     printf "one query of its own, shows what any signed-in page costs; it has no goal.\n"
     printf "Machine: %d cores; load average (1, 5, 15 min) %s before, %s after.\n", cores, before, after
     exit status
-  }'
+  }' || status=$?
+if [ "$status" -eq 1 ]; then
+  echo "== the server's log (request lines left out)"
+  grep -v " vawg_group.request " "$workdir/gunicorn.log" | tail -n 40
+fi
+exit "$status"

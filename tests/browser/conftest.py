@@ -1,12 +1,13 @@
 """Browser tests: the app on a real server on loopback, driven by Debian's Chromium.
 
-The server is werkzeug's, in a thread, serving an app on a migrated SQLite file seeded with the
-same fictional data as `flask seed-demo`. Chromium comes from Debian (`apt-get install
-chromium`) and Playwright's Python package drives it; Playwright's own browser download is
-never used. axe-core (npm, devDependencies) checks every page the journeys visit.
+The server is werkzeug's, in a thread. ``live_server`` serves an app on a migrated SQLite file
+seeded with the same fictional data as `flask seed-demo` (the page-by-page tests); ``journey``
+starts a fresh service per role journey module (journey_server.py). Chromium comes from Debian
+(`apt-get install chromium`) and Playwright's Python package drives it; Playwright's own browser
+download is never used. axe-core (npm, devDependencies) checks every page the tests visit.
 
-When a test fails, a screenshot and the page's HTML are saved under test-artifacts/ and their
-paths printed.
+When a test fails, a screenshot and the HTML of every page it opened are saved under
+test-artifacts/browser/<test name>/ and their paths printed under the failure.
 """
 
 from __future__ import annotations

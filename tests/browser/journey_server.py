@@ -7,6 +7,7 @@ real worker run in the test when the story needs mail sent or a PDF rendered.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 
@@ -59,7 +60,7 @@ class JourneyServer:
         return [item.message for item in self.mail.received if address.lower() in [r.lower() for r in item.rcpt_tos]]
 
 
-def start_journey_server(tmp_path) -> tuple[JourneyServer, callable]:
+def start_journey_server(tmp_path) -> tuple[JourneyServer, Callable[[], None]]:
     """Start the service and its mail server; returns it and a function that stops both."""
     from tests.factories import make_office, make_user
     from vawg_group import create_app

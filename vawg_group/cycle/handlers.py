@@ -20,7 +20,7 @@ from vawg_group.meetings.links import external_url, meeting_url
 from vawg_group.meetings.models import Attendance, Occurrence, Response
 from vawg_group.meetings.services import group_invitees
 from vawg_group.people.models import User
-from vawg_group.people.roles import ROLE_LABELS, Role
+from vawg_group.people.roles import Role
 from vawg_group.workflow import registry
 from vawg_group.workflow.messages import OutgoingMessage
 from vawg_group.workflow.models import Delivery, DomainEvent
@@ -65,6 +65,9 @@ MEETING_REMINDER = "cycle.meeting_reminder"
 ACTIONS_CIRCULATED = "cycle.actions_circulated"
 OVERDUE = "cycle.milestone_overdue"
 ESCALATED = "cycle.milestone_escalated"
+
+# Who "the owner" is, said of everyone with the role.
+OWNER_GROUPS = {Role.OPCC_STAFF.value: "OPCC staff", Role.OPCC_ADMIN.value: "OPCC admins"}
 
 _ACTION_MESSAGES = {
     services.CALL_FOR_CASEWORK: CALL_FOR_CASEWORK,
@@ -178,7 +181,7 @@ def _overdue_message(delivery: Delivery, template: str, prefix: str) -> Outgoing
     context.update(
         due=format_london(milestone.due_dt, "%A %-d %B %Y, %H:%M"),
         link=services.milestone_external_url(milestone),
-        owner=ROLE_LABELS[Role(milestone.owner_role)],
+        owner=OWNER_GROUPS.get(milestone.owner_role, milestone.owner_role),
         proof=services.PROVING_EVENTS.get(milestone.completed_by or "", ""),
     )
     return email_message(template, to=delivery.recipient, subject=f"{prefix}: {milestone.name} for the meeting on {context['day']}", **context)

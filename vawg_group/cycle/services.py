@@ -387,7 +387,7 @@ def replan(occurrence: Occurrence, *, by, now: datetime | None = None, reason: s
     return milestones_for(occurrence)
 
 
-def _not_started(occurrence: Occurrence, milestones: list[MeetingMilestone], now: datetime) -> bool:
+def _not_started(milestones: list[MeetingMilestone], now: datetime) -> bool:
     return all(
         m.status == MilestoneStatus.PLANNED and m.fired_dt is None and m.owner_reminded_dt is None and m.due_dt > now
         for m in milestones
@@ -404,7 +404,7 @@ def apply_template(now: datetime | None = None) -> int:
         select(Occurrence).where(Occurrence.status == OccurrenceStatus.SCHEDULED, Occurrence.starts_dt > now).order_by(Occurrence.starts_dt)
     ):
         milestones = milestones_for(occurrence)
-        if milestones and _not_started(occurrence, milestones, now):
+        if milestones and _not_started(milestones, now):
             replan(occurrence, by=None, now=now, reason="template_changed")
             count += 1
     return count

@@ -109,3 +109,19 @@ def test_staff_casework_pages_pass_axe(page):
     expect(page.get_by_role("heading", level=1)).to_contain_text("Casework dashboard")
     check_accessibility(page, "the casework dashboard")
     assert_no_browser_errors(page)
+
+
+def test_the_late_case_and_the_late_filter_pass_axe(page):
+    demo_sign_in(page, ADMIN_EMAIL)
+    page.goto("/casework/")
+    page.get_by_label("Only cases sent late").check()
+    page.get_by_role("button", name="Filter").click()
+    assert "late=1" in page.url
+    row = page.locator("tr", has_text="PRE-2026-090")
+    expect(row.locator(".govuk-tag", has_text="Late")).to_be_visible()
+    check_accessibility(page, "the triage queue, late cases only")
+    row.get_by_role("link").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Case PRE-2026-090")
+    expect(page.get_by_text("Sent after the casework deadline for the")).to_be_visible()
+    check_accessibility(page, "a late case, staff view")
+    assert_no_browser_errors(page)

@@ -17,6 +17,10 @@ def _case(world, office, **kwargs):
     return {"item_id": make_case(office=office, may_raise_anonymised=True, **kwargs).id}
 
 
+def _late_case(world, office):
+    return {"item_id": make_case(office=office, late=True).id}
+
+
 def _acknowledged_case(world, office):
     return _case(world, office, status="acknowledged")
 
@@ -63,6 +67,7 @@ ACCESS_ROWS = [
     Route("casework.add_note", EVERYONE, kwargs=_case, office_scoped=True, method="POST", expect=302,
           form=lambda world, office: {"body": "A note", "visibility": "shared"}),
     Route("casework.acknowledge", OPCC, kwargs=_case, office_scoped=True, method="POST", expect=302),
+    Route("casework.accept_late", OPCC, kwargs=_late_case, office_scoped=True, method="POST", expect=302),
     Route("casework.assign", OPCC, kwargs=_case, office_scoped=True, method="POST", expect=302,
           form=lambda world, office: {"officer_id": str(world.users["opcc_staff"].id)}),
     Route("casework.change_status", OPCC, kwargs=_case, office_scoped=True, method="POST", expect=302,

@@ -28,6 +28,8 @@ def make_case(
     closed_dt=None,
     legal_hold: bool = False,
     submitted_by=None,
+    occurrence=None,
+    late: bool = False,
 ) -> CaseworkItem:
     office = office or make_office()
     now = utcnow()
@@ -46,6 +48,8 @@ def make_case(
         legal_hold=legal_hold,
         submission_token=uuid.uuid4().hex,
         submitted_by_id=getattr(submitted_by, "id", None),
+        occurrence_id=getattr(occurrence, "id", None),
+        late=late,
         themes=[CaseworkTheme(theme=t) for t in themes],
     )
     db.session.add(item)

@@ -31,6 +31,7 @@ ROUTES = {
     "casework.show": ("GET", "object", None),
     "casework.add_note": ("POST", "object", {"body": "A note from the grid", "visibility": "shared"}),
     "casework.acknowledge": ("POST", "triage", {}),
+    "casework.accept_late": ("POST", "triage", {}),
     "casework.assign": ("POST", "triage", {"officer_id": ""}),
     "casework.change_status": ("POST", "triage", {"to_status": "acknowledged", "reason": "Grid"}),
     "casework.refer": ("POST", "triage", {"agency": "isva", "due_day": "1", "due_month": "1", "due_year": "2099"}),

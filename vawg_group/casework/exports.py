@@ -14,13 +14,15 @@ import json
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from vawg_group.casework.deadlines import meeting_starts
 from vawg_group.casework.models import AGENCY_LABELS, STATUS_LABELS, THEME_LABELS, CaseworkItem, CaseworkTombstone
 from vawg_group.core import audit
 from vawg_group.extensions import db
 
 CSV_COLUMNS = [
     "number", "reference", "status", "themes", "agency", "agency_other", "consent_to_share",
-    "may_raise_anonymised", "submitted", "acknowledged", "closed", "summary", "ask",
+    "may_raise_anonymised", "submitted", "acknowledged", "closed", "meeting", "late", "accepted_late",
+    "summary", "ask",
     "shared_notes", "status_history", "referrals",
 ]
 
@@ -41,6 +43,7 @@ def office_records(office_id: int) -> dict:
         )
         .order_by(CaseworkItem.submitted_dt, CaseworkItem.id)
     ).all()
+    meetings = meeting_starts(item.occurrence_id for item in items)
     tombstones = db.session.scalars(
         select(CaseworkTombstone).where(CaseworkTombstone.office_id == office_id).order_by(CaseworkTombstone.deleted_dt)
     ).all()
@@ -58,6 +61,9 @@ def office_records(office_id: int) -> dict:
                 "submitted": _iso(item.submitted_dt),
                 "acknowledged": _iso(item.acknowledged_dt),
                 "closed": _iso(item.closed_dt),
+                "meeting": _iso(meetings.get(item.occurrence_id)),
+                "late": item.late,
+                "accepted_late": _iso(item.late_accepted_dt),
                 "summary": item.summary,
                 "ask": item.ask,
                 "shared_notes": [

@@ -87,6 +87,30 @@ def tell_officer_of_office_note(event):
     return _sends([officer] if officer else _opcc_people(), UPDATE_NOTICE, item.id)
 
 
+@registry.handler("casework.late_accepted")
+def tell_office_of_late_acceptance(event):
+    """A late case was accepted for the meeting it missed: the office hears there is an update."""
+    item = _item(event)
+    if item is None:
+        return []
+    return _sends(_office_people(item.office_id), UPDATE_NOTICE, item.id)
+
+
+@registry.handler("meeting.cancelled", name="casework.move_from_cancelled")
+def move_cases_from_cancelled_meeting(event):
+    """Cases for a cancelled meeting go to the meeting they are now for (no mail: the meeting's
+    own cancellation notice tells people)."""
+    from vawg_group.casework import deadlines
+    from vawg_group.meetings.models import Occurrence
+
+    if event.subject_type != Occurrence.__tablename__:
+        return []
+    occurrence = db.session.get(Occurrence, int(event.subject_id))
+    if occurrence is not None:
+        deadlines.move_from_cancelled(occurrence)
+    return []
+
+
 @registry.handler("casework.referral_overdue")
 def remind_of_overdue_referral(event):
     item = _item(event)

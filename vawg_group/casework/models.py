@@ -128,10 +128,19 @@ class CaseworkItem(db.Model):
     submission_token: Mapped[str] = mapped_column(String(64))
     # Free-text screening findings the submitter confirmed were needed (kinds only).
     screening_confirmed: Mapped[list] = mapped_column(JSON, default=list)
+    # The meeting the case is for (vawg_group/casework/lateness.py): the soonest scheduled one
+    # whose casework deadline it beat; None while no such meeting is scheduled.
+    occurrence_id: Mapped[int | None] = mapped_column(ForeignKey("meeting_occurrence.id", ondelete="SET NULL"), index=True)
+    # Sent after the casework deadline of the meeting it would otherwise have gone to.
+    late: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    # OPCC staff accepted a late case for the meeting whose deadline it missed.
+    late_accepted_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    late_accepted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
 
     office: Mapped[Office] = relationship()
     submitted_by: Mapped[User | None] = relationship(foreign_keys=[submitted_by_id])
     assigned_to: Mapped[User | None] = relationship(foreign_keys=[assigned_to_id])
+    late_accepted_by: Mapped[User | None] = relationship(foreign_keys=[late_accepted_by_id])
     themes: Mapped[list[CaseworkTheme]] = relationship(
         back_populates="item", cascade="all, delete-orphan", order_by="CaseworkTheme.theme"
     )
@@ -172,6 +181,10 @@ class CaseworkItem(db.Model):
     @property
     def status_enum(self) -> Status:
         return Status(self.status)
+
+    @property
+    def accepted_late(self) -> bool:
+        return self.late and self.late_accepted_dt is not None
 
     @property
     def theme_codes(self) -> list[str]:

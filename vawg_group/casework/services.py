@@ -15,6 +15,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import load_only, selectinload
 
+from vawg_group.casework import deadlines
 from vawg_group.casework.models import (
     AGENCY_LABELS,
     ALLOWED_MOVES,
@@ -59,6 +60,9 @@ _LIST_COLUMNS = (
     CaseworkItem.assigned_to_id,
     CaseworkItem.legal_hold,
     CaseworkItem.agency,
+    CaseworkItem.occurrence_id,
+    CaseworkItem.late,
+    CaseworkItem.late_accepted_dt,
 )
 
 
@@ -129,7 +133,13 @@ def submit(
     db.session.add(
         CaseworkStatusChange(item_id=item.id, from_status=None, to_status=Status.SUBMITTED.value, reason="Submitted by the office", by_id=by.id, at_dt=now)
     )
-    audit.record("casework.submitted", actor=by, obj=item, detail={"themes": item.theme_codes, "screening_confirmed": item.screening_confirmed})
+    deadlines.place(item)
+    audit.record(
+        "casework.submitted",
+        actor=by,
+        obj=item,
+        detail={"themes": item.theme_codes, "screening_confirmed": item.screening_confirmed, "occurrence_id": item.occurrence_id, "late": item.late},
+    )
     record_event("casework.submitted", subject=item, actor=by, payload={"item_id": item.id, "office_id": office_id})
     db.session.flush()
     return item, True
@@ -462,10 +472,17 @@ def office_list(office_id: int, *, page: int = 1, per_page: int = PAGE_SIZE, ope
 
 
 def triage_queue(
-    *, page: int = 1, per_page: int = PAGE_SIZE, status: str | None = None, office_id: int | None = None, assigned_to_id: int | None = None
+    *,
+    page: int = 1,
+    per_page: int = PAGE_SIZE,
+    status: str | None = None,
+    office_id: int | None = None,
+    assigned_to_id: int | None = None,
+    late: bool = False,
 ) -> Page:
     """Every office's items for OPCC staff. By default the open ones, oldest first (the
-    longest waiting at the top); a status filter narrows to that status."""
+    longest waiting at the top); a status filter narrows to that status; ``late`` to the cases
+    sent after a casework deadline (accepted or not)."""
     if status and status in {s.value for s in Status}:
         condition, count_condition = [CaseworkItem.status == status], [CaseworkItem.status == status]
     else:
@@ -474,6 +491,7 @@ def triage_queue(
     for extra in (
         CaseworkItem.office_id == office_id if office_id else None,
         CaseworkItem.assigned_to_id == assigned_to_id if assigned_to_id else None,
+        CaseworkItem.late.is_(True) if late else None,
     ):
         if extra is not None:
             condition.append(extra)

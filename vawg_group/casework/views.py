@@ -15,7 +15,7 @@ from flask import Blueprint, Response, abort, current_app, flash, redirect, rend
 from flask_login import current_user
 from sqlalchemy import select
 
-from vawg_group.casework import discussion, exports, screening, services, stats
+from vawg_group.casework import deadlines, discussion, exports, screening, services, stats
 from vawg_group.casework.cli import register as register_cli
 from vawg_group.casework.forms import (
     AssignForm,
@@ -73,6 +73,7 @@ def index():
             status=status or None,
             office_id=parse_database_id(office),
             assigned_to_id=current_user.id if request.args.get("mine") == "1" else None,
+            late=request.args.get("late") == "1",
         )
         html = render_template(
             "casework/queue.html",
@@ -82,7 +83,8 @@ def index():
             all_offices=db.session.scalars(select(Office).order_by(Office.constituency)).all(),
             officers=services.user_names(i.assigned_to_id for i in page.items),
             statuses=STATUS_LABELS,
-            applied={"status": status, "office": office, "mine": request.args.get("mine", "")},
+            meetings=deadlines.meeting_starts(i.occurrence_id for i in page.items),
+            applied={"status": status, "office": office, "mine": request.args.get("mine", ""), "late": request.args.get("late", "")},
             waiting=services.waiting_for_triage_count(),
             overdue=services.overdue_referral_count(),
         )
@@ -163,7 +165,12 @@ def new():
                 except ValidationError as error:
                     apply_to_form(form, error)
                 else:
-                    flash(f"Case {item.reference} sent to the OPCC" if created else "This case was already submitted: here it is", "success")
+                    flash(
+                        f"Case {item.reference} sent to the OPCC. {deadlines.meeting_sentence(item)}"
+                        if created
+                        else "This case was already submitted: here it is",
+                        "success",
+                    )
                     return redirect(url_for("casework.show", item_id=item.id))
     return render_template("casework/new.html", title="Bring a case to the group", form=form, findings=findings)
 
@@ -188,7 +195,11 @@ def _render_show(item: CaseworkItem, status_code: int = 200, **forms):
             is_staff=is_staff,
             notes=services.visible_notes(item, current_user),
             related=services.related_items(item) if is_staff else [],
-            people=services.user_names([n.author_id for n in item.notes] + [c.by_id for c in item.status_changes] + [item.assigned_to_id, item.submitted_by_id]),
+            people=services.user_names(
+                [n.author_id for n in item.notes]
+                + [c.by_id for c in item.status_changes]
+                + [item.assigned_to_id, item.submitted_by_id, item.late_accepted_by_id]
+            ),
             office_name=item.office.constituency,
             note_form=forms.get("note_form") or NoteForm(),
             status_form=status_form,
@@ -203,6 +214,9 @@ def _render_show(item: CaseworkItem, status_code: int = 200, **forms):
             access_log=access_log,
             statuses=STATUS_LABELS,
             can_refer=Status.REFERRED in services.allowed_moves(item),
+            meeting_sentence=deadlines.meeting_sentence(item),
+            meeting=deadlines.meeting_of(item),
+            accept_late_for=deadlines.missed_meeting(item) if is_staff and deadlines.can_accept_late(item) else None,
         ),
         status_code,
     )
@@ -256,6 +270,20 @@ def acknowledge(item_id: int):
         else:
             flash("Case acknowledged: the office has been told", "success")
     return redirect(url_for("casework.show", item_id=item.id))
+
+
+@blueprint.post("/<int:item_id>/accept-late")
+@requires(Permission.TRIAGE_CASEWORK)
+def accept_late(item_id: int):
+    item = _load(item_id)
+    if ConfirmForm().validate_on_submit():
+        try:
+            meeting = deadlines.accept_late(item, by=current_user)
+        except ValidationError as error:
+            flash(next(iter(error.errors.values())), "error")
+        else:
+            flash(f"Accepted late for the {deadlines.meeting_words(meeting, year=True)} meeting: the office has been told", "success")
+    return redirect(url_for("casework.show", item_id=item.id, _anchor="triage"))
 
 
 @blueprint.post("/<int:item_id>/assign")

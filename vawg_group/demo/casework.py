@@ -8,7 +8,7 @@ the services) so seeding sends no mail and writes no audit entries for actions n
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
@@ -24,6 +24,7 @@ from vawg_group.casework.models import (
 from vawg_group.casework.services import london_today
 from vawg_group.core.clock import utcnow
 from vawg_group.extensions import db
+from vawg_group.meetings.models import Occurrence, OccurrenceStatus
 from vawg_group.people.models import Office, User
 from vawg_group.people.roles import Role
 
@@ -145,3 +146,118 @@ _REASONS = {
     Status.RESOLVED: "The agency has responded and the office has what it asked for",
     Status.CLOSED: "Nothing further to do",
 }
+
+
+# The meeting cycle's side of casework (a step after "meeting cycle" in SEED_STEPS) ---------------
+
+LATE_REFERENCE = "PRE-2026-090"
+LATE_CASE = (
+    ("spiking",),
+    "constabulary_west",
+    "The constituent believes a friend's drink was spiked at a venue and that the venue did not help when asked.",
+    "Please ask the division how venues are expected to respond and whether the report was recorded.",
+)
+
+
+def seed_cycle_casework(now: datetime | None = None) -> int:
+    """After the meeting cycle is planned (casework deadlines exist): every demo case placed at
+    the meeting it was for, and one case sent after a casework deadline, so marked late. Adds
+    nothing twice; returns how many rows it added or placed."""
+    from vawg_group.casework import deadlines
+
+    now = now or utcnow()
+    added = 0
+
+    # Cases written before the meetings existed: for the meeting they were sent in time for.
+    for item in db.session.scalars(select(CaseworkItem).where(CaseworkItem.occurrence_id.is_(None), CaseworkItem.late.is_(False))):
+        where = deadlines.placement(item.submitted_dt)
+        if where.occurrence is not None:
+            item.occurrence_id = where.occurrence.id
+            item.late = where.late
+            added += 1
+
+    office = db.session.scalar(select(Office).where(Office.constituency == "Preston"))
+    exists = office is not None and db.session.scalar(
+        select(CaseworkItem.id).where(CaseworkItem.office_id == office.id, CaseworkItem.reference == LATE_REFERENCE)
+    )
+    if office is not None and not exists:
+        late = _late_moment(now)
+        if late is not None:
+            sent, occurrence_id = late
+            submitter = db.session.scalar(select(User).where(User.office_id == office.id, User.role == Role.ASSISTANT.value).order_by(User.id))
+            themes, agency, summary, ask = LATE_CASE
+            item = CaseworkItem(
+                office_id=office.id, reference=LATE_REFERENCE, summary=summary, ask=ask, agency=agency,
+                consent_to_share=True, may_raise_anonymised=True, status=Status.SUBMITTED.value,
+                submitted_dt=sent, updated_dt=sent, submitted_by_id=getattr(submitter, "id", None),
+                submission_token=uuid.uuid4().hex, themes=[CaseworkTheme(theme=theme) for theme in themes],
+                late=True,
+            )
+            db.session.add(item)
+            db.session.flush()
+            db.session.add(CaseworkStatusChange(item_id=item.id, to_status="submitted", reason="Submitted by the office", by_id=item.submitted_by_id, at_dt=sent))
+            item.occurrence_id, item.late = occurrence_id, True
+            added += 1
+    db.session.flush()
+    return added
+
+
+def _late_moment(now: datetime) -> tuple[datetime, int | None] | None:
+    """When the demo's late case was sent and the meeting it is for.
+
+    Within ten days or so of a meeting, the coming meeting's casework deadline has passed: the
+    case was sent two hours after it, is for the following meeting, and staff can accept it
+    late in the demo. Earlier in the month no planned deadline has passed (the cycle plans
+    meetings ahead only, leaving the past as history): the case was sent two hours after the
+    deadline the template gives the last meeting, so it missed that meeting and is for the next.
+    """
+    from vawg_group.casework import deadlines
+    from vawg_group.cycle import services as cycle
+
+    sent = _late_after_passed_deadline(now)
+    if sent is not None:
+        where = deadlines.placement(sent)
+        return sent, where.occurrence.id if where.occurrence else None
+    last = db.session.scalar(
+        select(Occurrence)
+        .where(Occurrence.status == OccurrenceStatus.SCHEDULED, Occurrence.starts_dt <= now)
+        .order_by(Occurrence.starts_dt.desc())
+        .limit(1)
+    )
+    step = next((s for s in cycle.ensure_template() if s.key == cycle.CASEWORK_DEADLINE_KEY), None)
+    if last is None or step is None:
+        return None
+    deadline = cycle.due_dt_for(phase=step.phase, offset_days=step.offset_days, due_time=step.due_time, meeting_start=last.starts_dt)
+    sent = deadline + timedelta(hours=2)
+    if not sent < last.starts_dt:
+        return None
+    following = db.session.scalar(
+        select(Occurrence)
+        .where(Occurrence.status == OccurrenceStatus.SCHEDULED, Occurrence.starts_dt > last.starts_dt)
+        .order_by(Occurrence.starts_dt)
+        .limit(1)
+    )
+    return sent, following.id if following else None
+
+
+def _late_after_passed_deadline(now: datetime) -> datetime | None:
+    from vawg_group.casework import deadlines
+    from vawg_group.cycle.models import MeetingMilestone
+    from vawg_group.cycle.services import CASEWORK_DEADLINE_KEY
+
+    passed = db.session.scalars(
+        select(MeetingMilestone.due_dt)
+        .join(Occurrence, Occurrence.id == MeetingMilestone.occurrence_id)
+        .where(
+            MeetingMilestone.key == CASEWORK_DEADLINE_KEY,
+            MeetingMilestone.status != "cancelled",
+            Occurrence.status == OccurrenceStatus.SCHEDULED,
+            MeetingMilestone.due_dt < now - timedelta(hours=2),
+        )
+        .order_by(MeetingMilestone.due_dt.desc())
+    ).all()
+    for deadline in passed:
+        sent = deadline + timedelta(hours=2)
+        if deadlines.placement(sent).late:
+            return sent
+    return None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from vawg_group.demo.casework import seed_casework
+from vawg_group.demo.casework import seed_casework, seed_cycle_casework
 from vawg_group.demo.cycle import seed_cycle
 from vawg_group.demo.briefings import seed_briefings
 from vawg_group.demo.packs import seed_packs
@@ -17,6 +17,7 @@ SEED_STEPS = [
     ("meetings", seed_meetings),
     ("packs", seed_packs),
     ("meeting cycle", seed_cycle),
+    ("casework meetings and late casework", seed_cycle_casework),
 ]
 
 

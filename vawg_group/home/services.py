@@ -3,14 +3,69 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
 
 from sqlalchemy import func, select
 
-from vawg_group.core.clock import to_london, utcnow
+from vawg_group.casework import deadlines
+from vawg_group.core.clock import LONDON, to_london, utcnow
+from vawg_group.cycle import services as cycle
+from vawg_group.cycle.models import MeetingMilestone
 from vawg_group.extensions import db
+from vawg_group.meetings.models import Occurrence
 from vawg_group.packs.models import Pack
 from vawg_group.people.models import Office, User
 from vawg_group.people.roles import Role
+
+
+@dataclass(frozen=True)
+class MilestoneRow:
+    """One milestone as the staff home lists it."""
+
+    name: str
+    meeting_title: str
+    meeting_dt: datetime
+    owner: str
+    due_dt: datetime
+    url: str
+    automatic: bool = False
+
+    @property
+    def due_words(self) -> str:
+        return deadlines.deadline_words(self.due_dt)
+
+    @property
+    def meeting_date(self) -> str:
+        return to_london(self.meeting_dt).strftime("%A %-d %B %Y")
+
+
+@dataclass
+class StaffWeek:
+    """The staff's week: milestones overdue across meetings, and those due this London week
+    (Monday to Sunday) that are not yet overdue."""
+
+    monday: date
+    sunday: date
+    overdue: list[MilestoneRow] = field(default_factory=list)
+    due: list[MilestoneRow] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class CaseworkDeadline:
+    """The next casework deadline an office can still meet, and the meeting it is for;
+    ``missed`` is the sooner meeting whose deadline has already passed, if any."""
+
+    meeting: Occurrence
+    deadline_dt: datetime
+    missed: Occurrence | None = None
+
+    @property
+    def meeting_words(self) -> str:
+        return deadlines.meeting_words(self.meeting)
+
+    @property
+    def deadline_words(self) -> str:
+        return deadlines.deadline_words(self.deadline_dt)
 
 
 @dataclass
@@ -19,12 +74,14 @@ class StaffHome:
     offices_without_mp: list[str]
     active_users: int
     coming_packs: list[Pack] = field(default_factory=list)
+    week: StaffWeek | None = None
 
 
 @dataclass
 class OfficeHome:
     office: Office
     colleagues: list[User] = field(default_factory=list)
+    casework_deadline: CaseworkDeadline | None = None
 
 
 def staff_home() -> StaffHome:
@@ -44,7 +101,64 @@ def staff_home() -> StaffHome:
         active_offices=len(offices),
         offices_without_mp=[office.constituency for office in offices if office.id not in with_mp],
         active_users=active_users,
+        week=staff_week(),
     )
+
+
+def london_week(now: datetime | None = None) -> tuple[datetime, datetime]:
+    """The London week (Monday 00:00 to the next Monday 00:00) holding ``now``, in UTC.
+
+    Built from London wall-clock midnights, so a week in which the clocks change is 167 or 169
+    hours long and its end is still midnight on Sunday night in London.
+    """
+    today = to_london(now or utcnow()).date()
+    monday = today - timedelta(days=today.weekday())
+    start = datetime.combine(monday, time(0), tzinfo=LONDON).astimezone(timezone.utc)
+    end = datetime.combine(monday + timedelta(days=7), time(0), tzinfo=LONDON).astimezone(timezone.utc)
+    return start, end
+
+
+def _rows(milestones: list[MeetingMilestone]) -> list[MilestoneRow]:
+    rows = []
+    for milestone in milestones:
+        try:
+            owner = Role(milestone.owner_role).label
+        except ValueError:
+            owner = milestone.owner_role
+        rows.append(
+            MilestoneRow(
+                name=milestone.name,
+                meeting_title=milestone.occurrence.title,
+                meeting_dt=milestone.occurrence.starts_dt,
+                owner=owner,
+                due_dt=milestone.due_dt,
+                url=cycle.milestone_url(milestone),
+                automatic=milestone.automatic,
+            )
+        )
+    return rows
+
+
+def staff_week(now: datetime | None = None) -> StaffWeek:
+    """What is overdue across meetings, and what else falls due this London week."""
+    now = now or utcnow()
+    start, end = london_week(now)
+    overdue = cycle.overdue(now)
+    overdue_ids = {m.id for m in overdue}
+    due = [m for m in cycle.due_between(start, end) if m.id not in overdue_ids]
+    monday = to_london(start).date()
+    return StaffWeek(monday=monday, sunday=monday + timedelta(days=6), overdue=_rows(overdue), due=_rows(due))
+
+
+def next_casework_deadline(now: datetime | None = None) -> CaseworkDeadline | None:
+    """The next casework deadline for the offices' home pages, or None when none is planned."""
+    now = now or utcnow()
+    found = cycle.next_casework_deadline(now)
+    if found is None:
+        return None
+    meeting, deadline_dt = found
+    missed = deadlines.placement(now).missed
+    return CaseworkDeadline(meeting=meeting, deadline_dt=deadline_dt, missed=missed if missed is not None and missed.id != meeting.id else None)
 
 
 def office_home(user: User) -> OfficeHome:
@@ -53,4 +167,4 @@ def office_home(user: User) -> OfficeHome:
         .where(User.office_id == user.office_id, User.is_active.is_(True))
         .order_by(User.role.desc(), User.display_name)
     ).all()
-    return OfficeHome(office=user.office, colleagues=list(colleagues))
+    return OfficeHome(office=user.office, colleagues=list(colleagues), casework_deadline=next_casework_deadline())

@@ -17,4 +17,9 @@ def index():
             summary=services.staff_home(),
             can_manage_people=can(current_user, Permission.MANAGE_PEOPLE),
         )
-    return render_template("home/office.html", title="Home", summary=services.office_home(current_user))
+    return render_template(
+        "home/office.html",
+        title="Home",
+        summary=services.office_home(current_user),
+        can_submit_casework=can(current_user, Permission.SUBMIT_CASEWORK),
+    )

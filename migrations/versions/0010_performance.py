@@ -1,7 +1,7 @@
 """performance: an index for counting an office's casework by status
 
 Revision ID: 0010
-Revises: 0007
+Revises: 0008
 Create Date: 2026-11-25 04:45:00.000000
 """
 
@@ -9,7 +9,7 @@ from alembic import op
 
 
 revision = '0010'
-down_revision = '0007'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 

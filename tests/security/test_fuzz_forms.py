@@ -62,6 +62,11 @@ BUTTON_ONLY = {
     "workflow.retry_all_failed",
     "meetings.agenda_publish",
     "meetings.minutes_approve",
+    "casework.accept_late",
+    "cycle.set_up",
+    "cycle.step_remove",
+    "cycle.replan",
+    "cycle.mark_done",
 }
 
 # Routes that answer an accepted post with a page rather than a redirect, and the text on it.
@@ -83,6 +88,9 @@ FORM_NOT_ON_ANY_PAGE: dict[str, tuple[str, dict[str, list[str]]]] = {
     "meetings.minutes_approve": ("shown once the next meeting has started; the grid's has not", {}),
     "packs.publish": ("shown once a version is prepared; the grid's pack is a bare draft", {}),
     "workflow.retry_all_failed": ("shown only when a delivery has failed; the grid's world has none", {}),
+    "casework.accept_late": ("shown only for a case sent after its meeting's deadline; the grid's case has no meeting cycle", {}),
+    "cycle.replan": ("shown once the worker has planned the meeting's cycle; the grid's world runs no worker", {}),
+    "cycle.mark_done": ("shown on a planned manual step; the grid's world runs no worker, so nothing is planned", {}),
 }
 
 HOSTILE_TEXT = [

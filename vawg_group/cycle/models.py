@@ -16,6 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from vawg_group.core.clock import utcnow
 from vawg_group.core.db import UTCDateTime
 from vawg_group.extensions import db
+from vawg_group.people.roles import Role
 
 
 class Phase:
@@ -35,7 +36,18 @@ class MilestoneStatus:
     OPEN = (PLANNED, MISSED)
 
 
-class CycleStep(db.Model):
+class OwnedByRole:
+    """A step or milestone's owner, in the words the rest of the service uses for roles (the
+    table's check constraint keeps ``owner_role`` to a known role)."""
+
+    owner_role: str
+
+    @property
+    def owner_label(self) -> str:
+        return Role(self.owner_role).label
+
+
+class CycleStep(OwnedByRole, db.Model):
     """One step of the group's cycle, e.g. "Casework deadline: 10 days before, 17:00"."""
 
     __tablename__ = "cycle_step"
@@ -73,7 +85,7 @@ class CycleStep(db.Model):
     )
 
 
-class MeetingMilestone(db.Model):
+class MeetingMilestone(OwnedByRole, db.Model):
     """One step of the cycle for one meeting, and where it stands."""
 
     __tablename__ = "meeting_milestone"

@@ -20,7 +20,7 @@ from vawg_group.cycle.models import CycleStep, MeetingMilestone, MilestoneStatus
 from vawg_group.extensions import db
 from vawg_group.meetings.forms import parse_time
 from vawg_group.meetings.models import Occurrence
-from vawg_group.people.roles import ROLE_LABELS, Role
+from vawg_group.people.roles import Role
 from vawg_group.workflow.events import timeline
 
 blueprint = Blueprint("cycle", __name__)
@@ -213,7 +213,7 @@ class CycleView:
 
 
 def _labels() -> dict:
-    return dict(roles={r.value: ROLE_LABELS[r] for r in Role}, actions=services.ACTIONS, proofs=services.PROVING_EVENTS, phases=Phase.LABELS)
+    return dict(actions=services.ACTIONS, proofs=services.PROVING_EVENTS, phases=Phase.LABELS)
 
 
 def _line(milestone: MeetingMilestone, now: datetime, user) -> MilestoneLine:

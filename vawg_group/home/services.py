@@ -121,16 +121,12 @@ def london_week(now: datetime | None = None) -> tuple[datetime, datetime]:
 def _rows(milestones: list[MeetingMilestone]) -> list[MilestoneRow]:
     rows = []
     for milestone in milestones:
-        try:
-            owner = Role(milestone.owner_role).label
-        except ValueError:
-            owner = milestone.owner_role
         rows.append(
             MilestoneRow(
                 name=milestone.name,
                 meeting_title=milestone.occurrence.title,
                 meeting_dt=milestone.occurrence.starts_dt,
-                owner=owner,
+                owner=milestone.owner_label,
                 due_dt=milestone.due_dt,
                 url=cycle.milestone_url(milestone),
                 automatic=milestone.automatic,

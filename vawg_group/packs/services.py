@@ -13,7 +13,7 @@ import hashlib
 import json
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import String, cast, select
 
 from vawg_group.briefings.models import OFFICIAL_SENSITIVE, Briefing, highest_classification
 from vawg_group.core import audit
@@ -289,9 +289,27 @@ def published_packs() -> list[Pack]:
 
 
 def new_packs_for(user) -> list[Pack]:
-    """Published packs for meetings from today on that ``user`` has not opened yet."""
+    """Published packs for meetings from today (in London) on that ``user`` has not opened yet.
+
+    One query whatever the number of packs: the home page asks this on every visit, and a
+    pack a month would otherwise add a query a month.
+    """
     if user is None or not getattr(user, "is_authenticated", False):
         return []
-    today = utcnow().date()
-    packs = [pack for pack in published_packs() if pack.meeting_date >= today]
-    return [pack for pack in packs if user.id not in openers(pack)]
+    opened = (
+        select(AuditEvent.id)
+        .where(
+            AuditEvent.action == "pack.downloaded",
+            AuditEvent.object_type == "pack",
+            AuditEvent.object_id == cast(Pack.id, String),
+            AuditEvent.actor_id == user.id,
+        )
+        .exists()
+    )
+    return list(
+        db.session.scalars(
+            select(Pack)
+            .where(Pack.status == PackStatus.PUBLISHED, Pack.meeting_date >= to_london(utcnow()).date(), ~opened)
+            .order_by(Pack.meeting_date.desc())
+        )
+    )

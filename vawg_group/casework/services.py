@@ -437,27 +437,22 @@ class Page:
 
 
 def _page(condition, order_by, page: int, per_page: int, count_condition=None, themes: bool = True) -> Page:
-    """One page of items matching ``condition``. The page's ids come first from an index-only
-    scan (cheap even deep into the list), then just those rows are loaded (with their themes
-    unless ``themes`` is False). ``count_condition`` says the same as ``condition`` in the form
+    """One page of items matching ``condition`` (with their themes unless ``themes`` is False).
+    The first page is one query; deeper in the list the page's ids come first from an
+    index-only scan (cheap however far it skips), then just those rows are loaded. ``count_condition`` says the same as ``condition`` in the form
     the count's index serves best."""
     total = db.session.scalar(select(func.count()).select_from(CaseworkItem).where(*(count_condition or condition)))
     page = max(1, min(page, max(1, math.ceil(total / per_page))))
+    options = (load_only(*_LIST_COLUMNS), *([selectinload(CaseworkItem.themes)] if themes else []))
+    if page == 1:
+        # Nothing to skip: the rows themselves come straight off the index, in one query.
+        items = list(db.session.scalars(select(CaseworkItem).where(*condition).order_by(*order_by).limit(per_page).options(*options)))
+        return Page(items=items, total=total, page=page, per_page=per_page)
     ids = db.session.scalars(
         select(CaseworkItem.id).where(*condition).order_by(*order_by).limit(per_page).offset((page - 1) * per_page)
     ).all()
-    items = []
-    if ids:
-        loaded = {
-            item.id: item
-            for item in db.session.scalars(
-                select(CaseworkItem)
-                .where(CaseworkItem.id.in_(ids))
-                .options(load_only(*_LIST_COLUMNS), *([selectinload(CaseworkItem.themes)] if themes else []))
-            )
-        }
-        items = [loaded[item_id] for item_id in ids]
-    return Page(items=items, total=total, page=page, per_page=per_page)
+    loaded = {item.id: item for item in db.session.scalars(select(CaseworkItem).where(CaseworkItem.id.in_(ids)).options(*options))}
+    return Page(items=[loaded[item_id] for item_id in ids], total=total, page=page, per_page=per_page)
 
 
 def office_list(office_id: int, *, page: int = 1, per_page: int = PAGE_SIZE, open_only: bool = False, themes: bool = True) -> Page:

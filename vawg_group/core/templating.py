@@ -6,7 +6,7 @@ from flask import Flask, current_app, request, url_for
 from flask_login import current_user
 
 from vawg_group.core.clock import format_london
-from vawg_group.core.policy import Permission, can
+from vawg_group.core.policy import Permission, permissions_for
 
 
 def init_app(app: Flask) -> None:
@@ -35,10 +35,11 @@ def navigation_items() -> list[dict]:
     if not current_user.is_authenticated:
         return []
     endpoint = request.endpoint or ""
+    allowed = permissions_for(current_user._get_current_object())
     return [
         {"href": url_for(target), "text": text, "active": endpoint.startswith(prefix)}
         for target, text, permission, prefix in NAVIGATION
-        if target in current_app.view_functions and can(current_user, permission)
+        if target in current_app.view_functions and permission in allowed
     ]
 
 

@@ -11,7 +11,8 @@ import secrets
 from datetime import timedelta
 
 from flask import current_app, request
-from sqlalchemy import inspect, select
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from vawg_group.core import audit
 from vawg_group.core.clock import utcnow
@@ -60,11 +61,17 @@ def user_for_token(token: str) -> User | None:
     """Whose feed this secret opens: None if unknown, revoked, or the person lost access."""
     if not token or len(token) > 100:
         return None
-    feed = db.session.scalar(select(CalendarFeed).where(CalendarFeed.token_hash == _hash(token), CalendarFeed.revoked_dt.is_(None)))
+    # The feed, its owner and the owner's office (which the permission check reads) in one
+    # query: calendar apps poll this every few minutes for every subscriber.
+    feed = db.session.scalar(
+        select(CalendarFeed)
+        .where(CalendarFeed.token_hash == _hash(token), CalendarFeed.revoked_dt.is_(None))
+        .options(joinedload(CalendarFeed.user).joinedload(User.office))
+    )
     if feed is None:
         return None
-    user = db.session.get(User, feed.user_id)
-    if user is None or not can(user, Permission.VIEW_MEETINGS):
+    user = feed.user
+    if not can(user, Permission.VIEW_MEETINGS):
         return None
     now = utcnow()
     if feed.last_used_dt is None or now - feed.last_used_dt >= _TOUCH_AFTER:
@@ -72,29 +79,36 @@ def user_for_token(token: str) -> User | None:
     return user
 
 
+def _listed(now=None):
+    return Occurrence.ends_dt > (now or utcnow()) - HISTORY
+
+
 def occurrences_for(user: User, now=None) -> list[Occurrence]:
     """Everyone in the group is invited to every meeting, so every user's feed lists them all."""
-    since = (now or utcnow()) - HISTORY
-    return list(db.session.scalars(select(Occurrence).where(Occurrence.ends_dt > since).order_by(Occurrence.starts_dt)))
+    return list(db.session.scalars(select(Occurrence).where(_listed(now)).order_by(Occurrence.starts_dt)))
 
 
-def cached_text(occurrences: list[Occurrence], render) -> str:
+def cached_text(render, now=None) -> str:
     """The feed's text from ``render()``, written once per version of the meetings.
 
     Every subscriber's feed is the same calendar, and writing it with icalendar costs about
     20 ms for a year of meetings: most of a feed request. Each app keeps the last text it
-    wrote, keyed by every column of every meeting in it, the address the links are built on
-    and the organiser, so any change to what the text could show writes it afresh. Its
-    DTSTAMPs then say when that version was written (RFC 5545 3.8.7.2, for a calendar with
-    no METHOD).
+    wrote, keyed by every column of every meeting in it (read as plain rows, far cheaper than
+    loading the meetings themselves), the address the links are built on and the organiser, so
+    any change to what the text could show writes it afresh. Its DTSTAMPs then say when that
+    version was written (RFC 5545 3.8.7.2, for a calendar with no METHOD).
     """
-    columns = [attribute.key for attribute in inspect(Occurrence).column_attrs]
     config = current_app.config
     key = (
         request.host_url,
         config["MEETINGS_ORGANISER_EMAIL"],
         config["MEETINGS_ORGANISER_NAME"],
-        tuple(tuple(repr(getattr(occurrence, column)) for column in columns) for occurrence in occurrences),
+        tuple(
+            tuple(row)
+            for row in db.session.execute(
+                select(*Occurrence.__table__.columns).where(_listed(now)).order_by(Occurrence.starts_dt, Occurrence.id)
+            )
+        ),
     )
     cache = current_app.extensions.setdefault(_TEXT_CACHE, {})
     text = cache.get(key)

@@ -315,3 +315,5 @@ class CalendarFeed(db.Model):
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     revoked_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_used_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user = relationship("User")

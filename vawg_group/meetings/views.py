@@ -577,11 +577,9 @@ def feed(token: str):
     if user is None:
         audit.record_now("calendar_feed.refused", outcome=audit.Outcome.REFUSED, detail={})
         abort(404)
-    occurrences = feeds.occurrences_for(user)
     body = feeds.cached_text(
-        occurrences,
         lambda: calendar.feed(
-            occurrences,
+            feeds.occurrences_for(user),
             name="VAWG Group meetings",
             meeting_url=lambda o: url_for("meetings.show", occurrence_id=o.id, _external=True),
         ),

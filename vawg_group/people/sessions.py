@@ -12,7 +12,7 @@ import secrets
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import joinedload
 
 from vawg_group.core.clock import utcnow
@@ -22,6 +22,15 @@ from vawg_group.people.models import AuthSession, User
 # Writing last_seen on every request would turn every page view into a write; a minute's
 # slack on a 30-minute idle limit costs nothing.
 _TOUCH_AFTER = timedelta(seconds=60)
+
+
+# Built once: this runs before every signed-in page, and building the statement with its
+# loader options each time costs more than SQLAlchemy's cached compilation saves.
+_SESSION_WITH_USER = (
+    select(AuthSession)
+    .where(AuthSession.id == bindparam("session_id"))
+    .options(joinedload(AuthSession.user).joinedload(User.office))
+)
 
 
 def _digest(token: str) -> str:
@@ -62,11 +71,7 @@ def user_for_token(token: str) -> User | None:
     """The signed-in user behind ``token``, or None if the session is over for any reason."""
     # One query for the session, its user and the user's office (which every permission check
     # reads): this runs before every signed-in page.
-    auth_session = db.session.scalar(
-        select(AuthSession)
-        .where(AuthSession.id == _digest(token))
-        .options(joinedload(AuthSession.user).joinedload(User.office))
-    )
+    auth_session = db.session.scalar(_SESSION_WITH_USER, {"session_id": _digest(token)})
     if auth_session is None or auth_session.ended_dt is not None:
         return None
     now = utcnow()

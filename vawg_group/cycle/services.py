@@ -26,7 +26,7 @@ from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from vawg_group.core import audit
-from vawg_group.core.clock import to_london, utcnow
+from vawg_group.core.clock import london_date, utcnow
 from vawg_group.core.validation import ValidationError
 from vawg_group.cycle import workdays
 from vawg_group.cycle.models import CycleStep, MeetingMilestone, MilestoneStatus, Phase
@@ -254,7 +254,7 @@ def check_template(template: list | None = None) -> None:
 
 def due_dt_for(*, phase: str, offset_days: int, due_time: time, meeting_start: datetime) -> datetime:
     """When a step falls due for a meeting starting at ``meeting_start`` (UTC in, UTC out)."""
-    meeting_day = to_london(meeting_start).date()
+    meeting_day = london_date(meeting_start)
     day = meeting_day + timedelta(days=offset_days)
     moved = workdays.previous_working_day(day)
     if phase == Phase.FOLLOW_UP and moved <= meeting_day:
@@ -473,7 +473,7 @@ def _pack_occurrences(pack) -> list[Occurrence]:
     return [
         o
         for o in db.session.scalars(select(Occurrence).where(Occurrence.status == OccurrenceStatus.SCHEDULED))
-        if to_london(o.starts_dt).date() == pack.meeting_date
+        if london_date(o.starts_dt) == pack.meeting_date
     ]
 
 

@@ -27,6 +27,7 @@ from sqlalchemy.orm import joinedload
 
 from vawg_group.core import audit
 from vawg_group.core.clock import london_date, utcnow
+from vawg_group.core.links import external_url
 from vawg_group.core.validation import ValidationError
 from vawg_group.cycle import workdays
 from vawg_group.cycle.models import CycleStep, MeetingMilestone, MilestoneStatus, Phase
@@ -702,8 +703,6 @@ def _where(milestone: MeetingMilestone) -> tuple[str, dict, str]:
 
 def _build(endpoint: str, values: dict, anchor: str, *, external: bool) -> str:
     if external:
-        from vawg_group.meetings.links import external_url
-
         url = external_url(endpoint, **values)
     else:
         url = current_app.url_map.bind("localhost").build(endpoint, values)

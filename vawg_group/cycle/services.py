@@ -605,6 +605,12 @@ def mark_done(milestone: MeetingMilestone, *, by, now: datetime | None = None) -
 # --- reading: what other parts of the service ask ---------------------------------------------
 
 
+def _casework_due(occurrence: Occurrence, milestone: MeetingMilestone | None) -> datetime | None:
+    if occurrence.is_cancelled or milestone is None or milestone.status == MilestoneStatus.CANCELLED:
+        return None
+    return milestone.due_dt
+
+
 def casework_deadline(occurrence: Occurrence) -> datetime | None:
     """When casework for ``occurrence`` is due (UTC): its casework deadline milestone's due
     time; None if the meeting or the milestone is cancelled, or it has none."""
@@ -613,9 +619,22 @@ def casework_deadline(occurrence: Occurrence) -> datetime | None:
     milestone = db.session.scalar(
         select(MeetingMilestone).where(MeetingMilestone.occurrence_id == occurrence.id, MeetingMilestone.key == CASEWORK_DEADLINE_KEY)
     )
-    if milestone is None or milestone.status == MilestoneStatus.CANCELLED:
-        return None
-    return milestone.due_dt
+    return _casework_due(occurrence, milestone)
+
+
+def coming_casework_deadlines(after: datetime, *, limit: int) -> list[tuple[Occurrence, datetime | None]]:
+    """The first ``limit`` scheduled meetings starting after ``after``, soonest first, each with
+    its casework deadline as ``casework_deadline`` gives it; one query however many there are."""
+    rows = db.session.execute(
+        select(Occurrence, MeetingMilestone)
+        # Outer: a meeting with no casework deadline planned is still a coming meeting. The
+        # (occurrence, key) pair is unique, so each meeting comes once.
+        .outerjoin(MeetingMilestone, and_(MeetingMilestone.occurrence_id == Occurrence.id, MeetingMilestone.key == CASEWORK_DEADLINE_KEY))
+        .where(Occurrence.status == OccurrenceStatus.SCHEDULED, Occurrence.starts_dt > after)
+        .order_by(Occurrence.starts_dt, Occurrence.id)
+        .limit(limit)
+    ).all()
+    return [(occurrence, _casework_due(occurrence, milestone)) for occurrence, milestone in rows]
 
 
 def next_casework_deadline(now: datetime | None = None) -> tuple[Occurrence, datetime] | None:

@@ -11,7 +11,7 @@ from datetime import date, datetime, time, timedelta, timezone
 
 import pytest
 import time_machine
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from tests.casework.factories import make_case
 from tests.casework.test_intake import GOOD, open_form, post
@@ -22,7 +22,8 @@ from vawg_group.casework.handlers import tell_office_of_late_acceptance
 from vawg_group.casework.models import CaseworkItem
 from vawg_group.core.audit import AuditEvent
 from vawg_group.core.validation import ValidationError
-from vawg_group.cycle.services import casework_deadline, plan
+from vawg_group.cycle.models import MeetingMilestone, MilestoneStatus
+from vawg_group.cycle.services import CASEWORK_DEADLINE_KEY, casework_deadline, plan
 from vawg_group.extensions import db
 from vawg_group.meetings import services as meetings
 from vawg_group.people.roles import Role
@@ -114,6 +115,64 @@ def test_late_with_no_following_meeting_scheduled_is_late_for_no_meeting_yet(app
 def test_no_meeting_at_all_is_for_no_meeting_and_not_late(app):
     where = placed_at(SETUP)
     assert where.occurrence is None and not where.late
+
+
+def test_a_meeting_without_a_casework_deadline_takes_casework_until_it_starts(app):
+    unplanned = meetings.create_one_off(title="Lancashire MPs' VAWG Group", on=date(2027, 1, 12), start_time=time(10), end_time=time(11), by=None, now=SETUP)
+    db.session.commit()
+    assert casework_deadline(unplanned) is None
+    where = placed_at(unplanned.starts_dt - SECOND)
+    assert where.occurrence.id == unplanned.id and not where.late
+
+
+def test_a_cancelled_casework_deadline_lets_its_meeting_take_casework_until_it_starts(three_meetings):
+    january, _, _ = three_meetings
+    deadline = casework_deadline(january)
+    _casework_milestone(january).status = MilestoneStatus.CANCELLED
+    db.session.commit()
+    where = placed_at(deadline + SECOND)
+    assert where.occurrence.id == january.id and not where.late
+
+
+def _casework_milestone(occurrence) -> MeetingMilestone:
+    return db.session.scalars(
+        select(MeetingMilestone).where(MeetingMilestone.occurrence_id == occurrence.id, MeetingMilestone.key == CASEWORK_DEADLINE_KEY)
+    ).one()
+
+
+def _second_tuesday(year: int, month: int) -> date:
+    first = date(year, month, 1)
+    return first + timedelta(days=(1 - first.weekday()) % 7 + 7)
+
+
+def _placed_counting_statements(moment: datetime) -> tuple[deadlines.Placement, int]:
+    statements = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        where = placed_at(moment)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    return where, len(statements)
+
+
+def test_placing_a_case_reads_every_coming_deadline_in_one_go(app):
+    # Every deadline already passed is the most the placement has to look through: a case sent
+    # then is late for the first meeting and in time for none, so it reads all of them.
+    sent = SETUP + timedelta(hours=1)
+    counts = {}
+    made = []
+    for size in (3, 12):
+        made += [make_meeting(_second_tuesday(2027, month)) for month in range(len(made) + 1, size + 1)]
+        for occurrence in made:
+            _casework_milestone(occurrence).due_dt = SETUP
+        db.session.commit()
+        where, counts[size] = _placed_counting_statements(sent)
+        assert where.late and where.missed.id == made[0].id and where.occurrence is None
+    assert counts[3] == counts[12] <= 2
 
 
 # Accepting a late case ------------------------------------------------------------------------

@@ -112,7 +112,7 @@ def test_acknowledging_tells_the_office_without_any_case_content(app, client):
     delivery = Delivery(event_id=event.id, handler="h", recipient=sends[0].recipient, channel="email", message=sends[0].message, params=sends[0].params, message_id="x")
     message = registry.message_builder(sends[0].message)(delivery)
     everything = message.subject + message.text + (message.html or "")
-    assert f"/casework/{item.id}" in message.text and "Sign in" in message.text
+    assert f"http://127.0.0.1:5000/casework/{item.id}\n" in message.text and "Sign in" in message.text
     for secret in (SUMMARY, "BLB-2026-014", "stalking", "Stalking", "acknowledged", item.ask):
         assert secret not in everything
 
@@ -266,4 +266,4 @@ def test_the_worker_turns_a_status_change_into_one_delivery_per_office_person(ap
     )
     message = registry.message_builder(deliveries[0].message)(deliveries[0])
     assert SUMMARY not in message.text and SUMMARY not in message.html and item.reference not in message.text
-    assert f"/casework/{item.id}" in message.html
+    assert f'href="http://127.0.0.1:5000/casework/{item.id}"' in message.html

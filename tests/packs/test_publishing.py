@@ -119,7 +119,7 @@ def test_publishing_tells_every_member_and_assistant_with_the_pdf_attached_when_
     message = registry.message_builder(handlers.NOTICE)(delivery)
     assert message.subject == "VAWG Group: briefing pack for the meeting on 8 December 2026"
     assert "\n" not in message.subject
-    assert f"/packs/{pack.id}" in message.text and "sign in" in message.text
+    assert f"http://127.0.0.1:5000/packs/{pack.id}\n" in message.text and "sign in" in message.text
     [attachment] = message.attachments
     assert attachment.content_type == "application/pdf"
     assert attachment.data == rendering.cached_path(version.input_hash).read_bytes()

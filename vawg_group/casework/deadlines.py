@@ -1,8 +1,9 @@
 """Which meeting a case is for, and late casework.
 
 Each meeting has a casework deadline (the meeting cycle's "casework deadline" milestone, read
-through ``vawg_group.cycle.services.casework_deadline``). A case is for the soonest scheduled
-meeting whose deadline it beat; sent exactly at the deadline counts as in time ("due by 5pm").
+through ``vawg_group.cycle.services.casework_deadline``, or ``coming_casework_deadlines`` for
+the coming meetings in one query). A case is for the soonest scheduled meeting whose deadline
+it beat; sent exactly at the deadline counts as in time ("due by 5pm").
 Sent after the soonest coming meeting's deadline but before that meeting starts, it is *late*:
 it goes to the following meeting unless OPCC staff accept it for the meeting it missed.
 A cancelled meeting takes no casework, so a case sent after a cancelled meeting's deadline is
@@ -23,7 +24,7 @@ from vawg_group.casework.models import CaseworkItem
 from vawg_group.core import audit
 from vawg_group.core.clock import to_london, utcnow
 from vawg_group.core.validation import ValidationError
-from vawg_group.cycle.services import casework_deadline
+from vawg_group.cycle.services import coming_casework_deadlines
 from vawg_group.extensions import db
 from vawg_group.meetings.models import Occurrence, OccurrenceStatus
 from vawg_group.people.models import User
@@ -50,22 +51,10 @@ class Placement:
         return self.missed is not None
 
 
-def _coming_meetings(after: datetime) -> list[Occurrence]:
-    return list(
-        db.session.scalars(
-            select(Occurrence)
-            .where(Occurrence.status == OccurrenceStatus.SCHEDULED, Occurrence.starts_dt > after)
-            .order_by(Occurrence.starts_dt, Occurrence.id)
-            .limit(_LOOK_AHEAD)
-        )
-    )
-
-
 def placement(sent_dt: datetime) -> Placement:
     """The meeting a case sent at ``sent_dt`` is for, and the meeting it missed if late."""
     missed = None
-    for occurrence in _coming_meetings(sent_dt):
-        deadline = casework_deadline(occurrence)
+    for occurrence, deadline in coming_casework_deadlines(sent_dt, limit=_LOOK_AHEAD):
         if deadline is None or sent_dt <= deadline:
             return Placement(occurrence=occurrence, missed=missed)
         missed = missed or occurrence

@@ -8,10 +8,10 @@ recipient, so the worker's unique key keeps a re-run from sending twice.
 
 from __future__ import annotations
 
-from flask import current_app, has_request_context, url_for
 from sqlalchemy import select
 
 from vawg_group.casework.models import CaseworkItem
+from vawg_group.core.links import external_url
 from vawg_group.extensions import db
 from vawg_group.people.models import User
 from vawg_group.people.roles import OFFICE_ROLES, OPCC_ROLES
@@ -126,11 +126,7 @@ def remind_of_overdue_referral(event):
 
 def case_link(item_id: int) -> str:
     """An absolute link to the case page (only its number: never anything about the case)."""
-    if has_request_context():
-        return url_for("casework.show", item_id=item_id, _external=True)
-    base = (current_app.config.get("PUBLIC_BASE_URL") or "").rstrip("/")
-    path = current_app.url_map.bind("localhost").build("casework.show", {"item_id": item_id})
-    return base + path
+    return external_url("casework.show", item_id=item_id)
 
 
 @registry.message(UPDATE_NOTICE)

@@ -31,7 +31,7 @@ from vawg_group.casework.models import (
     Status,
 )
 from vawg_group.core import audit
-from vawg_group.core.clock import to_london, utcnow
+from vawg_group.core.clock import london_today, utcnow
 from vawg_group.core.validation import ValidationError
 from vawg_group.extensions import db
 from vawg_group.people.models import Office, User
@@ -293,10 +293,6 @@ def visible_notes(item: CaseworkItem, user: User) -> list[CaseworkNote]:
     if user.is_opcc:
         return list(item.notes)
     return [note for note in item.notes if note.is_shared]
-
-
-def london_today(now: datetime | None = None) -> date:
-    return to_london(now or utcnow()).date()
 
 
 def refer(item: CaseworkItem, *, agency: str, response_due_on: date | None, detail: str | None, by: User) -> CaseworkReferral:

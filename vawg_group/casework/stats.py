@@ -22,7 +22,7 @@ from vawg_group.casework.models import (
     CaseworkTheme,
     Status,
 )
-from vawg_group.core.clock import to_london, utcnow
+from vawg_group.core.clock import london_today, to_london, utcnow
 from vawg_group.core.policy import Permission, can
 from vawg_group.extensions import db
 from vawg_group.people.models import Office
@@ -115,7 +115,7 @@ class OverdueReferral:
 
 
 def overdue_referrals(today=None) -> list[OverdueReferral]:
-    today = today or services.london_today()
+    today = today or london_today()
     referrals = db.session.scalars(services.overdue_referrals_query(today)).all()
     offices = services.office_names(r.item.office_id for r in referrals)
     return [

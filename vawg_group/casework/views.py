@@ -31,6 +31,7 @@ from vawg_group.casework.forms import (
 )
 from vawg_group.casework.models import STATUS_LABELS, CaseworkItem, CaseworkReferral, Status
 from vawg_group.core import audit
+from vawg_group.core.clock import london_today
 from vawg_group.core.policy import Permission, authorize_object, can, requires
 from vawg_group.core.validation import ValidationError, apply_to_form
 from vawg_group.core.web import parse_database_id
@@ -209,7 +210,7 @@ def _render_show(item: CaseworkItem, status_code: int = 200, **forms):
             hold_form=LegalHoldForm(on="0" if item.legal_hold else "1"),
             confirm_form=ConfirmForm(),
             discussions=discussion.for_item(item) if is_staff else [],
-            today=services.london_today(),
+            today=london_today(),
             is_overdue=services.is_overdue,
             access_log=access_log,
             statuses=STATUS_LABELS,
@@ -434,7 +435,7 @@ def export(office_id: int, fmt: str):
         abort(404)
     authorize_object(office, office_id=office.id, action="export")
     body, content_type = exports.export_office(office, fmt=fmt, by=current_user)
-    filename = f"casework-{office.id}-{services.london_today().isoformat()}.{fmt}"
+    filename = f"casework-{office.id}-{london_today().isoformat()}.{fmt}"
     return Response(body, content_type=content_type, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 

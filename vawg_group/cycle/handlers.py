@@ -16,7 +16,8 @@ from vawg_group.cycle import services
 from vawg_group.cycle.models import MeetingMilestone, MilestoneStatus
 from vawg_group.extensions import db
 from vawg_group.meetings import calendar
-from vawg_group.meetings.links import external_url, meeting_url
+from vawg_group.core.links import external_url
+from vawg_group.meetings.links import meeting_url
 from vawg_group.meetings.models import Attendance, Occurrence, Response
 from vawg_group.meetings.services import group_invitees
 from vawg_group.people.models import User

@@ -26,7 +26,8 @@ from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from vawg_group.core import audit
-from vawg_group.core.clock import to_london, utcnow
+from vawg_group.core.clock import london_date, utcnow
+from vawg_group.core.links import external_url
 from vawg_group.core.validation import ValidationError
 from vawg_group.cycle import workdays
 from vawg_group.cycle.models import CycleStep, MeetingMilestone, MilestoneStatus, Phase
@@ -254,7 +255,7 @@ def check_template(template: list | None = None) -> None:
 
 def due_dt_for(*, phase: str, offset_days: int, due_time: time, meeting_start: datetime) -> datetime:
     """When a step falls due for a meeting starting at ``meeting_start`` (UTC in, UTC out)."""
-    meeting_day = to_london(meeting_start).date()
+    meeting_day = london_date(meeting_start)
     day = meeting_day + timedelta(days=offset_days)
     moved = workdays.previous_working_day(day)
     if phase == Phase.FOLLOW_UP and moved <= meeting_day:
@@ -473,7 +474,7 @@ def _pack_occurrences(pack) -> list[Occurrence]:
     return [
         o
         for o in db.session.scalars(select(Occurrence).where(Occurrence.status == OccurrenceStatus.SCHEDULED))
-        if to_london(o.starts_dt).date() == pack.meeting_date
+        if london_date(o.starts_dt) == pack.meeting_date
     ]
 
 
@@ -604,6 +605,12 @@ def mark_done(milestone: MeetingMilestone, *, by, now: datetime | None = None) -
 # --- reading: what other parts of the service ask ---------------------------------------------
 
 
+def _casework_due(occurrence: Occurrence, milestone: MeetingMilestone | None) -> datetime | None:
+    if occurrence.is_cancelled or milestone is None or milestone.status == MilestoneStatus.CANCELLED:
+        return None
+    return milestone.due_dt
+
+
 def casework_deadline(occurrence: Occurrence) -> datetime | None:
     """When casework for ``occurrence`` is due (UTC): its casework deadline milestone's due
     time; None if the meeting or the milestone is cancelled, or it has none."""
@@ -612,9 +619,22 @@ def casework_deadline(occurrence: Occurrence) -> datetime | None:
     milestone = db.session.scalar(
         select(MeetingMilestone).where(MeetingMilestone.occurrence_id == occurrence.id, MeetingMilestone.key == CASEWORK_DEADLINE_KEY)
     )
-    if milestone is None or milestone.status == MilestoneStatus.CANCELLED:
-        return None
-    return milestone.due_dt
+    return _casework_due(occurrence, milestone)
+
+
+def coming_casework_deadlines(after: datetime, *, limit: int) -> list[tuple[Occurrence, datetime | None]]:
+    """The first ``limit`` scheduled meetings starting after ``after``, soonest first, each with
+    its casework deadline as ``casework_deadline`` gives it; one query however many there are."""
+    rows = db.session.execute(
+        select(Occurrence, MeetingMilestone)
+        # Outer: a meeting with no casework deadline planned is still a coming meeting. The
+        # (occurrence, key) pair is unique, so each meeting comes once.
+        .outerjoin(MeetingMilestone, and_(MeetingMilestone.occurrence_id == Occurrence.id, MeetingMilestone.key == CASEWORK_DEADLINE_KEY))
+        .where(Occurrence.status == OccurrenceStatus.SCHEDULED, Occurrence.starts_dt > after)
+        .order_by(Occurrence.starts_dt, Occurrence.id)
+        .limit(limit)
+    ).all()
+    return [(occurrence, _casework_due(occurrence, milestone)) for occurrence, milestone in rows]
 
 
 def next_casework_deadline(now: datetime | None = None) -> tuple[Occurrence, datetime] | None:
@@ -702,8 +722,6 @@ def _where(milestone: MeetingMilestone) -> tuple[str, dict, str]:
 
 def _build(endpoint: str, values: dict, anchor: str, *, external: bool) -> str:
     if external:
-        from vawg_group.meetings.links import external_url
-
         url = external_url(endpoint, **values)
     else:
         url = current_app.url_map.bind("localhost").build(endpoint, values)

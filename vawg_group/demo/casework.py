@@ -21,8 +21,7 @@ from vawg_group.casework.models import (
     CaseworkTheme,
     Status,
 )
-from vawg_group.casework.services import london_today
-from vawg_group.core.clock import utcnow
+from vawg_group.core.clock import london_today, utcnow
 from vawg_group.extensions import db
 from vawg_group.meetings.models import Occurrence, OccurrenceStatus
 from vawg_group.people.models import Office, User

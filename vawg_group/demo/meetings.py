@@ -13,7 +13,7 @@ from datetime import datetime, time, timedelta
 
 from sqlalchemy import select, update
 
-from vawg_group.core.clock import to_london, utcnow
+from vawg_group.core.clock import london_date, london_today, utcnow
 from vawg_group.demo.people import DEMO_MAIL_DOMAIN_OPCC, demo_email
 from vawg_group.extensions import db
 from vawg_group.meetings import actions, agenda, agenda_pdf, attendance, services
@@ -65,7 +65,7 @@ def seed_meetings(now: datetime | None = None) -> int:
     first_event_id = (db.session.scalar(select(DomainEvent.id).order_by(DomainEvent.id.desc()).limit(1)) or 0) + 1
     then = now - timedelta(days=183)
     series = services.create_series(
-        title="Lancashire MPs' VAWG Group", rule="FREQ=MONTHLY;BYDAY=2TU", first_date=to_london(then).date(),
+        title="Lancashire MPs' VAWG Group", rule="FREQ=MONTHLY;BYDAY=2TU", first_date=london_date(then),
         start_time=time(10), end_time=time(11), tzid="Europe/London", by=secretary, now=then,
     )
     services.fill_windows(now=now)
@@ -123,7 +123,7 @@ def _hold(occurrence: Occurrence, number: int, people, secretary, following: Occ
         }[item.kind]
         agenda.record_minutes(item, minute_text=text, decisions=decisions, by=secretary, now=after)
     description, owner = ACTIONS[number % len(ACTIONS)]
-    action = actions.add_action(occurrence, description=description, owner_name=owner, owner_user_id=getattr(_staff(owner), "id", None), due_date=to_london(occurrence.starts_dt).date() + timedelta(days=21), agenda_item_id=case.id, by=secretary)
+    action = actions.add_action(occurrence, description=description, owner_name=owner, owner_user_id=getattr(_staff(owner), "id", None), due_date=london_date(occurrence.starts_dt) + timedelta(days=21), agenda_item_id=case.id, by=secretary)
     if number % 2 == 0:
         actions.set_action_status(action, ActionStatus.DONE, by=secretary, now=after + timedelta(days=10))
     if following.status == OccurrenceStatus.SCHEDULED and following.starts_dt <= now:
@@ -138,8 +138,8 @@ def _asks(past: list[Occurrence], secretary, now: datetime) -> None:
         row = actions.add_lobbying_ask(target=target, ask=ask, occurrence=raised, by=secretary)
         if status == AskStatus.DRAFTING:
             continue
-        sent = to_london(raised.starts_dt).date() + timedelta(days=14) if raised else to_london(now).date()
-        sent = min(sent, to_london(now).date())
+        sent = london_date(raised.starts_dt) + timedelta(days=14) if raised else london_today(now)
+        sent = min(sent, london_today(now))
         response = "The department acknowledged the letter and pointed to current funding." if status == AskStatus.RESPONDED else ""
-        answered = min(sent + timedelta(days=30), to_london(now).date()) if response else None
+        answered = min(sent + timedelta(days=30), london_today(now)) if response else None
         actions.update_lobbying_ask(row, status=status, letter_sent_date=sent, response=response, response_date=answered, by=secretary, now=now)

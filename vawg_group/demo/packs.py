@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from sqlalchemy import select
 
 from vawg_group.briefings.models import Briefing, BriefingStatus
-from vawg_group.core.clock import to_london, utcnow
+from vawg_group.core.clock import london_date, london_today, utcnow
 from vawg_group.demo.briefings import AUTHOR, DEMO_BRIEFINGS, _staff
 from vawg_group.extensions import db
 from vawg_group.packs import services, tasks
@@ -39,7 +39,7 @@ def seed_packs() -> int:
         .order_by(Occurrence.starts_dt)
         .limit(1)
     )
-    meeting = to_london(occurrence.starts_dt).date() if occurrence else second_tuesday_on_or_after(to_london(utcnow()).date())
+    meeting = london_date(occurrence.starts_dt) if occurrence else second_tuesday_on_or_after(london_today())
     if db.session.scalar(select(Pack.id).where(Pack.meeting_date == meeting)) is not None:
         return 0
     staff = _staff(AUTHOR)

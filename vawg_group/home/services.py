@@ -8,7 +8,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from sqlalchemy import func, select
 
 from vawg_group.casework import deadlines
-from vawg_group.core.clock import LONDON, to_london, utcnow
+from vawg_group.core.clock import LONDON, london_date, london_today, to_london, utcnow
 from vawg_group.cycle import services as cycle
 from vawg_group.cycle.models import MeetingMilestone
 from vawg_group.extensions import db
@@ -92,7 +92,7 @@ def staff_home() -> StaffHome:
         )
     )
     active_users = db.session.scalar(select(func.count()).select_from(User).where(User.is_active.is_(True)))
-    today = to_london(utcnow()).date()
+    today = london_today()
     coming_packs = db.session.scalars(
         select(Pack).where(Pack.meeting_date >= today).order_by(Pack.meeting_date).limit(3)
     ).all()
@@ -111,7 +111,7 @@ def london_week(now: datetime | None = None) -> tuple[datetime, datetime]:
     Built from London wall-clock midnights, so a week in which the clocks change is 167 or 169
     hours long and its end is still midnight on Sunday night in London.
     """
-    today = to_london(now or utcnow()).date()
+    today = london_today(now)
     monday = today - timedelta(days=today.weekday())
     start = datetime.combine(monday, time(0), tzinfo=LONDON).astimezone(timezone.utc)
     end = datetime.combine(monday + timedelta(days=7), time(0), tzinfo=LONDON).astimezone(timezone.utc)
@@ -142,7 +142,7 @@ def staff_week(now: datetime | None = None) -> StaffWeek:
     overdue = cycle.overdue(now)
     overdue_ids = {m.id for m in overdue}
     due = [m for m in cycle.due_between(start, end) if m.id not in overdue_ids]
-    monday = to_london(start).date()
+    monday = london_date(start)
     return StaffWeek(monday=monday, sunday=monday + timedelta(days=6), overdue=_rows(overdue), due=_rows(due))
 
 

@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import or_, select
 
 from vawg_group.core import audit
-from vawg_group.core.clock import to_london, utcnow
+from vawg_group.core.clock import london_today, utcnow
 from vawg_group.core.validation import ValidationError
 from vawg_group.extensions import db
 from vawg_group.meetings.models import Action, ActionStatus, AskStatus, LobbyingAsk, Occurrence
@@ -87,7 +87,7 @@ def is_overdue(action: Action, today: date) -> bool:
 def remind_overdue(now: datetime | None = None) -> int:
     """A timed job: record ``action.overdue`` for each overdue open action not reminded this week."""
     now = now or utcnow()
-    today = to_london(now).date()
+    today = london_today(now)
     due = db.session.scalars(
         select(Action).where(
             Action.status == ActionStatus.OPEN,
@@ -127,7 +127,7 @@ def add_lobbying_ask(*, target: str, ask: str, occurrence: Occurrence | None = N
 
 
 def update_lobbying_ask(row: LobbyingAsk, *, status: str, letter_sent_date: date | None, response: str, response_date: date | None, by, now: datetime | None = None) -> LobbyingAsk:
-    today = to_london(now or utcnow()).date()
+    today = london_today(now)
     errors = {}
     if status not in AskStatus.LABELS:
         errors["status"] = "Choose a status"

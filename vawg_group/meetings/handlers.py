@@ -15,7 +15,8 @@ from vawg_group.core.clock import format_london, utcnow
 from vawg_group.extensions import db
 from vawg_group.meetings import agenda_pdf, calendar, graph_events
 from vawg_group.meetings.attendance import RESPONSE_LABELS, rsvp_token
-from vawg_group.meetings.links import external_url, meeting_url
+from vawg_group.core.links import external_url
+from vawg_group.meetings.links import meeting_url
 from vawg_group.meetings.models import Guest, Occurrence
 from vawg_group.meetings.services import group_invitees
 from vawg_group.people.models import User

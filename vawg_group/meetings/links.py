@@ -1,17 +1,8 @@
-"""Absolute links for emails and calendar files, built without a request (the worker has none)."""
+"""A meeting's own links for emails and calendar files: its page, and calendar subscriptions."""
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
-from flask import current_app
-
-
-def external_url(endpoint: str, **values) -> str:
-    """``endpoint``'s address on PUBLIC_BASE_URL, e.g. https://vawg.example/meetings/4."""
-    base = urlsplit(current_app.config["PUBLIC_BASE_URL"])
-    adapter = current_app.url_map.bind(base.netloc, script_name=base.path or "/", url_scheme=base.scheme or "https")
-    return adapter.build(endpoint, values, force_external=True)
+from vawg_group.core.links import external_url
 
 
 def meeting_url(occurrence) -> str:

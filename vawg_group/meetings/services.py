@@ -15,7 +15,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from vawg_group.core import audit
-from vawg_group.core.clock import to_london, utcnow
+from vawg_group.core.clock import london_today, utcnow
 from vawg_group.core.validation import ValidationError
 from vawg_group.extensions import db
 from vawg_group.meetings import rules
@@ -62,7 +62,7 @@ def _new_uid() -> str:
 
 def window_end(now: datetime) -> date:
     months = int(current_app.config.get("MEETINGS_WINDOW_MONTHS", 12))
-    return to_london(now).date() + relativedelta(months=months)
+    return london_today(now) + relativedelta(months=months)
 
 
 # --- the series -------------------------------------------------------------------------------
@@ -94,7 +94,7 @@ def check_series(*, title: str, rule: str, first_date: date | None, start_time: 
     if first_date is None:
         errors["first_date"] = "Enter the date the series starts from"
     else:
-        today = to_london(now).date()
+        today = london_today(now)
         if first_date < today:
             errors["first_date"] = "The series cannot start in the past: choose today or a later date"
     if "rule" in cleaned and first_date is not None and "first_date" not in errors:
@@ -127,7 +127,7 @@ def describe_series(series: MeetingSeries) -> str:
 
 
 def _future_slots(series: MeetingSeries, now: datetime, *, start_from: date | None = None) -> list[rules.Slot]:
-    today = to_london(now).date()
+    today = london_today(now)
     after = max(d for d in (series.first_date, today, start_from) if d is not None)
     slots = rules.expand(
         series.rule,
@@ -145,7 +145,7 @@ def _future_slots(series: MeetingSeries, now: datetime, *, start_from: date | No
 def materialise(series: MeetingSeries, *, now: datetime | None = None, by: User | None = None) -> list[Occurrence]:
     """Create the occurrences the rule gives from now to the end of the window; safe to repeat."""
     now = _now(now)
-    if series.ended_dt is not None and series.until_date is not None and series.until_date < to_london(now).date():
+    if series.ended_dt is not None and series.until_date is not None and series.until_date < london_today(now):
         return []
     existing = set(
         db.session.scalars(
@@ -213,7 +213,7 @@ def change_series(series: MeetingSeries, *, rule: str, start_time: time, end_tim
     new_slots = {slot.local_date: slot for slot in _future_slots(series, now, start_from=from_date)}
     counts = {"kept": 0, "moved": 0, "cancelled": 0, "added": 0}
     for occurrence in old_future:
-        local_day = to_london(occurrence.recurrence_dt).date() if occurrence.tzid == "Europe/London" else occurrence.recurrence_dt.astimezone(rules.zone(occurrence.tzid)).date()
+        local_day = occurrence.recurrence_dt.astimezone(rules.zone(occurrence.tzid)).date()  # its wall-clock day in its own zone: slots are keyed by day
         slot = new_slots.get(local_day)
         if slot is None:
             cancel_occurrence(occurrence, by=by, now=now, reason="series_changed")
@@ -240,7 +240,7 @@ def end_series(series: MeetingSeries, *, last_date: date, by: User | None, now: 
     now = _now(now)
     if last_date is None:
         raise ValidationError({"last_date": "Enter the date of the last meeting in the series"})
-    if last_date < to_london(now).date():
+    if last_date < london_today(now):
         raise ValidationError({"last_date": "The last date cannot be in the past: choose today or a later date"})
     series.until_date = last_date
     series.ended_dt = now

@@ -7,8 +7,7 @@ only downloaded after signing in.
 
 from __future__ import annotations
 
-from flask import current_app
-
+from vawg_group.core.links import external_url
 from vawg_group.extensions import db
 from vawg_group.packs import rendering, services, tasks
 from vawg_group.packs.models import Pack, PackCopy, PackVersion
@@ -69,8 +68,7 @@ def tell_recipients(event: DomainEvent):
 
 
 def pack_link(pack_id: int) -> str:
-    base = (current_app.config.get("PUBLIC_BASE_URL") or "").rstrip("/")
-    return f"{base}/packs/{pack_id}"
+    return external_url("packs.show", pack_id=pack_id)
 
 
 @registry.message(NOTICE)

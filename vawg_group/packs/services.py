@@ -18,7 +18,7 @@ from sqlalchemy import String, cast, select
 from vawg_group.briefings.models import OFFICIAL_SENSITIVE, Briefing, highest_classification
 from vawg_group.core import audit
 from vawg_group.core.audit import AuditEvent
-from vawg_group.core.clock import to_london, utcnow
+from vawg_group.core.clock import london_date, utcnow
 from vawg_group.core.validation import ValidationError
 from vawg_group.extensions import db
 from vawg_group.packs import rendering
@@ -50,7 +50,7 @@ def create_pack(*, by, meeting_date: date | None, title: str = "Briefing pack", 
         if occurrence is None:
             errors["occurrence_id"] = "Choose a meeting from the list"
         else:
-            meeting_date = to_london(occurrence.starts_dt).date()
+            meeting_date = london_date(occurrence.starts_dt)
     if meeting_date is None:
         errors["meeting_date"] = "Choose a meeting or enter the date of the meeting"
     if errors:

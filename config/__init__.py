@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 INSTANCE_DIR = PROJECT_ROOT / "instance"
@@ -106,6 +107,10 @@ class Config:
     # Meetings and calendar invites
     # The address links in emails are built on (the worker has no request to take it from).
     PUBLIC_BASE_URL = "http://127.0.0.1:5000"
+    # Which Host headers the app answers, comma-separated ("*": any, for a laptop; ".example.org"
+    # matches its subdomains). Empty: only PUBLIC_BASE_URL's host. Werkzeug builds redirects and
+    # absolute links from the Host header, so a forged one must not reach them.
+    TRUSTED_HOSTS = "*"
     # Who the invites come from: ORGANIZER in every .ics, and the mailbox Graph events live in.
     MEETINGS_ORGANISER_EMAIL = "vawg-group@lancashire-opcc.example"
     MEETINGS_ORGANISER_NAME = "OPCC Lancashire VAWG Group"
@@ -144,7 +149,15 @@ class Config:
         settings["PERMANENT_SESSION_LIFETIME"] = self.SESSION_ABSOLUTE_HOURS * 3600
         settings["WTF_CSRF_TIME_LIMIT"] = self.SESSION_ABSOLUTE_HOURS * 3600
         settings["RATELIMIT_HEADERS_ENABLED"] = True
+        settings["TRUSTED_HOSTS"] = self.trusted_host_list()
         return settings
+
+    def trusted_host_list(self) -> list[str] | None:
+        """Flask's TRUSTED_HOSTS: None lets any host through."""
+        if self.TRUSTED_HOSTS.strip() == "*":
+            return None
+        named = [host.strip() for host in self.TRUSTED_HOSTS.split(",") if host.strip()]
+        return named or [urlsplit(self.PUBLIC_BASE_URL).hostname or ""]
 
     def check(self) -> None:
         """Raise ConfigurationError where the settings are unsafe for this environment."""
@@ -177,6 +190,7 @@ class TestConfig(Config):
 class ProductionConfig(Config):
     ENV_NAME = "production"
     HSTS = True
+    TRUSTED_HOSTS = ""
     REQUIRE_WORKER = True
 
     def check(self) -> None:
@@ -203,6 +217,11 @@ class ProductionConfig(Config):
             problems.append("VAWG_MAIL_TRANSPORT is graph: set the VAWG_GRAPH_* settings")
         if self.SMTP_SECURITY not in ("none", "starttls", "tls"):
             problems.append("VAWG_SMTP_SECURITY must be none, starttls or tls")
+        public = urlsplit(self.PUBLIC_BASE_URL)
+        if public.scheme not in ("http", "https") or not public.hostname:
+            problems.append("VAWG_PUBLIC_BASE_URL must be the service's address, such as https://vawg.example.org")
+        if self.TRUSTED_HOSTS.strip() == "*":
+            problems.append("VAWG_TRUSTED_HOSTS must name the service's host names, not *")
         if problems:
             raise ConfigurationError(
                 "Refusing to start in production:\n  - " + "\n  - ".join(problems)

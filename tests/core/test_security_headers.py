@@ -109,8 +109,10 @@ def test_hsts_in_production(monkeypatch, database_url):
     monkeypatch.setenv("VAWG_SECRET_KEY", "p" * 48)
     monkeypatch.setenv("VAWG_ENCRYPTION_KEYS", "prod1:" + "A" * 43 + "=")
     monkeypatch.setenv("VAWG_DATABASE_URL", database_url)
+    monkeypatch.setenv("VAWG_PUBLIC_BASE_URL", "https://vawg.example.org")
     app = create_app("production", SQLALCHEMY_DATABASE_URI=database_url)
-    response = app.test_client().get("/healthz")
+    response = app.test_client().get("/healthz", base_url="https://vawg.example.org")
+    assert response.status_code == 200
     hsts = response.headers["Strict-Transport-Security"]
     max_age = int(re.search(r"max-age=(\d+)", hsts).group(1))
     assert max_age >= 31536000

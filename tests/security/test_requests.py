@@ -155,6 +155,7 @@ def _production_app(monkeypatch, database_url, **overrides):
     monkeypatch.setenv("VAWG_SECRET_KEY", "p" * 48)
     monkeypatch.setenv("VAWG_ENCRYPTION_KEYS", "prod1:" + "A" * 43 + "=")
     monkeypatch.setenv("VAWG_DATABASE_URL", database_url)
+    monkeypatch.setenv("VAWG_PUBLIC_BASE_URL", "https://vawg.example.org")
     return create_app("production", SQLALCHEMY_DATABASE_URI=database_url, **overrides)
 
 

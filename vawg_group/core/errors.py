@@ -6,7 +6,7 @@ import logging
 
 from flask import Flask, g, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
 
 log = logging.getLogger(__name__)
 
@@ -30,10 +30,18 @@ def init_app(app: Flask) -> None:
     def csrf_error(error):
         return _render(400, "Your form had expired or came from somewhere else. Go back, reload the page and try again.")
 
+    @app.errorhandler(SecurityError)
+    def untrusted_host(error):
+        # A Host header outside TRUSTED_HOSTS: the app has no address to build a page's links
+        # on (and must not take one from that header), so the answer is plain text.
+        return _TITLES[400] + ".\n", 400, {"Content-Type": "text/plain; charset=utf-8"}
+
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
         if error.code is None or error.code < 400:
             return error
+        if isinstance(error, SecurityError):
+            return untrusted_host(error)
         return _render(error.code, None)
 
     @app.errorhandler(Exception)

@@ -13,7 +13,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from vawg_group.core import audit
-from vawg_group.core.clock import utcnow
+from vawg_group.core.clock import london_today, utcnow
 from vawg_group.core.policy import Permission, can, public, requires
 from vawg_group.core.validation import ValidationError, apply_to_form
 from vawg_group.core.web import parse_database_id
@@ -157,7 +157,7 @@ def action_list():
         title="Actions and lobbying",
         actions=action_rules.open_actions(),
         asks=action_rules.lobbying_asks(open_only=False),
-        today=utcnow().date(),
+        today=london_today(),
         can_manage=_can_manage(),
         form=forms.ConfirmForm(),
     )
@@ -197,7 +197,7 @@ def series_change(series_id: int):
     if request.method == "GET":
         form.rule.data, form.tzid.data = series.rule, series.tzid
         form.start_time.data, form.end_time.data = f"{series.start_time:%H:%M}", f"{series.end_time:%H:%M}"
-        form.from_date.data = utcnow().date().isoformat()
+        form.from_date.data = london_today().isoformat()
     if form.validate_on_submit():
         from_date, start, end = form.read_date("from_date"), form.read_time("start_time"), form.read_time("end_time")
         if not _has_errors(form):

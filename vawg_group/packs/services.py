@@ -18,7 +18,7 @@ from sqlalchemy import String, cast, select
 from vawg_group.briefings.models import OFFICIAL_SENSITIVE, Briefing, highest_classification
 from vawg_group.core import audit
 from vawg_group.core.audit import AuditEvent
-from vawg_group.core.clock import london_date, utcnow
+from vawg_group.core.clock import london_date, london_today, utcnow
 from vawg_group.core.validation import ValidationError
 from vawg_group.extensions import db
 from vawg_group.packs import rendering
@@ -309,7 +309,7 @@ def new_packs_for(user) -> list[Pack]:
     return list(
         db.session.scalars(
             select(Pack)
-            .where(Pack.status == PackStatus.PUBLISHED, Pack.meeting_date >= to_london(utcnow()).date(), ~opened)
+            .where(Pack.status == PackStatus.PUBLISHED, Pack.meeting_date >= london_today(), ~opened)
             .order_by(Pack.meeting_date.desc())
         )
     )

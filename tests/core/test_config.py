@@ -30,6 +30,10 @@ def test_production_starts_with_safe_settings(production_env):
         ("VAWG_DEMO_SIGN_IN", "true", "VAWG_DEMO_SIGN_IN"),
         ("VAWG_DEBUG", "1", "VAWG_DEBUG"),
         ("VAWG_ENCRYPTION_KEYS", "", "VAWG_ENCRYPTION_KEYS"),
+        # Redirects and absolute links are built from the Host header: production names its own.
+        ("VAWG_TRUSTED_HOSTS", "*", "VAWG_TRUSTED_HOSTS"),
+        ("VAWG_PUBLIC_BASE_URL", "", "VAWG_PUBLIC_BASE_URL"),
+        ("VAWG_PUBLIC_BASE_URL", "vawg.example.org", "VAWG_PUBLIC_BASE_URL"),
     ],
 )
 def test_production_refuses_unsafe_settings(production_env, name, value, message):
@@ -94,17 +98,3 @@ def test_further_host_names_can_be_trusted(production_env):
 def test_development_answers_any_host():
     client = create_app("test").test_client()
     assert client.get("/healthz", base_url="http://laptop.local:5000").status_code == 200
-
-
-@pytest.mark.parametrize(
-    "name, value, message",
-    [
-        ("VAWG_TRUSTED_HOSTS", "*", "VAWG_TRUSTED_HOSTS"),
-        ("VAWG_PUBLIC_BASE_URL", "", "VAWG_PUBLIC_BASE_URL"),
-        ("VAWG_PUBLIC_BASE_URL", "vawg.example.org", "VAWG_PUBLIC_BASE_URL"),
-    ],
-)
-def test_production_refuses_an_open_or_unknown_host(production_env, name, value, message):
-    production_env.setenv(name, value)
-    with pytest.raises(ConfigurationError, match=message):
-        create_app("production")

@@ -38,7 +38,8 @@ def client_context(ca) -> ssl.SSLContext:
 
 def password_check(server, session, envelope, mechanism, auth_data):
     ok = isinstance(auth_data, LoginPassword) and auth_data.login == b"vawg-relay" and auth_data.password == b"relay-secret"
-    return AuthResult(success=ok)
+    # handled=False: aiosmtpd answers a failure with 535 itself (handled=True means "I replied").
+    return AuthResult(success=ok, handled=False)
 
 
 @pytest.fixture
@@ -96,3 +97,21 @@ def test_implicit_tls_and_an_untrusted_certificate(ca, server_context):
     finally:
         controller.stop()
     assert [r.message["Message-ID"] for r in handler.received] == ["<delivery-5@example.org>"]
+
+
+def test_a_refused_password_is_retried_not_dropped(ca, starttls_server):
+    handler, port = starttls_server
+    settings = dict(
+        host="127.0.0.1", port=port, security="starttls", username="vawg-relay",
+        mail_from="vawg@example.org", ssl_context=client_context(ca), timeout=5,
+    )
+    # A relay password rotated under us is the operator's to fix: the message waits for it.
+    wrong = SmtpChannel(password="last-months-secret", **settings)
+    with pytest.raises(TransientError, match="535"):
+        wrong.send(MESSAGE, message_id="<delivery-7@example.org>")
+    wrong.close()
+    assert handler.received == []
+    fixed = SmtpChannel(password="relay-secret", **settings)
+    fixed.send(MESSAGE, message_id="<delivery-7@example.org>")
+    fixed.close()
+    assert [r.message["Message-ID"] for r in handler.received] == ["<delivery-7@example.org>"]

@@ -24,10 +24,7 @@ blueprint.add_app_template_filter(render_markdown, "markdown")
 
 
 def _briefing_or_404(briefing_id: int) -> Briefing:
-    briefing = db.session.get(Briefing, briefing_id)
-    if briefing is None:
-        abort(404)
-    return briefing
+    return db.get_or_404(Briefing, briefing_id)
 
 
 def _child_or_404(model, child_id: int, briefing: Briefing):

@@ -52,9 +52,7 @@ def _page_number() -> int:
 
 
 def _load(item_id: int) -> CaseworkItem:
-    item = db.session.get(CaseworkItem, item_id)
-    if item is None:
-        abort(404)
+    item = db.get_or_404(CaseworkItem, item_id)
     authorize_object(item)
     return item
 

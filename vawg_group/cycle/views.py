@@ -85,7 +85,7 @@ def step_new():
 @blueprint.route("/cycle/steps/<int:step_id>/edit", methods=["GET", "POST"])
 @requires(Permission.MANAGE_CYCLE)
 def step_edit(step_id: int):
-    step = db.session.get(CycleStep, step_id) or abort(404)
+    step = db.get_or_404(CycleStep, step_id)
     form = forms.StepForm()
     if request.method == "GET":
         form.name.data, form.phase.data, form.offset_days.data = step.name, step.phase, str(step.offset_days)
@@ -105,7 +105,7 @@ def step_edit(step_id: int):
 @blueprint.route("/cycle/steps/<int:step_id>/remove", methods=["GET", "POST"])
 @requires(Permission.MANAGE_CYCLE)
 def step_remove(step_id: int):
-    step = db.session.get(CycleStep, step_id) or abort(404)
+    step = db.get_or_404(CycleStep, step_id)
     form = forms.ConfirmForm()
     error = None
     if form.validate_on_submit():
@@ -123,7 +123,7 @@ def step_remove(step_id: int):
 
 
 def _occurrence_or_404(occurrence_id: int) -> Occurrence:
-    return db.session.get(Occurrence, occurrence_id) or abort(404)
+    return db.get_or_404(Occurrence, occurrence_id)
 
 
 def _to_cycle(occurrence: Occurrence):

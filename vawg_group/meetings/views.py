@@ -31,7 +31,7 @@ blueprint = Blueprint("meetings", __name__)
 
 
 def _occurrence_or_404(occurrence_id: int) -> Occurrence:
-    return db.session.get(Occurrence, occurrence_id) or abort(404)
+    return db.get_or_404(Occurrence, occurrence_id)
 
 
 def _item_or_404(occurrence: Occurrence, item_id: int) -> AgendaItem:
@@ -192,7 +192,7 @@ def _has_errors(form) -> bool:
 @blueprint.route("/meetings/series/<int:series_id>/change", methods=["GET", "POST"])
 @requires(Permission.MANAGE_MEETINGS)
 def series_change(series_id: int):
-    series = db.session.get(MeetingSeries, series_id) or abort(404)
+    series = db.get_or_404(MeetingSeries, series_id)
     form = forms.ChangeSeriesForm()
     if request.method == "GET":
         form.rule.data, form.tzid.data = series.rule, series.tzid
@@ -217,7 +217,7 @@ def _rename(error: ValidationError, names: dict[str, str]) -> ValidationError:
 @blueprint.route("/meetings/series/<int:series_id>/end", methods=["GET", "POST"])
 @requires(Permission.MANAGE_MEETINGS)
 def series_end(series_id: int):
-    series = db.session.get(MeetingSeries, series_id) or abort(404)
+    series = db.get_or_404(MeetingSeries, series_id)
     form = forms.EndSeriesForm()
     if form.validate_on_submit():
         last_date = form.read_date("last_date")
@@ -483,7 +483,7 @@ def action_new(occurrence_id: int):
 @blueprint.post("/meetings/actions/<int:action_id>/status")
 @requires(Permission.MANAGE_MEETINGS)
 def action_status(action_id: int):
-    action = db.session.get(Action, action_id) or abort(404)
+    action = db.get_or_404(Action, action_id)
     form = forms.ActionStatusForm()
     if form.validate_on_submit():
         action_rules.set_action_status(action, form.status.data, by=current_user)
@@ -510,7 +510,7 @@ def ask_new():
 @blueprint.route("/meetings/asks/<int:ask_id>/edit", methods=["GET", "POST"])
 @requires(Permission.MANAGE_MEETINGS)
 def ask_edit(ask_id: int):
-    row = db.session.get(LobbyingAsk, ask_id) or abort(404)
+    row = db.get_or_404(LobbyingAsk, ask_id)
     form = forms.AskUpdateForm()
     if request.method == "GET":
         form.status.data, form.response.data = row.status, row.response

@@ -220,7 +220,7 @@ class ProductionConfig(Config):
         public = urlsplit(self.PUBLIC_BASE_URL)
         if public.scheme not in ("http", "https") or not public.hostname:
             problems.append("VAWG_PUBLIC_BASE_URL must be the service's address, such as https://vawg.example.org")
-        if self.TRUSTED_HOSTS.strip() == "*":
+        if self.trusted_host_list() is None:
             problems.append("VAWG_TRUSTED_HOSTS must name the service's host names, not *")
         if problems:
             raise ConfigurationError(

@@ -435,8 +435,8 @@ class Page:
 def _page(condition, order_by, page: int, per_page: int, count_condition=None, themes: bool = True) -> Page:
     """One page of items matching ``condition`` (with their themes unless ``themes`` is False).
     The first page is one query; deeper in the list the page's ids come first from an
-    index-only scan (cheap however far it skips), then just those rows are loaded. ``count_condition`` says the same as ``condition`` in the form
-    the count's index serves best."""
+    index-only scan (cheap however far it skips), then just those rows are loaded.
+    ``count_condition`` says the same as ``condition`` in the form the count's index serves best."""
     total = db.session.scalar(select(func.count()).select_from(CaseworkItem).where(*(count_condition or condition)))
     page = max(1, min(page, max(1, math.ceil(total / per_page))))
     options = (load_only(*_LIST_COLUMNS), *([selectinload(CaseworkItem.themes)] if themes else []))

@@ -40,8 +40,6 @@ def init_app(app: Flask) -> None:
     def http_error(error: HTTPException):
         if error.code is None or error.code < 400:
             return error
-        if isinstance(error, SecurityError):
-            return untrusted_host(error)
         return _render(error.code, None)
 
     @app.errorhandler(Exception)

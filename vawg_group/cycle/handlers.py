@@ -12,11 +12,11 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from vawg_group.core.clock import format_london
+from vawg_group.core.links import external_url
 from vawg_group.cycle import services
 from vawg_group.cycle.models import MeetingMilestone, MilestoneStatus
 from vawg_group.extensions import db
 from vawg_group.meetings import calendar
-from vawg_group.core.links import external_url
 from vawg_group.meetings.links import meeting_url
 from vawg_group.meetings.models import Attendance, Occurrence, Response
 from vawg_group.meetings.services import group_invitees

@@ -605,8 +605,8 @@ def mark_done(milestone: MeetingMilestone, *, by, now: datetime | None = None) -
 # --- reading: what other parts of the service ask ---------------------------------------------
 
 
-def _casework_due(occurrence: Occurrence, milestone: MeetingMilestone | None) -> datetime | None:
-    if occurrence.is_cancelled or milestone is None or milestone.status == MilestoneStatus.CANCELLED:
+def _casework_due(milestone: MeetingMilestone | None) -> datetime | None:
+    if milestone is None or milestone.status == MilestoneStatus.CANCELLED:
         return None
     return milestone.due_dt
 
@@ -619,7 +619,7 @@ def casework_deadline(occurrence: Occurrence) -> datetime | None:
     milestone = db.session.scalar(
         select(MeetingMilestone).where(MeetingMilestone.occurrence_id == occurrence.id, MeetingMilestone.key == CASEWORK_DEADLINE_KEY)
     )
-    return _casework_due(occurrence, milestone)
+    return _casework_due(milestone)
 
 
 def coming_casework_deadlines(after: datetime, *, limit: int) -> list[tuple[Occurrence, datetime | None]]:
@@ -634,7 +634,7 @@ def coming_casework_deadlines(after: datetime, *, limit: int) -> list[tuple[Occu
         .order_by(Occurrence.starts_dt, Occurrence.id)
         .limit(limit)
     ).all()
-    return [(occurrence, _casework_due(occurrence, milestone)) for occurrence, milestone in rows]
+    return [(occurrence, _casework_due(milestone)) for occurrence, milestone in rows]
 
 
 def next_casework_deadline(now: datetime | None = None) -> tuple[Occurrence, datetime] | None:

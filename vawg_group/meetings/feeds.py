@@ -88,7 +88,7 @@ def occurrences_for(user: User, now=None) -> list[Occurrence]:
     return list(db.session.scalars(select(Occurrence).where(_listed(now)).order_by(Occurrence.starts_dt)))
 
 
-def cached_text(render, now=None) -> str:
+def cached_text(render) -> str:
     """The feed's text from ``render()``, written once per version of the meetings.
 
     Every subscriber's feed is the same calendar, and writing it with icalendar costs about
@@ -106,7 +106,7 @@ def cached_text(render, now=None) -> str:
         tuple(
             tuple(row)
             for row in db.session.execute(
-                select(*Occurrence.__table__.columns).where(_listed(now)).order_by(Occurrence.starts_dt, Occurrence.id)
+                select(*Occurrence.__table__.columns).where(_listed()).order_by(Occurrence.starts_dt, Occurrence.id)
             )
         ),
     )

@@ -12,10 +12,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from vawg_group.core.clock import format_london, utcnow
+from vawg_group.core.links import external_url
 from vawg_group.extensions import db
 from vawg_group.meetings import agenda_pdf, calendar, graph_events
 from vawg_group.meetings.attendance import RESPONSE_LABELS, rsvp_token
-from vawg_group.core.links import external_url
 from vawg_group.meetings.links import meeting_url
 from vawg_group.meetings.models import Guest, Occurrence
 from vawg_group.meetings.services import group_invitees

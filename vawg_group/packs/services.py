@@ -269,23 +269,18 @@ def copy_job(version: PackVersion, line: str) -> rendering.PdfJob:
     )
 
 
+def _downloaded(pack_id) -> list:
+    """The audit log's rows for downloads of the pack ``pack_id`` (an id, or a column)."""
+    return [
+        AuditEvent.action == "pack.downloaded",
+        AuditEvent.object_type == "pack",
+        AuditEvent.object_id == cast(pack_id, String),
+    ]
+
+
 def openers(pack: Pack) -> set[int]:
     """Ids of the people who have downloaded any version of the pack (from the audit log)."""
-    return set(
-        db.session.scalars(
-            select(AuditEvent.actor_id).where(
-                AuditEvent.action == "pack.downloaded",
-                AuditEvent.object_type == "pack",
-                AuditEvent.object_id == str(pack.id),
-            )
-        )
-    )
-
-
-def published_packs() -> list[Pack]:
-    return list(
-        db.session.scalars(select(Pack).where(Pack.status == PackStatus.PUBLISHED).order_by(Pack.meeting_date.desc()))
-    )
+    return set(db.session.scalars(select(AuditEvent.actor_id).where(*_downloaded(pack.id))))
 
 
 def new_packs_for(user) -> list[Pack]:
@@ -296,16 +291,7 @@ def new_packs_for(user) -> list[Pack]:
     """
     if user is None or not getattr(user, "is_authenticated", False):
         return []
-    opened = (
-        select(AuditEvent.id)
-        .where(
-            AuditEvent.action == "pack.downloaded",
-            AuditEvent.object_type == "pack",
-            AuditEvent.object_id == cast(Pack.id, String),
-            AuditEvent.actor_id == user.id,
-        )
-        .exists()
-    )
+    opened = select(AuditEvent.id).where(*_downloaded(Pack.id), AuditEvent.actor_id == user.id).exists()
     return list(
         db.session.scalars(
             select(Pack)

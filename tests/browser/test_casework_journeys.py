@@ -125,3 +125,33 @@ def test_the_late_case_and_the_late_filter_pass_axe(page):
     expect(page.get_by_text("Sent after the casework deadline for the")).to_be_visible()
     check_accessibility(page, "a late case, staff view")
     assert_no_browser_errors(page)
+
+
+def test_an_administrator_erases_a_case_but_not_one_under_a_legal_hold(page):
+    demo_sign_in(page, ADMIN_EMAIL)
+    # The demo's closed Blackburn case has a legal hold on it: erasing it is refused.
+    page.goto("/casework/?status=closed")
+    page.get_by_role("link", name="BLB-2026-007").click()
+    page.get_by_role("link", name="Erase this case now").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Erase case BLB-2026-007")
+    expect(page.get_by_text("A legal hold is on this case")).to_be_visible()
+    check_accessibility(page, "the erase page, case under a legal hold")
+    page.get_by_label("The constituent asked for their information to be erased").check()
+    page.get_by_role("button", name="Erase this case").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("lift the hold before erasing it")
+    expect(page.get_by_label("The constituent asked for their information to be erased")).to_be_checked()
+    check_accessibility(page, "the erase page refusing a held case")
+
+    page.goto("/casework/?status=resolved")
+    page.get_by_role("link", name="CHO-2026-056").click()
+    page.get_by_role("link", name="Erase this case now").click()
+    page.get_by_role("button", name="Erase this case").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Choose why this case is being erased")
+    check_accessibility(page, "the erase page with no reason chosen")
+    page.get_by_label("It was sent in error or is a duplicate").check()
+    page.get_by_role("button", name="Erase this case").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Casework triage")
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("Case CHO-2026-056 erased")
+    expect(page.get_by_role("link", name="CHO-2026-056")).to_have_count(0)
+    check_accessibility(page, "the triage queue after an erasure")
+    assert_no_browser_errors(page)

@@ -6,7 +6,7 @@ another office gets 404. Triage is for OPCC staff only; intake for the offices o
 
 from __future__ import annotations
 
-from tests.access_grid import EVERYONE, OFFICE, OPCC, Route
+from tests.access_grid import ADMIN, EVERYONE, OFFICE, OPCC, Route
 from tests.casework.factories import make_case
 from vawg_group.casework.models import CaseworkLink, CaseworkReferral
 from vawg_group.core.clock import utcnow
@@ -82,6 +82,9 @@ ACCESS_ROWS = [
     Route("casework.discuss", OPCC, kwargs=_case, office_scoped=True),
     Route("casework.discuss", OPCC, kwargs=_case, office_scoped=True, method="POST", expect=302,
           form=lambda world, office: {"summary": "A case about repeated contact after a report, raised to ask about response times."}),
+    Route("casework.erase", ADMIN, kwargs=_case, office_scoped=True),
+    Route("casework.erase", ADMIN, kwargs=_case, office_scoped=True, method="POST", expect=302,
+          form=lambda world, office: {"reason": "submitted_in_error"}),
     Route("casework.export", EVERYONE, kwargs=lambda world, office: {"office_id": office.id, "fmt": "json"}, office_scoped=True),
     Route("casework.dashboard", OPCC),
 ]

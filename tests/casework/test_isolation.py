@@ -24,7 +24,7 @@ SECRET_SUMMARY = "Summary only office A and the OPCC may read"
 
 # endpoint -> (method, kind, form data). Kinds: "list", "new" (office roles only),
 # "object" (any role that can see the office), "triage" (OPCC staff only), "staff" (OPCC page),
-# "export" (the office's own export).
+# "export" (the office's own export), "admin" (OPCC administrators only).
 ROUTES = {
     "casework.index": ("GET", "list", None),
     "casework.new": ("GET", "new", None),
@@ -40,6 +40,8 @@ ROUTES = {
     "casework.unlink": ("POST", "triage", {}),
     "casework.legal_hold": ("POST", "triage", {"on": "1"}),
     "casework.discuss": ("GET", "triage", None),
+    # Only the confirmation page: erasing here would take the case from the routes after it.
+    "casework.erase": ("GET", "admin", None),
     "casework.export": ("GET", "export", None),
     "casework.dashboard": ("GET", "staff", None),
 }
@@ -60,6 +62,8 @@ def expected(kind: str, role: str) -> set[int]:
         return {200, 302} if staff or own else {404}
     if kind in {"triage", "staff"}:
         return {200, 302} if staff else {403}
+    if kind == "admin":
+        return {200} if role == "opcc_admin" else {403}
     raise AssertionError(kind)
 
 

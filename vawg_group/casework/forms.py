@@ -12,6 +12,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, RadioField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from vawg_group.casework.erasure import REASONS
 from vawg_group.casework.models import AGENCIES, THEMES, NoteVisibility
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
@@ -80,6 +81,10 @@ class LinkForm(FlaskForm):
 
 class LegalHoldForm(FlaskForm):
     on = HiddenField()
+
+
+class EraseForm(FlaskForm):
+    reason = RadioField("Why is this case being erased?", choices=list(REASONS.items()), validate_choice=False)
 
 
 class DiscussionForm(FlaskForm):

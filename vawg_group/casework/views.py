@@ -15,12 +15,13 @@ from flask import Blueprint, Response, abort, current_app, flash, redirect, rend
 from flask_login import current_user
 from sqlalchemy import select
 
-from vawg_group.casework import deadlines, discussion, exports, screening, services, stats
+from vawg_group.casework import deadlines, discussion, erasure, exports, screening, services, stats
 from vawg_group.casework.cli import register as register_cli
 from vawg_group.casework.forms import (
     AssignForm,
     ConfirmForm,
     DiscussionForm,
+    EraseForm,
     IntakeForm,
     LegalHoldForm,
     LinkForm,
@@ -31,7 +32,7 @@ from vawg_group.casework.forms import (
 )
 from vawg_group.casework.models import STATUS_LABELS, CaseworkItem, CaseworkReferral, Status
 from vawg_group.core import audit
-from vawg_group.core.clock import london_today
+from vawg_group.core.clock import london_today, utcnow
 from vawg_group.core.policy import Permission, authorize_object, can, requires
 from vawg_group.core.validation import ValidationError, apply_to_form
 from vawg_group.core.web import parse_database_id
@@ -206,6 +207,7 @@ def _render_show(item: CaseworkItem, status_code: int = 200, **forms):
             referral_form=forms.get("referral_form") or ReferralForm(),
             link_form=forms.get("link_form") or LinkForm(),
             hold_form=LegalHoldForm(on="0" if item.legal_hold else "1"),
+            can_erase=can(current_user, Permission.ERASE_CASEWORK),
             confirm_form=ConfirmForm(),
             discussions=discussion.for_item(item) if is_staff else [],
             today=london_today(),
@@ -398,6 +400,23 @@ def legal_hold(item_id: int):
         services.set_legal_hold(item, on, by=current_user)
         flash("Legal hold set: this case will not be deleted" if on else "Legal hold lifted", "success")
     return redirect(url_for("casework.show", item_id=item.id))
+
+
+@blueprint.route("/<int:item_id>/erase", methods=["GET", "POST"])
+@requires(Permission.ERASE_CASEWORK)
+def erase(item_id: int):
+    item = _load(item_id)
+    form = EraseForm()
+    if form.validate_on_submit():
+        reference = item.reference
+        try:
+            erasure.erase(item, reason=form.reason.data, by=current_user, now=utcnow())
+        except ValidationError as error:
+            apply_to_form(form, error)
+        else:
+            flash(f"Case {reference} erased: only its reference, themes and dates are kept", "success")
+            return redirect(url_for("casework.index"))
+    return render_template("casework/erase.html", title=f"Erase case {item.reference}", item=item, form=form)
 
 
 @blueprint.route("/<int:item_id>/discuss", methods=["GET", "POST"])

@@ -38,6 +38,8 @@ class Permission(StrEnum):
     VIEW_CASEWORK = "casework.view"
     TRIAGE_CASEWORK = "casework.triage"
     VIEW_CASEWORK_ACCESS_LOG = "casework.access_log"
+    # Erasing a case before its retention period: irreversible, so administrators only.
+    ERASE_CASEWORK = "casework.erase"
     # The outbox: deliveries, failures, retries; and the demo mail viewer.
     MANAGE_DELIVERIES = "deliveries.manage"
 
@@ -63,6 +65,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.MANAGE_PEOPLE,
             Permission.VIEW_AUDIT,
             Permission.VIEW_CASEWORK_ACCESS_LOG,
+            Permission.ERASE_CASEWORK,
             Permission.MANAGE_DELIVERIES,
             Permission.MANAGE_CYCLE,
         }

@@ -1,0 +1,143 @@
+"""Erasing a case before its retention period: an OPCC administrator, for a stated reason, never
+under a legal hold; the case goes as retention deletes it (tombstone, audit), at once."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+from sqlalchemy import func, select
+
+from vawg_group.casework import erasure, exports
+from vawg_group.casework.models import CaseworkDiscussion, CaseworkItem, CaseworkNote, CaseworkTombstone
+from vawg_group.core.audit import AuditEvent, verify_chain
+from vawg_group.core.validation import ValidationError
+from vawg_group.extensions import db
+from vawg_group.people.roles import Role
+from tests.casework.factories import make_case, make_note
+from tests.conftest import post_form, sign_in
+from tests.factories import make_user
+
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)
+
+
+def _audit(action: str) -> list[AuditEvent]:
+    return list(db.session.scalars(select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.seq)))
+
+
+@pytest.mark.parametrize("reason", sorted(erasure.REASONS))
+def test_an_open_case_is_erased_at_once_leaving_a_tombstone_with_the_reason(app, reason):
+    admin = make_user(role=Role.OPCC_ADMIN)
+    item = make_case(status="in_progress", reference="PRE-2026-041", themes=("stalking",), may_raise_anonymised=True)
+    make_note(item, body="Goes with the case")
+    db.session.add(CaseworkDiscussion(item_id=item.id, summary="An anonymised account", themes=["stalking"], by_id=admin.id))
+    db.session.commit()
+    item_id, office_id = item.id, item.office_id
+
+    erasure.erase(item, reason=reason, by=admin, now=NOW)
+    db.session.commit()
+    db.session.expire_all()
+
+    assert db.session.get(CaseworkItem, item_id) is None
+    assert db.session.scalar(select(func.count()).select_from(CaseworkNote)) == 0
+    tombstone = db.session.scalar(select(CaseworkTombstone))
+    assert (tombstone.original_id, tombstone.office_id, tombstone.reference) == (item_id, office_id, "PRE-2026-041")
+    assert tombstone.reason == reason and tombstone.deleted_dt == NOW and tombstone.closed_dt is None
+    # The anonymised summary on an agenda stays, no longer tied to anything.
+    assert db.session.scalar(select(CaseworkDiscussion.item_id)) is None
+    [row] = _audit("casework.deleted")
+    assert (row.actor_id, row.object_id, row.office_id, row.detail) == (admin.id, str(item_id), office_id, {"reason": reason})
+    assert verify_chain() is None
+
+
+@pytest.mark.parametrize("reason", ["", "retention", "because", None])
+def test_a_reason_from_the_list_is_required(app, reason):
+    admin = make_user(role=Role.OPCC_ADMIN)
+    item = make_case()
+    with pytest.raises(ValidationError) as refused:
+        erasure.erase(item, reason=reason, by=admin, now=NOW)
+    assert set(refused.value.errors) == {"reason"}
+    db.session.rollback()
+    assert db.session.get(CaseworkItem, item.id) is not None
+    assert _audit("casework.deleted") == []
+
+
+def test_a_legal_hold_stops_erasure(app):
+    admin = make_user(role=Role.OPCC_ADMIN)
+    item = make_case(status="closed", closed_dt=NOW)
+    item.legal_hold = True
+    db.session.commit()
+    with pytest.raises(ValidationError) as refused:
+        erasure.erase(item, reason="erasure_request", by=admin, now=NOW)
+    assert "legal hold" in refused.value.errors["reason"]
+    db.session.rollback()
+    assert db.session.get(CaseworkItem, item.id) is not None
+    assert db.session.scalar(select(func.count()).select_from(CaseworkTombstone)) == 0
+
+
+def test_the_office_export_says_why_each_item_was_deleted(app):
+    admin = make_user(role=Role.OPCC_ADMIN)
+    item = make_case(reference="PRE-2026-042")
+    erasure.erase(item, reason="submitted_in_error", by=admin, now=NOW)
+    db.session.commit()
+    [deleted] = exports.office_records(item.office_id)["deleted_items"]
+    assert deleted["reference"] == "PRE-2026-042"
+    assert deleted["why"] == erasure.REASONS["submitted_in_error"]
+
+
+# Through the pages -----------------------------------------------------------------------------
+
+
+def test_an_administrator_confirms_with_a_reason_and_the_case_is_gone(app, client):
+    admin = make_user(role=Role.OPCC_ADMIN)
+    item = make_case(reference="PRE-2026-043")
+    item_id = item.id
+    sign_in(client, admin)
+
+    case_page = client.get(f"/casework/{item_id}").get_data(as_text=True)
+    assert f'href="/casework/{item_id}/erase"' in case_page
+
+    page = client.get(f"/casework/{item_id}/erase")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "PRE-2026-043" in html and "cannot be undone" in html
+    for label in erasure.REASONS.values():
+        assert label in html
+
+    # No reason: the page again, with the error summary pointing at the question; nothing gone.
+    refused = post_form(client, f"/casework/{item_id}/erase", {})
+    assert refused.status_code == 200
+    text = refused.get_data(as_text=True)
+    assert "There is a problem" in text and 'href="#reason"' in text and "Choose why this case is being erased" in text
+    assert db.session.get(CaseworkItem, item_id) is not None
+
+    done = post_form(client, f"/casework/{item_id}/erase", {"reason": "erasure_request"})
+    assert done.status_code == 302 and done.headers["Location"].endswith("/casework/")
+    db.session.expire_all()
+    assert db.session.get(CaseworkItem, item_id) is None
+    listing = client.get("/casework/").get_data(as_text=True)
+    assert "Case PRE-2026-043 erased" in listing
+    assert client.get(f"/casework/{item_id}").status_code == 404
+
+
+def test_a_held_case_shows_why_it_cannot_be_erased_and_keeps_the_choice(app, client):
+    admin = make_user(role=Role.OPCC_ADMIN)
+    item = make_case()
+    item.legal_hold = True
+    db.session.commit()
+    sign_in(client, admin)
+    response = post_form(client, f"/casework/{item.id}/erase", {"reason": "consent_withdrawn"})
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "There is a problem" in html and "legal hold" in html
+    assert 'value="consent_withdrawn" checked' in html
+    assert db.session.get(CaseworkItem, item.id) is not None
+
+
+@pytest.mark.parametrize("role", [Role.OPCC_STAFF, Role.MEMBER, Role.ASSISTANT])
+def test_nobody_but_an_administrator_is_offered_erasure(app, client, role):
+    item = make_case()
+    user = make_user(role=role, office=item.office if role in (Role.MEMBER, Role.ASSISTANT) else None)
+    sign_in(client, user)
+    assert "/erase" not in client.get(f"/casework/{item.id}").get_data(as_text=True)
+    assert client.get(f"/casework/{item.id}/erase").status_code == 403

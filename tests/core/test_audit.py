@@ -143,6 +143,83 @@ def test_verify_walks_past_one_batch(app, without_append_only_trigger):
     assert audit.verify_chain(batch_size=2) == audit.ChainBreak(6, "its contents were changed after it was written")
 
 
+def _verify_from(app, head):
+    return app.test_cli_runner().invoke(args=["audit-verify", "--head", str(head)])
+
+
+def test_verify_prints_the_head_to_record(app):
+    _write_rows(3)
+    last = _events()[-1]
+    result = _verify(app)
+    assert result.exit_code == 0
+    assert f"Head 3:{last.row_hash}." in result.output
+    assert str(audit.chain_head()) == f"3:{last.row_hash}"
+
+
+def test_rows_cut_from_the_end_pass_the_chain_but_not_a_recorded_head(app, without_append_only_trigger):
+    _write_rows(5)
+    head = audit.chain_head()
+    db.session.execute(text("DELETE FROM audit_event WHERE seq >= 4"))
+    db.session.commit()
+    # What is left is a valid chain: on its own, verify cannot tell.
+    assert _verify(app).exit_code == 0
+    result = _verify_from(app, head)
+    assert result.exit_code == 1
+    assert "broken at row 4" in result.output and "ends at row 3, before row 5" in result.output
+
+
+def test_a_log_rewritten_with_recomputed_hashes_fails_against_a_recorded_head(app, without_append_only_trigger):
+    _write_rows(5)
+    head = audit.chain_head()
+    # Rewrite row 3 and re-chain everything after it, as a careful tamperer would.
+    prev_hash = db.session.scalar(select(AuditEvent.row_hash).where(AuditEvent.seq == 2))
+    for seq in (3, 4, 5):
+        row = db.session.scalar(select(AuditEvent).where(AuditEvent.seq == seq))
+        fields = row.chained_fields() | ({"action": "test.innocent"} if seq == 3 else {})
+        new_hash = audit.compute_hash(prev_hash, fields)
+        db.session.execute(
+            text("UPDATE audit_event SET action = :a, prev_hash = :p, row_hash = :h WHERE seq = :s"),
+            {"a": fields["action"], "p": prev_hash, "h": new_hash, "s": seq},
+        )
+        prev_hash = new_hash
+    db.session.commit()
+    assert _verify(app).exit_code == 0
+    result = _verify_from(app, head)
+    assert result.exit_code == 1
+    assert "broken at row 5" in result.output and "rewritten" in result.output
+
+
+def test_a_recorded_head_passes_while_the_log_grows(app):
+    _write_rows(3)
+    head = audit.chain_head()
+    _write_rows(2)
+    result = _verify_from(app, head)
+    assert result.exit_code == 0, result.output
+    assert "Head 5:" in result.output
+
+
+@pytest.mark.parametrize("bad", ["3", "x:" + "a" * 64, "0:" + "a" * 64, "3:" + "g" * 64, "3:abc", "³:" + "a" * 64])
+def test_a_malformed_head_is_refused_with_the_form_it_takes(app, bad):
+    _write_rows(1)
+    result = app.test_cli_runner().invoke(args=["audit-verify", "--head", bad])
+    assert result.exit_code == 2
+    assert "seq:hash" in result.output
+
+
+def test_the_worker_logs_the_head_every_hour(app, caplog):
+    from vawg_group.workflow import jobs
+
+    job = {job.name: job for job in jobs.registered_jobs()}["audit.log_head"]
+    assert job.interval_seconds == 3600
+    with caplog.at_level("INFO", logger="vawg_group.audit"):
+        job.function()  # an empty log: nothing to record
+        _write_rows(2)
+        job.function()
+    assert [record.getMessage() for record in caplog.records if record.name == "vawg_group.audit"] == [
+        f"audit log head {audit.chain_head()}"
+    ]
+
+
 # --- append-only --------------------------------------------------------------------------
 
 

@@ -4,6 +4,11 @@ Each row carries the hash of the row before it, and its own hash over its fields
 link. Editing a row breaks its hash; removing one breaks the next row's link and leaves a gap
 in ``seq``. ``verify_chain`` reports the first such break. Rows are numbered by ``seq``
 (not the primary key) because database sequences skip numbers when a transaction rolls back.
+
+The chain alone cannot show rows cut from its end, nor a log rewritten from some row on with
+every hash recomputed: what is left is a valid chain. So the worker writes the chain's head
+(``seq:hash``) to its log every hour, where the database's owner cannot reach it, and
+``verify_chain(known_head=...)`` checks that the row recorded then is still there, unchanged.
 """
 
 from __future__ import annotations
@@ -140,8 +145,40 @@ class ChainBreak:
     problem: str
 
 
-def verify_chain(batch_size: int = 1000) -> ChainBreak | None:
-    """Walk the log in order; the first changed, inserted or missing row, or None if intact."""
+@dataclass(frozen=True)
+class ChainHead:
+    """The last row of the log as it stood at some moment: written as ``seq:hash``."""
+
+    seq: int
+    row_hash: str
+
+    def __str__(self) -> str:
+        return f"{self.seq}:{self.row_hash}"
+
+    @classmethod
+    def parse(cls, text: str) -> ChainHead:
+        seq, _, row_hash = text.strip().partition(":")
+        if not (seq.isascii() and seq.isdigit() and int(seq) > 0) or len(row_hash) != 64 or not _is_hex(row_hash):
+            raise ValueError("a head is written seq:hash, as the worker logs it (e.g. 1234:9f86d0...)")
+        return cls(int(seq), row_hash.lower())
+
+
+def _is_hex(text: str) -> bool:
+    return all(character in "0123456789abcdefABCDEF" for character in text)
+
+
+def chain_head() -> ChainHead | None:
+    """The log's last row now, or None while it is empty."""
+    last = db.session.execute(select(AuditEvent.seq, AuditEvent.row_hash).order_by(AuditEvent.seq.desc()).limit(1)).first()
+    return ChainHead(last.seq, last.row_hash) if last else None
+
+
+def verify_chain(batch_size: int = 1000, *, known_head: ChainHead | None = None) -> ChainBreak | None:
+    """Walk the log in order; the first changed, inserted or missing row, or None if intact.
+
+    With ``known_head`` (a head recorded earlier) it also fails if that row is gone or is no
+    longer the row that was recorded: rows cut from the end, or the log rewritten.
+    """
     expected_prev, expected_seq = GENESIS_HASH, 1
     last_seq = 0
     while True:
@@ -149,7 +186,7 @@ def verify_chain(batch_size: int = 1000) -> ChainBreak | None:
             select(AuditEvent).where(AuditEvent.seq > last_seq).order_by(AuditEvent.seq).limit(batch_size)
         ).all()
         if not rows:
-            return None
+            break
         for row in rows:
             if row.seq != expected_seq:
                 return ChainBreak(expected_seq, f"row {expected_seq} is missing")
@@ -157,9 +194,16 @@ def verify_chain(batch_size: int = 1000) -> ChainBreak | None:
                 return ChainBreak(row.seq, "its link to the row before does not match (a row was removed or replaced)")
             if compute_hash(row.prev_hash, row.chained_fields()) != row.row_hash:
                 return ChainBreak(row.seq, "its contents were changed after it was written")
+            if known_head is not None and row.seq == known_head.seq and row.row_hash != known_head.row_hash:
+                return ChainBreak(row.seq, "it is not the row recorded at this place earlier (the log was rewritten from here)")
             expected_prev, expected_seq = row.row_hash, row.seq + 1
             last_seq = row.seq
         db.session.expunge_all()
+    if known_head is not None and last_seq < known_head.seq:
+        return ChainBreak(
+            last_seq + 1, f"the log ends at row {last_seq}, before row {known_head.seq} recorded earlier (rows were cut from its end)"
+        )
+    return None
 
 
 def _client_ip() -> str | None:

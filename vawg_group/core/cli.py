@@ -32,13 +32,19 @@ def register(app: Flask) -> None:
             click.echo(f"{name}: {count} added")
 
     @app.cli.command("audit-verify")
-    def audit_verify():
+    @click.option("--head", "known_head", metavar="SEQ:HASH", help="A head the worker logged earlier: it must still be there, unchanged.")
+    def audit_verify(known_head):
         """Check the audit log's hash chain; report the first changed or missing row."""
-        from vawg_group.core.audit import verify_chain
+        from vawg_group.core.audit import ChainHead, chain_head, verify_chain
 
-        problem = verify_chain()
+        try:
+            head = ChainHead.parse(known_head) if known_head else None
+        except ValueError as error:
+            raise click.BadParameter(str(error), param_hint="--head") from None
+        problem = verify_chain(known_head=head)
         if problem is None:
-            click.echo("Audit log intact.")
+            now = chain_head()
+            click.echo(f"Audit log intact. Head {now}." if now else "Audit log intact (empty).")
             return
         click.echo(f"Audit log broken at row {problem.seq}: {problem.problem}.", err=True)
         sys.exit(1)

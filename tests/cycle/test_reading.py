@@ -1,7 +1,7 @@
 """What other parts of the service read: the casework deadline, what is due, what is overdue,
 and where each milestone is done."""
 
-from datetime import date
+from datetime import date, timedelta
 
 from tests.cycle.helpers import handle_events, make_meeting, milestones, utc
 from tests.factories import make_user
@@ -22,8 +22,10 @@ def test_casework_deadlines(app):
     assert services.casework_deadline(december) == utc(2026, 11, 27, 17)
     assert services.casework_deadline(january) == utc(2026, 12, 31, 17)
     assert services.next_casework_deadline(utc(2026, 11, 1)) == (december, utc(2026, 11, 27, 17))
-    # At the deadline itself it has passed: the next one is January's.
-    assert services.next_casework_deadline(utc(2026, 11, 27, 17)) == (january, utc(2026, 12, 31, 17))
+    # A case sent at the deadline itself is in time (casework.deadlines.placement), so the
+    # deadline is still the one to show; a second later it has passed and January's is next.
+    assert services.next_casework_deadline(utc(2026, 11, 27, 17)) == (december, utc(2026, 11, 27, 17))
+    assert services.next_casework_deadline(utc(2026, 11, 27, 17) + timedelta(seconds=1)) == (january, utc(2026, 12, 31, 17))
     meetings.cancel_occurrence(december, by=staff, now=utc(2026, 11, 1))
     db.session.commit()
     handle_events()

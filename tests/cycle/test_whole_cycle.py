@@ -4,7 +4,7 @@ recipients, the deadline) and every milestone's state along the way."""
 
 from __future__ import annotations
 
-from datetime import date, time
+from datetime import date, time, timedelta
 
 import time_machine
 from sqlalchemy import select
@@ -142,6 +142,10 @@ def _whole_cycle(cycle: Cycle, app):
     cycle.work()
     cycle.new_mail(0)
     cycle.done(occurrence, "casework_deadline")
+    # A case sent at this very instant is still in time, so the deadline still shows; a
+    # second later there is none until January's meeting is planned.
+    assert services.next_casework_deadline() == (db.session.get(type(occurrence), occurrence_id), utc(2026, 11, 27, 17))
+    cycle.at(utc(2026, 11, 27, 17) + timedelta(seconds=1))
     assert services.next_casework_deadline() is None
 
     # 1 December: a member sends apologies (the reminder will skip them).

@@ -638,7 +638,11 @@ def coming_casework_deadlines(after: datetime, *, limit: int) -> list[tuple[Occu
 
 
 def next_casework_deadline(now: datetime | None = None) -> tuple[Occurrence, datetime] | None:
-    """The soonest scheduled meeting whose casework deadline is after ``now``, with it."""
+    """The soonest scheduled meeting whose casework deadline is still open at ``now``, with it.
+
+    A deadline is open up to and including its own instant, as casework.deadlines.placement
+    counts a case sent exactly then as in time.
+    """
     now = now or utcnow()
     row = db.session.execute(
         select(Occurrence, MeetingMilestone.due_dt)
@@ -647,7 +651,7 @@ def next_casework_deadline(now: datetime | None = None) -> tuple[Occurrence, dat
             Occurrence.status == OccurrenceStatus.SCHEDULED,
             MeetingMilestone.key == CASEWORK_DEADLINE_KEY,
             MeetingMilestone.status != MilestoneStatus.CANCELLED,
-            MeetingMilestone.due_dt > now,
+            MeetingMilestone.due_dt >= now,
         )
         .order_by(MeetingMilestone.due_dt, Occurrence.starts_dt)
         .limit(1)

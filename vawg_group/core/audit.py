@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -157,14 +158,14 @@ class ChainHead:
 
     @classmethod
     def parse(cls, text: str) -> ChainHead:
-        seq, _, row_hash = text.strip().partition(":")
-        if not (seq.isascii() and seq.isdigit() and int(seq) > 0) or len(row_hash) != 64 or not _is_hex(row_hash):
+        # ASCII digits only: str.isdigit() would let "³" through to int().
+        match = _HEAD_PATTERN.fullmatch(text.strip())
+        if match is None:
             raise ValueError("a head is written seq:hash, as the worker logs it (e.g. 1234:9f86d0...)")
-        return cls(int(seq), row_hash.lower())
+        return cls(int(match["seq"]), match["hash"].lower())
 
 
-def _is_hex(text: str) -> bool:
-    return all(character in "0123456789abcdefABCDEF" for character in text)
+_HEAD_PATTERN = re.compile(r"(?P<seq>[1-9][0-9]*):(?P<hash>[0-9a-fA-F]{64})")
 
 
 def chain_head() -> ChainHead | None:

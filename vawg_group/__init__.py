@@ -48,6 +48,9 @@ def _configure_logging(app: Flask) -> None:
         level=app.config["LOG_LEVEL"],
         format="%(asctime)s %(levelname)s %(name)s %(message)s",
     )
+    # WeasyPrint narrates each step of every render (and of its own import) at INFO: many
+    # lines per pack that say nothing an operator needs. Its warnings still come through.
+    logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 
 
 def _configure_templates(app: Flask) -> None:

@@ -73,6 +73,17 @@ def test_one_log_line_per_request_without_personal_data(app, client, caplog):
     assert "private.person" not in lines[0] and "Private Person" not in lines[0] and "999" not in lines[0]
 
 
+def test_rendering_a_pdf_adds_no_progress_lines_to_the_log(app, caplog):
+    # WeasyPrint narrates every step at INFO ("Step 5 - Creating layout - Page 1"): a line per
+    # step of every render and several at each process start, drowning the request lines.
+    from vawg_group.core.pdf import render_pdf
+
+    with caplog.at_level(logging.INFO):
+        pdf = render_pdf("<h1>Briefing</h1><p>Text.</p>", title="A briefing", classification="OFFICIAL")
+    assert pdf.startswith(b"%PDF")
+    assert [r.getMessage() for r in caplog.records if r.name.startswith("weasyprint.progress")] == []
+
+
 
 def _audited_ip_of_a_refused_sign_in(app):
     client = app.test_client()

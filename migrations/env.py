@@ -31,10 +31,22 @@ def run_migrations_offline() -> None:
 def run_migrations_online() -> None:
     engine = create_engine(_database_url(), poolclass=pool.NullPool)
     with engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # Rebuilding a table (batch mode) drops the old one, and with foreign keys on SQLite
+            # first deletes every row that refers to it (ON DELETE CASCADE). The pragma only
+            # works outside a transaction, so it goes to the driver before SQLAlchemy begins
+            # one; the connection is thrown away afterwards (NullPool), and the check below
+            # refuses to commit a migration that left a dangling reference.
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
         # Batch mode lets SQLite alter tables (it rebuilds them), and is a no-op elsewhere.
         context.configure(connection=connection, target_metadata=metadata, render_as_batch=True, compare_type=True)
         with context.begin_transaction():
             context.run_migrations()
+            if sqlite:
+                dangling = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                if dangling:
+                    raise RuntimeError(f"migration left references to missing rows: {dangling[:5]}")
     engine.dispose()
 
 

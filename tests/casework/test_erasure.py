@@ -117,7 +117,8 @@ def test_an_administrator_confirms_with_a_reason_and_the_case_is_gone(app, clien
     assert db.session.get(CaseworkItem, item_id) is None
     listing = client.get("/casework/").get_data(as_text=True)
     assert "Case PRE-2026-043 erased" in listing
-    assert client.get(f"/casework/{item_id}").status_code == 404
+    # Its page now says it was deleted (410), not "not found".
+    assert client.get(f"/casework/{item_id}").status_code == 410
 
 
 def test_a_held_case_shows_why_it_cannot_be_erased_and_keeps_the_choice(app, client):
@@ -141,3 +142,60 @@ def test_nobody_but_an_administrator_is_offered_erasure(app, client, role):
     sign_in(client, user)
     assert "/erase" not in client.get(f"/casework/{item.id}").get_data(as_text=True)
     assert client.get(f"/casework/{item.id}/erase").status_code == 403
+
+
+# An old link to a deleted case ---------------------------------------------------------------
+
+
+def _erased_case(reference: str, reason: str):
+    admin = make_user(role=Role.OPCC_ADMIN)
+    item = make_case(reference=reference)
+    office, item_id = item.office, item.id
+    erasure.erase(item, reason=reason, by=admin, now=NOW)
+    db.session.commit()
+    return office, item_id
+
+
+@pytest.mark.parametrize("role", [Role.ASSISTANT, Role.MEMBER, Role.OPCC_STAFF, Role.OPCC_ADMIN])
+def test_a_link_to_a_deleted_case_says_when_and_why_it_went(app, client, role):
+    # Every email about a case links to its page; once the case is gone the link should say so
+    # to those who could see it, rather than "page not found".
+    office, item_id = _erased_case("PRE-2026-044", "consent_withdrawn")
+    user = make_user(role=role, office=office if role in (Role.MEMBER, Role.ASSISTANT) else None)
+    sign_in(client, user)
+    response = client.get(f"/casework/{item_id}")
+    assert response.status_code == 410
+    html = response.get_data(as_text=True)
+    assert "Case PRE-2026-044 has been deleted" in html
+    assert "25 November 2026" in html
+    assert erasure.REASONS["consent_withdrawn"] in html
+    assert "A constituent reports" not in html
+
+
+def test_a_deleted_case_of_another_office_is_not_found_and_the_attempt_audited(app, client):
+    office, item_id = _erased_case("PRE-2026-045", "erasure_request")
+    other = make_case().office
+    assert other.id != office.id
+    sign_in(client, make_user(role=Role.ASSISTANT, office=other))
+    response = client.get(f"/casework/{item_id}")
+    assert response.status_code == 404
+    assert "PRE-2026-045" not in response.get_data(as_text=True)
+    [refusal] = _audit("access.refused")
+    assert refusal.office_id == office.id and refusal.object_type == "casework_tombstone"
+
+
+def test_a_case_that_never_existed_is_not_found(app, client):
+    sign_in(client, make_user(role=Role.OPCC_ADMIN))
+    assert client.get("/casework/424242").status_code == 404
+
+
+def test_a_deleted_case_number_is_never_given_to_a_new_case(app):
+    # Without AUTOINCREMENT, SQLite hands the newest deleted id to the next row: an email's link
+    # would then open another case, and deleting that one would clash with the first tombstone.
+    office, item_id = _erased_case("PRE-2026-046", "submitted_in_error")
+    admin = make_user(role=Role.OPCC_ADMIN)
+    successor = make_case(office=office, reference="PRE-2026-047")
+    assert successor.id > item_id
+    erasure.erase(successor, reason="submitted_in_error", by=admin, now=NOW)
+    db.session.commit()
+    assert db.session.scalar(select(func.count()).select_from(CaseworkTombstone)) == 2

@@ -19,3 +19,45 @@ def test_models_and_migrations_agree(database_url):
         differences = compare_metadata(context, metadata)
     engine.dispose()
     assert differences == []
+
+
+def test_rebuilding_the_casework_table_on_sqlite_keeps_what_refers_to_it(tmp_path):
+    # 0012 rebuilds casework_item on SQLite. Dropping the old table with foreign keys on would
+    # first delete every note, referral and status change (ON DELETE CASCADE). Always SQLite,
+    # even when the suite runs on PostgreSQL: that is the database the rebuild happens on.
+    from datetime import datetime, timezone
+
+    from sqlalchemy import func, select, text
+
+    from tests.casework.factories import make_case, make_note
+    from tests.factories import make_user
+    from vawg_group import create_app
+    from vawg_group.casework import erasure
+    from vawg_group.casework.models import CaseworkItem, CaseworkNote
+    from vawg_group.extensions import db
+    from vawg_group.people.roles import Role
+
+    url = f"sqlite:///{tmp_path / 'old.sqlite'}"
+    migrate.upgrade(url, "0010")
+    app = create_app("test", SQLALCHEMY_DATABASE_URI=url, DATABASE_URL=url, STORAGE_DIR=str(tmp_path / "storage"))
+    with app.app_context():
+        kept = make_case(reference="PRE-2026-050")
+        make_note(kept, body="A note that must survive the rebuild")
+        kept_id = kept.id
+        newest = make_case(office=kept.office, reference="PRE-2026-051")
+        newest_id = newest.id
+        erasure.erase(newest, reason="submitted_in_error", by=make_user(role=Role.OPCC_ADMIN), now=datetime.now(timezone.utc))
+        db.session.commit()
+        db.session.remove()
+        db.engine.dispose()
+
+    migrate.upgrade(url)
+
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(CaseworkItem)) == 1
+        assert db.session.scalar(select(CaseworkNote.body)) == "A note that must survive the rebuild"
+        assert db.session.execute(text("PRAGMA foreign_key_check")).fetchall() == []
+        # Numbering goes on past the case deleted before the upgrade.
+        assert make_case(office=db.session.get(CaseworkItem, kept_id).office).id > newest_id
+        db.session.remove()
+        db.engine.dispose()

@@ -176,6 +176,9 @@ class CaseworkItem(db.Model):
             postgresql_where=text("status <> 'closed'"),
         ),
         Index("ix_casework_item_closed", "closed_dt"),
+        # SQLite would otherwise give the newest deleted case's number to the next case
+        # (PostgreSQL's sequences never do): migration 0012.
+        {"sqlite_autoincrement": True},
     )
 
     @property

@@ -81,3 +81,8 @@ def delete_item(item: CaseworkItem, *, now: datetime, reason: str, by=None) -> C
     audit.record("casework.deleted", actor=by, obj=item, detail={"reason": reason})
     db.session.delete(item)
     return tombstone
+
+
+def tombstone_of(item_id: int) -> CaseworkTombstone | None:
+    """What is left of the deleted item that had ``item_id``, if it was deleted."""
+    return db.session.scalar(select(CaseworkTombstone).where(CaseworkTombstone.original_id == item_id))

@@ -15,7 +15,7 @@ from flask import Blueprint, Response, abort, current_app, flash, redirect, rend
 from flask_login import current_user
 from sqlalchemy import select
 
-from vawg_group.casework import deadlines, discussion, erasure, exports, screening, services, stats
+from vawg_group.casework import deadlines, discussion, erasure, exports, retention, screening, services, stats
 from vawg_group.casework.cli import register as register_cli
 from vawg_group.casework.forms import (
     AssignForm,
@@ -238,9 +238,30 @@ def audit_history(item: CaseworkItem):
 @blueprint.get("/<int:item_id>")
 @requires(Permission.VIEW_CASEWORK)
 def show(item_id: int):
-    item = _load(item_id)
+    item = db.session.get(CaseworkItem, item_id)
+    if item is None:
+        return _deleted(item_id)
+    authorize_object(item)
     services.record_view(item, by=current_user)
     return _render_show(item)
+
+
+def _deleted(item_id: int):
+    """Every casework email links here: once the case is gone, say when and why (410) to whoever
+    could see it; anyone else gets the same 404 as for a case that never existed."""
+    tombstone = retention.tombstone_of(item_id)
+    if tombstone is None:
+        abort(404)
+    authorize_object(tombstone)
+    return (
+        render_template(
+            "casework/deleted.html",
+            title=f"Case {tombstone.reference} has been deleted",
+            tombstone=tombstone,
+            why=erasure.DELETION_REASONS.get(tombstone.reason, tombstone.reason),
+        ),
+        410,
+    )
 
 
 @blueprint.post("/<int:item_id>/notes")

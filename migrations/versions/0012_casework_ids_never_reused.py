@@ -1,0 +1,44 @@
+"""casework: on SQLite a deleted case's number is never given to a new case (AUTOINCREMENT)
+
+Without AUTOINCREMENT SQLite gives a new row the largest id in the table plus one, so erasing
+the newest case hands its number to the next: links in emails would open another case, and
+deleting that one would clash with the first tombstone. PostgreSQL's sequences never go back,
+so there is nothing to do there.
+
+Revision ID: 0012
+Revises: 0010
+Create Date: 2026-12-02 04:00:00.000000
+"""
+
+from alembic import op
+
+
+revision = '0012'
+down_revision = '0010'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    if op.get_bind().dialect.name != "sqlite":
+        return
+    with op.batch_alter_table('casework_item', recreate="always", table_kwargs={"sqlite_autoincrement": True}):
+        pass
+    # Count on past every case already deleted too, whose numbers may be above today's largest.
+    op.execute(
+        "INSERT INTO sqlite_sequence (name, seq) SELECT 'casework_item', 0 "
+        "WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'casework_item')"
+    )
+    op.execute(
+        "UPDATE sqlite_sequence SET seq = MAX(seq, "
+        "COALESCE((SELECT MAX(id) FROM casework_item), 0), "
+        "COALESCE((SELECT MAX(original_id) FROM casework_tombstone), 0)) "
+        "WHERE name = 'casework_item'"
+    )
+
+
+def downgrade() -> None:
+    if op.get_bind().dialect.name != "sqlite":
+        return
+    with op.batch_alter_table('casework_item', recreate="always", table_kwargs={"sqlite_autoincrement": False}):
+        pass

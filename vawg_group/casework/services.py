@@ -417,6 +417,12 @@ def record_view(item: CaseworkItem, *, by: User) -> None:
     audit.record("casework.viewed", actor=by, obj=item)
 
 
+def record_deleted_view(tombstone, *, by: User) -> None:
+    """Someone opened what is left of a deleted case. Its page answers 410, and a request that
+    fails is rolled back, so this row is committed on its own."""
+    audit.record_now("casework.deleted_viewed", actor=by, obj=tombstone)
+
+
 # Lists ----------------------------------------------------------------------------------------
 
 

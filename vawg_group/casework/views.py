@@ -253,6 +253,7 @@ def _deleted(item_id: int):
     if tombstone is None:
         abort(404)
     authorize_object(tombstone)
+    services.record_deleted_view(tombstone, by=current_user)
     return (
         render_template(
             "casework/deleted.html",

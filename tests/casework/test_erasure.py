@@ -170,6 +170,7 @@ def test_a_link_to_a_deleted_case_says_when_and_why_it_went(app, client, role):
     assert "25 November 2026" in html
     assert erasure.REASONS["consent_withdrawn"] in html
     assert "A constituent reports" not in html
+    assert (f'href="/casework/offices/{office.id}/export.csv"' in html) == (role in (Role.MEMBER, Role.ASSISTANT))
     [seen] = _audit("casework.deleted_viewed")
     assert (seen.actor_id, seen.object_type, seen.object_id, seen.office_id) == (
         user.id, "casework_tombstone", str(db.session.scalar(select(CaseworkTombstone.id))), office.id

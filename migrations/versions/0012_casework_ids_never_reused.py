@@ -24,18 +24,14 @@ def upgrade() -> None:
         return
     with op.batch_alter_table('casework_item', recreate="always", table_kwargs={"sqlite_autoincrement": True}):
         pass
-    # Count on past every case already deleted too, whose numbers may be above today's largest.
+    # Count on past every case already deleted too, whose numbers may be above today's largest
+    # (sqlite_sequence has no key to upsert on: its one row for the table is replaced).
+    op.execute("DELETE FROM sqlite_sequence WHERE name = 'casework_item'")
     op.execute(
-        "INSERT INTO sqlite_sequence (name, seq) SELECT 'casework_item', 0 "
-        "WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'casework_item')"
-    )
-    op.execute(
-        "UPDATE sqlite_sequence SET seq = MAX(seq, "
+        "INSERT INTO sqlite_sequence (name, seq) SELECT 'casework_item', MAX("
         "COALESCE((SELECT MAX(id) FROM casework_item), 0), "
-        "COALESCE((SELECT MAX(original_id) FROM casework_tombstone), 0)) "
-        "WHERE name = 'casework_item'"
+        "COALESCE((SELECT MAX(original_id) FROM casework_tombstone), 0))"
     )
-
 
 def downgrade() -> None:
     if op.get_bind().dialect.name != "sqlite":

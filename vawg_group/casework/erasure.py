@@ -26,6 +26,11 @@ REASONS = {
 DELETION_REASONS = {"retention": "Its retention period ended", **REASONS}
 
 
+def why_deleted(tombstone: CaseworkTombstone) -> str:
+    """The tombstone's reason in words, for the office (its code if the words are unknown)."""
+    return DELETION_REASONS.get(tombstone.reason, tombstone.reason)
+
+
 def erase(item: CaseworkItem, *, reason: str | None, by: User, now: datetime) -> CaseworkTombstone:
     """Delete ``item`` now for ``reason`` (a key of REASONS); refuses under a legal hold."""
     if reason not in REASONS:

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from vawg_group.casework.deadlines import meeting_starts
-from vawg_group.casework.erasure import DELETION_REASONS
+from vawg_group.casework.erasure import why_deleted
 from vawg_group.casework.models import AGENCY_LABELS, STATUS_LABELS, THEME_LABELS, CaseworkItem, CaseworkTombstone
 from vawg_group.core import audit
 from vawg_group.extensions import db
@@ -93,7 +93,7 @@ def office_records(office_id: int) -> dict:
                 "submitted": _iso(t.submitted_dt),
                 "closed": _iso(t.closed_dt),
                 "deleted": _iso(t.deleted_dt),
-                "why": DELETION_REASONS.get(t.reason, t.reason),
+                "why": why_deleted(t),
             }
             for t in tombstones
         ],

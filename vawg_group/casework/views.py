@@ -259,7 +259,7 @@ def _deleted(item_id: int):
             "casework/deleted.html",
             title=f"Case {tombstone.reference} has been deleted",
             tombstone=tombstone,
-            why=erasure.DELETION_REASONS.get(tombstone.reason, tombstone.reason),
+            why=erasure.why_deleted(tombstone),
         ),
         410,
     )

@@ -38,6 +38,10 @@ class Config:
     DATABASE_URL = f"sqlite:///{INSTANCE_DIR / 'vawg_group.sqlite'}"
     # Where uploaded attachments and rendered PDFs live: outside the web root.
     STORAGE_DIR = str(INSTANCE_DIR / "storage")
+    # Each PDF is rendered in a child process that is stopped past these limits (a pack of
+    # 100 pages takes seconds and well under 500 MB; more means the document is broken).
+    PDF_TIME_LIMIT_SECONDS = 180
+    PDF_MEMORY_LIMIT_MB = 2048
     # The largest request body accepted, in bytes (uploads included).
     MAX_CONTENT_LENGTH = 10 * 1024 * 1024
 

@@ -40,9 +40,12 @@ def test_real_events_complete_their_milestones(app):
         version = packs.prepare(pack, by=staff)
         db.session.commit()
         handle_events()
+        # Prepared but its PDF not made yet: the pack is not approved until it exists.
+        assert milestones(occurrence)["pack_approved"].status == MilestoneStatus.PLANNED
+        assert pack_tasks.render_version(version.id) == "ready"
+        handle_events()
         assert milestones(occurrence)["pack_approved"].status == MilestoneStatus.DONE
         assert milestones(occurrence)["pack_published"].status == MilestoneStatus.PLANNED
-    assert pack_tasks.render_version(version.id) == "ready"
     with time_machine.travel(utc(2026, 12, 4, 11), tick=False):
         packs.publish(pack, by=staff)
         agenda.start_default_agenda(occurrence, by=staff)

@@ -13,7 +13,8 @@ from vawg_group.cycle import services as cycle
 from vawg_group.cycle.models import MeetingMilestone
 from vawg_group.extensions import db
 from vawg_group.meetings.models import Occurrence
-from vawg_group.packs.models import Pack
+from vawg_group.packs import services as pack_services
+from vawg_group.packs.models import Pack, PackVersion
 from vawg_group.people.models import Office, User
 from vawg_group.people.roles import Role
 
@@ -75,6 +76,8 @@ class StaffHome:
     active_users: int
     coming_packs: list[Pack] = field(default_factory=list)
     week: StaffWeek | None = None
+    # Versions this person prepared whose PDF failed: shown first, until fixed.
+    failed_versions: list[PackVersion] = field(default_factory=list)
 
 
 @dataclass
@@ -84,7 +87,7 @@ class OfficeHome:
     casework_deadline: CaseworkDeadline | None = None
 
 
-def staff_home() -> StaffHome:
+def staff_home(user: User | None = None) -> StaffHome:
     offices = db.session.scalars(select(Office).where(Office.is_active.is_(True)).order_by(Office.constituency)).all()
     with_mp = set(
         db.session.scalars(
@@ -102,6 +105,7 @@ def staff_home() -> StaffHome:
         offices_without_mp=[office.constituency for office in offices if office.id not in with_mp],
         active_users=active_users,
         week=staff_week(),
+        failed_versions=pack_services.failed_versions(user) if user is not None else [],
     )
 
 

@@ -14,7 +14,7 @@ def index():
         return render_template(
             "home/staff.html",
             title="Home",
-            summary=services.staff_home(),
+            summary=services.staff_home(current_user),
             can_manage_people=can(current_user, Permission.MANAGE_PEOPLE),
         )
     return render_template(

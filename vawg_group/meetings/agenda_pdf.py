@@ -14,11 +14,14 @@ from flask import current_app, render_template
 
 from vawg_group.core import audit
 from vawg_group.core.pdf import CLASSIFICATIONS, render_pdf
+from vawg_group.core.pdf_process import render_to_file
 from vawg_group.core.validation import ValidationError
 from vawg_group.extensions import db
 from vawg_group.meetings.models import Occurrence
 
 TASK = "meetings.render_agenda_pdf"
+# An agenda is a page or two: a minute means the document is broken.
+AGENDA_TIME_LIMIT_SECONDS = 60
 
 
 def storage_dir() -> Path:
@@ -44,8 +47,9 @@ def set_classification(occurrence: Occurrence, classification: str, *, by) -> No
     audit.record("agenda.classification_changed", actor=by, obj=occurrence, detail={"from": previous, "to": classification})
 
 
-def render(occurrence: Occurrence) -> bytes:
-    """The agenda as PDF bytes (slow: call from the worker)."""
+def render_options(occurrence: Occurrence) -> dict:
+    """What the renderer needs for the agenda's PDF, as plain values (built here, where the
+    templates and the database are; rendered in a child process)."""
     from vawg_group.meetings.actions import lobbying_asks
     from vawg_group.meetings.agenda import agenda_ends_dt, agenda_for, carried_forward_actions
 
@@ -59,19 +63,30 @@ def render(occurrence: Occurrence) -> bytes:
         opcc_address=current_app.config["OPCC_ADDRESS"],
     )
     title = f"Agenda: {occurrence.title}, {occurrence.starts_dt:%Y-%m-%d}"
-    return render_pdf(html, title=title, classification=occurrence.classification, running_header="Lancashire MPs' VAWG Group")
+    return dict(html=html, title=title, classification=occurrence.classification, running_header="Lancashire MPs' VAWG Group")
+
+
+def render(occurrence: Occurrence) -> bytes:
+    """The agenda as PDF bytes, rendered in this process (tests and one-off checks; the worker
+    goes through ``store``, which renders in a time-limited child)."""
+    return render_pdf(**render_options(occurrence))
 
 
 def store(occurrence: Occurrence, published_dt: datetime) -> Path:
-    """Render and keep the PDF for the agenda published at ``published_dt`` (atomic replace)."""
+    """Render and keep the PDF for the agenda published at ``published_dt`` (atomic replace).
+    Raises RenderFailed when the renderer fails or runs out of time."""
     folder = storage_dir()
     folder.mkdir(parents=True, exist_ok=True)
     name = f"agenda-{occurrence.id}.pdf"
-    data = render(occurrence)
+    options = render_options(occurrence)
     handle, temporary = tempfile.mkstemp(dir=folder, prefix=".agenda-", suffix=".pdf")
-    with os.fdopen(handle, "wb") as output:
-        output.write(data)
-    os.replace(temporary, folder / name)
+    os.close(handle)
+    try:
+        render_to_file(options, Path(temporary), time_limit=AGENDA_TIME_LIMIT_SECONDS)
+        os.replace(temporary, folder / name)
+    finally:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
     occurrence.agenda_pdf_name = name
     occurrence.agenda_pdf_dt = published_dt
     db.session.flush()

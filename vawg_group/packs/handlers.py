@@ -11,6 +11,7 @@ from vawg_group.core.links import external_url
 from vawg_group.extensions import db
 from vawg_group.packs import rendering, services, tasks
 from vawg_group.packs.models import Pack, PackCopy, PackVersion
+from vawg_group.people.models import User
 from vawg_group.workflow import registry
 from vawg_group.workflow.messages import Attachment, OutgoingMessage
 from vawg_group.workflow.rendering import email_message
@@ -19,6 +20,7 @@ from vawg_group.workflow.models import Delivery, DomainEvent
 NOTICE = "packs.published_notice"
 RENDER_VERSION = "packs.render_version"
 RENDER_COPY = "packs.render_copy"
+RENDER_FAILED_NOTICE = "packs.render_failed_notice"
 # A PDF larger than this goes by link only, even when OFFICIAL: mail servers refuse big mail.
 MAX_ATTACHED_BYTES = 8 * 1024 * 1024
 
@@ -111,7 +113,42 @@ def build_notice(delivery: Delivery) -> OutgoingMessage:
 
 @registry.task(RENDER_VERSION)
 def run_render_version(delivery: Delivery) -> None:
-    tasks.render_version(int(delivery.params["version_id"]))
+    tasks.run_version_task(int(delivery.params["version_id"]))
+
+
+@registry.handler("pack.render_failed")
+def tell_preparer(event: DomainEvent):
+    """The person who prepared the version hears that its PDF failed, and why."""
+    version = db.session.get(PackVersion, int(event.payload["version_id"]))
+    preparer = db.session.get(User, event.actor_id) if event.actor_id else None
+    if version is None or preparer is None or not preparer.is_active:
+        return []
+    return [
+        registry.Send(
+            recipient=preparer.email,
+            message=RENDER_FAILED_NOTICE,
+            params={"pack_id": version.pack_id, "version_id": version.id, "event_id": event.id},
+            user_id=preparer.id,
+        )
+    ]
+
+
+@registry.message(RENDER_FAILED_NOTICE)
+def build_render_failed(delivery: Delivery) -> OutgoingMessage:
+    version = db.session.get(PackVersion, delivery.params["version_id"])
+    pack = version.pack
+    meeting = pack.meeting_date.strftime("%-d %B %Y")
+    return email_message(
+        "pack_render_failed",
+        to=delivery.recipient,
+        subject=f"VAWG Group: version {version.number} of the pack for {meeting} could not be made",
+        pack=pack,
+        version=version,
+        meeting=meeting,
+        # The reason as it stood when the render failed; the page shows the current one.
+        reason=version.render_error or "the renderer stopped",
+        link=pack_link(pack.id),
+    )
 
 
 @registry.task(RENDER_COPY)

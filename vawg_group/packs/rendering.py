@@ -5,14 +5,15 @@ version's PDF can always be rebuilt exactly. A PDF is stored under the SHA-256 o
 that shapes it (the HTML, the margin strings, our stylesheets and the WeasyPrint version): the
 same inputs are never rendered twice, and a download is a file read.
 
-WeasyPrint runs in a child process with a time limit: a document that takes too long is
-stopped and its version marked failed with the reason, instead of holding the worker.
+WeasyPrint runs in a child process (``core/pdf_process.py``) with a time and a memory limit:
+a document that takes too long is stopped and its version marked failed with the reason,
+instead of holding the worker.
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
-import multiprocessing
 import os
 import tempfile
 import time
@@ -20,20 +21,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import weasyprint
-from flask import current_app, render_template
+from flask import current_app, has_app_context, render_template
 
 from vawg_group.briefings.charts import key_figures_svg
 from vawg_group.core.clock import format_london, utcnow
-from vawg_group.core.pdf import MARKING_CSS, PDF_ASSETS_DIR, render_pdf
+from vawg_group.core.pdf import MARKING_CSS, PDF_ASSETS_DIR
+from vawg_group.core.pdf_process import DEFAULT_MEMORY_LIMIT_MB, RenderFailed, render_to_file
 
 # Long enough for a 100-page pack on a slow machine; anything slower is a broken document.
+# VAWG_PDF_TIME_LIMIT_SECONDS overrides it.
 RENDER_TIME_LIMIT_SECONDS = 180
 PACK_CSS = PDF_ASSETS_DIR / "pack.css"
 GROUP_NAME = "Lancashire MPs' Violence Against Women and Girls (VAWG) Group"
-
-
-class RenderFailed(Exception):
-    """The PDF could not be made; the message says why, for the pack page."""
 
 
 @dataclass(frozen=True)
@@ -64,8 +63,15 @@ class PdfJob:
         return digest.hexdigest()
 
 
+def cache_root() -> Path:
+    """Where rendered PDFs are kept (not created here: asking where a PDF would be must work
+    even when the storage folder is broken, so that only rendering fails, with a reason)."""
+    return Path(current_app.config["STORAGE_DIR"]) / "packs"
+
+
 def cache_dir() -> Path:
-    path = Path(current_app.config["STORAGE_DIR"]) / "packs"
+    """The cache folder, created if missing. Raises OSError when it cannot be."""
+    path = cache_root()
     path.mkdir(parents=True, exist_ok=True, mode=0o700)
     return path
 
@@ -73,7 +79,7 @@ def cache_dir() -> Path:
 def cached_path(key: str) -> Path:
     if len(key) != 64 or any(c not in "0123456789abcdef" for c in key):
         raise ValueError("not a cache key")
-    return cache_dir() / f"{key}.pdf"
+    return cache_root() / f"{key}.pdf"
 
 
 def running_header(meeting_date) -> str:
@@ -183,60 +189,67 @@ def build_html(pack, *, number: int, classification: str, change_summary: str = 
 # ---------------------------------------------------------------- rendering
 
 
-def _render_in_child(job: PdfJob, target: str, errors) -> None:
-    try:
-        pdf = render_pdf(
-            job.html,
-            title=job.title,
-            classification=job.classification,
-            running_header=job.running_header,
-            recipient=job.recipient,
-        )
-        with open(target, "wb") as handle:
-            handle.write(pdf)
-    except BaseException as error:  # noqa: BLE001 - reported to the parent, which decides
-        errors.put(f"{type(error).__name__}: {str(error)[:300]}")
-        raise SystemExit(1) from None
-
-
 def render_with_limit(job: PdfJob, target: Path, *, time_limit: float) -> float:
     """Render ``job`` into ``target`` in a child process; returns seconds taken.
 
     Raises RenderFailed if it takes longer than ``time_limit`` seconds or fails.
     """
-    context = multiprocessing.get_context("fork")
-    errors = context.SimpleQueue()
-    started = time.perf_counter()
-    child = context.Process(target=_render_in_child, args=(job, str(target), errors), daemon=True)
-    child.start()
-    child.join(time_limit)
-    if child.is_alive():
-        child.kill()
-        child.join()
-        raise RenderFailed(f"Rendering took longer than {time_limit:g} seconds and was stopped")
-    if child.exitcode != 0:
-        reason = errors.get() if not errors.empty() else f"the renderer stopped (exit code {child.exitcode})"
-        raise RenderFailed(f"Rendering failed: {reason}")
-    return time.perf_counter() - started
+    options = dict(
+        html=job.html,
+        title=job.title,
+        classification=job.classification,
+        running_header=job.running_header,
+        recipient=job.recipient,
+    )
+    return render_to_file(options, target, time_limit=time_limit, memory_limit_mb=memory_limit_mb())
+
+
+def time_limit_seconds() -> float:
+    configured = current_app.config.get("PDF_TIME_LIMIT_SECONDS") if has_app_context() else None
+    return float(configured or RENDER_TIME_LIMIT_SECONDS)
+
+
+def memory_limit_mb() -> int:
+    configured = current_app.config.get("PDF_MEMORY_LIMIT_MB") if has_app_context() else None
+    return int(configured or DEFAULT_MEMORY_LIMIT_MB)
 
 
 def produce(job: PdfJob, *, time_limit: float | None = None) -> tuple[Path, bool, float]:
     """The PDF for ``job``: from the cache if there, else rendered and cached.
 
-    Returns (path, rendered_now, seconds). Raises RenderFailed.
+    Returns (path, rendered_now, seconds). Raises RenderFailed, also when the storage folder
+    cannot take the file (full, read-only), saying so.
     """
     key = job.cache_key()
-    path = cached_path(key)
-    if path.exists():
-        return path, False, 0.0
-    handle, temporary = tempfile.mkstemp(dir=cache_dir(), suffix=".part")
-    os.close(handle)
     try:
-        seconds = render_with_limit(job, Path(temporary), time_limit=time_limit or RENDER_TIME_LIMIT_SECONDS)
+        path = cached_path(key)
+        if path.exists():
+            return path, False, 0.0
+        handle, temporary = tempfile.mkstemp(dir=cache_dir(), suffix=".part")
+        os.close(handle)
+    except OSError as error:
+        raise RenderFailed(storage_problem(error)) from error
+    try:
+        seconds = render_with_limit(job, Path(temporary), time_limit=time_limit or time_limit_seconds())
         os.chmod(temporary, 0o600)
         # Atomic: a reader sees the whole PDF or none.
         os.replace(temporary, path)
+    except OSError as error:
+        raise RenderFailed(storage_problem(error)) from error
     finally:
         if os.path.exists(temporary):
             os.unlink(temporary)
     return path, True, seconds
+
+
+def storage_problem(error: OSError) -> str:
+    """Why the PDF could not be kept, in words whoever runs the service can act on."""
+    reasons = {
+        errno.ENOSPC: "the storage folder is full",
+        errno.EDQUOT: "the storage folder is over its quota",
+        errno.EROFS: "the storage folder is read-only",
+        errno.EACCES: "the service may not write to the storage folder",
+        errno.EPERM: "the service may not write to the storage folder",
+    }
+    reason = reasons.get(error.errno, error.strerror or str(error))
+    return f"The PDF could not be saved: {reason} (VAWG_STORAGE_DIR). Free space or fix its permissions, then try again"

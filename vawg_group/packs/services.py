@@ -169,18 +169,80 @@ def prepare(pack: Pack, *, by, change_summary: str = "") -> PackVersion:
     version.render_error = None
     version.rendered_dt = None
     version.render_started_dt = None
-    if rendering.cached_path(key).exists():
-        version.render_status = RenderStatus.READY
-        version.rendered_dt = utcnow()
-    else:
-        version.render_status = RenderStatus.QUEUED
+    version.render_status = RenderStatus.QUEUED
     db.session.flush()
     audit.record("pack.prepared", actor=by, obj=pack, detail={"version_id": version.id, "number": version.number})
-    # Contents frozen for publishing: the meeting cycle's "pack approved" milestone.
-    record_event("pack.prepared", subject=pack, actor=by, payload={"version_id": version.id, "number": version.number})
-    if version.render_status == RenderStatus.QUEUED:
+    if rendering.cached_path(key).exists():
+        mark_ready(version)
+    else:
         record_event("pack.render_requested", subject=version, actor=by, payload={"version_id": version.id})
     return version
+
+
+def mark_ready(version: PackVersion) -> None:
+    """The version's PDF is there: it may be published. Records ``pack.prepared`` (contents
+    frozen and the PDF made: the meeting cycle's "pack approved" milestone), never before,
+    so a version whose render fails never counts as done anywhere."""
+    version.render_status = RenderStatus.READY
+    version.rendered_dt = utcnow()
+    version.render_error = None
+    db.session.flush()
+    record_event(
+        "pack.prepared",
+        subject=version.pack,
+        actor=version.prepared_by,
+        payload={"version_id": version.id, "number": version.number},
+    )
+
+
+def mark_render_failed(version: PackVersion, reason: str) -> None:
+    """The version's PDF could not be made: say why on the pack page, and record
+    ``pack.render_failed`` so the person who prepared it is told by email and on their home
+    page."""
+    version.render_status = RenderStatus.FAILED
+    version.render_error = reason[:500]
+    db.session.flush()
+    record_event(
+        "pack.render_failed",
+        subject=version.pack,
+        actor=version.prepared_by,
+        payload={"version_id": version.id, "number": version.number},
+    )
+
+
+def queue_render_again(version: PackVersion) -> None:
+    """Put a failed version back in the queue (its render history is kept in the audit log)."""
+    version.render_status = RenderStatus.QUEUED
+    version.render_error = None
+    version.render_started_dt = None
+    db.session.flush()
+
+
+def retry_render(version: PackVersion, *, by) -> None:
+    """Staff's "Try again" on a version whose PDF failed: queue it and ask the worker.
+    Raises ValidationError unless the version failed."""
+    _require_staff(by)
+    if version.render_status != RenderStatus.FAILED:
+        raise ValidationError({"pack": f"Version {version.number} has not failed ({version.render_label.lower()})"})
+    queue_render_again(version)
+    audit.record("pack.render_retried", actor=by, obj=version.pack, detail={"version_id": version.id, "number": version.number})
+    record_event("pack.render_requested", subject=version, actor=by, payload={"version_id": version.id})
+
+
+def failed_versions(user) -> list[PackVersion]:
+    """Unpublished versions that ``user`` prepared and whose PDF failed: their home page
+    lists them until they are rendered or prepared again."""
+    return list(
+        db.session.scalars(
+            select(PackVersion)
+            .where(
+                PackVersion.prepared_by_id == user.id,
+                PackVersion.render_status == RenderStatus.FAILED,
+                PackVersion.published_dt.is_(None),
+            )
+            .order_by(PackVersion.prepared_dt.desc())
+        )
+    )
 
 
 def recipients() -> list[User]:

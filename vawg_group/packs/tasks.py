@@ -16,22 +16,31 @@ from pypdf import PdfReader
 from sqlalchemy import or_, select, update
 
 from vawg_group.core.clock import utcnow
+from vawg_group.core.pdf_process import RenderFailed
 from vawg_group.extensions import db
+from vawg_group.integrations.errors import PermanentError, TransientError
 from vawg_group.packs import rendering, services
 from vawg_group.packs.models import PackCopy, PackVersion, RenderStatus
 
 log = logging.getLogger(__name__)
+# How long past its time limit a render may still be "rendering" before it counts as dead.
+STALE_GRACE_SECONDS = 30
+
+
+def _stale_before(time_limit: float):
+    """A render started before this is dead: the child is killed at ``time_limit``, so only a
+    worker that died mid-render leaves a row "rendering" for longer."""
+    return utcnow() - timedelta(seconds=time_limit + STALE_GRACE_SECONDS)
 
 
 def _claim(model, row_id: int, time_limit: float) -> bool:
-    stale = utcnow() - timedelta(seconds=2 * time_limit + 60)
     result = db.session.execute(
         update(model)
         .where(
             model.id == row_id,
             or_(
                 model.render_status == RenderStatus.QUEUED,
-                (model.render_status == RenderStatus.RENDERING) & (model.render_started_dt < stale),
+                (model.render_status == RenderStatus.RENDERING) & (model.render_started_dt < _stale_before(time_limit)),
             ),
         )
         .values(render_status=RenderStatus.RENDERING, render_started_dt=utcnow())
@@ -40,9 +49,20 @@ def _claim(model, row_id: int, time_limit: float) -> bool:
     return result.rowcount == 1
 
 
+def _still_rendering(row, time_limit: float) -> TransientError:
+    """Another worker has it (or had it and died): try again once it would count as stale."""
+    wait = (row.render_started_dt - _stale_before(time_limit)).total_seconds() if row.render_started_dt else 0
+    return TransientError("another worker is rendering this PDF", retry_after_seconds=max(wait, 1.0))
+
+
 def render_version(version_id: int, *, time_limit: float | None = None) -> str:
-    """Render one queued version (or take it from the cache). Returns its state afterwards."""
-    limit = time_limit or rendering.RENDER_TIME_LIMIT_SECONDS
+    """Render one queued version (or take it from the cache). Returns its state afterwards.
+
+    A version that fails is marked failed with its reason, and ``pack.render_failed`` is
+    recorded so the person who prepared it is told; one that is ready records
+    ``pack.prepared`` (the contents frozen and the PDF there: the cycle's "pack approved").
+    """
+    limit = time_limit or rendering.time_limit_seconds()
     if not _claim(PackVersion, version_id, limit):
         version = db.session.get(PackVersion, version_id)
         return version.render_status if version else "missing"
@@ -51,10 +71,9 @@ def render_version(version_id: int, *, time_limit: float | None = None) -> str:
     key = version.input_hash
     try:
         path, rendered_now, seconds = rendering.produce(job, time_limit=limit)
-    except rendering.RenderFailed as error:
+    except RenderFailed as error:
         db.session.refresh(version)
-        version.render_status = RenderStatus.FAILED
-        version.render_error = str(error)[:500]
+        services.mark_render_failed(version, str(error))
         db.session.commit()
         log.warning("packs: version %s failed to render", version_id)
         return version.render_status
@@ -64,26 +83,48 @@ def render_version(version_id: int, *, time_limit: float | None = None) -> str:
         version.render_status = RenderStatus.QUEUED
         db.session.commit()
         return version.render_status
-    version.render_status = RenderStatus.READY
-    version.rendered_dt = utcnow()
     version.render_seconds = round(seconds, 3) if rendered_now else version.render_seconds
     version.size_bytes = path.stat().st_size
     version.page_count = len(PdfReader(str(path)).pages)
+    services.mark_ready(version)
     db.session.commit()
     log.info("packs: version %s ready (rendered=%s, %.1f s)", version_id, rendered_now, seconds)
     return version.render_status
 
 
+def run_version_task(version_id: int, *, time_limit: float | None = None) -> None:
+    """The worker's task for one version: render it, and fail the task when the render fails
+    (so the Deliveries page never shows a failed render as sent).
+
+    A version found failed is being tried again (an administrator retried the task): it is
+    queued afresh. One being rendered by another worker is retried later. Raises
+    PermanentError when the render failed, TransientError while another worker has it.
+    """
+    limit = time_limit or rendering.time_limit_seconds()
+    version = db.session.get(PackVersion, version_id)
+    if version is None:
+        return
+    if version.render_status == RenderStatus.FAILED:
+        services.queue_render_again(version)
+        db.session.commit()
+    status = render_version(version_id, time_limit=limit)
+    if status == RenderStatus.FAILED:
+        db.session.refresh(version)
+        raise PermanentError(version.render_error or "the PDF could not be made")
+    if status == RenderStatus.RENDERING:
+        raise _still_rendering(version, limit)
+
+
 def render_copy(copy_id: int, *, time_limit: float | None = None) -> str:
     """Render one queued stamped copy. Returns its state afterwards."""
-    limit = time_limit or rendering.RENDER_TIME_LIMIT_SECONDS
+    limit = time_limit or rendering.time_limit_seconds()
     if not _claim(PackCopy, copy_id, limit):
         copy = db.session.get(PackCopy, copy_id)
         return copy.render_status if copy else "missing"
     copy = db.session.get(PackCopy, copy_id)
     try:
         rendering.produce(services.copy_job(copy.version, copy.recipient_line), time_limit=limit)
-    except rendering.RenderFailed as error:
+    except RenderFailed as error:
         copy.render_status = RenderStatus.FAILED
         copy.render_error = str(error)[:500]
     else:

@@ -161,6 +161,23 @@ def prepare(pack_id: int):
     return _staff_page(pack, prepare_form=form, status_code=200)
 
 
+@blueprint.post("/<int:pack_id>/versions/<int:version_id>/retry")
+@requires(Permission.MANAGE_BRIEFINGS)
+def retry_render(pack_id: int, version_id: int):
+    pack = _pack_or_404(pack_id)
+    version = db.get_or_404(PackVersion, version_id)
+    if version.pack_id != pack.id or not ConfirmForm().validate_on_submit():
+        abort(404 if version.pack_id != pack.id else 400)
+    try:
+        services.retry_render(version, by=current_user)
+    except ValidationError as error:
+        db.session.rollback()
+        flash(next(iter(error.errors.values())), "error")
+    else:
+        flash(f"Version {version.number} is queued again: the PDF is made in the background", "success")
+    return redirect(url_for("packs.show", pack_id=pack.id, _anchor="prepare"))
+
+
 @blueprint.post("/<int:pack_id>/publish")
 @requires(Permission.MANAGE_BRIEFINGS)
 def publish(pack_id: int):

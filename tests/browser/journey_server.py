@@ -67,13 +67,35 @@ class JourneyServer:
         return [item.message for item in self.mail.received if address.lower() in [r.lower() for r in item.rcpt_tos]]
 
 
+def seed_people(app: Flask) -> dict[str, int]:
+    """The journeys' fictional people and their two offices; returns their ids by key."""
+    from tests.factories import make_office, make_user
+    from vawg_group.extensions import db
+    from vawg_group.people.roles import Role
+
+    ids = {}
+    with app.app_context():
+        office, other_office = make_office(constituency=OFFICE, division="East"), make_office(constituency=OTHER_OFFICE, division="West")
+        for key, (name, email), role, in_office in (
+            ("staff", STAFF, Role.OPCC_STAFF, None),
+            ("approver", APPROVER, Role.OPCC_STAFF, None),
+            ("member", MEMBER, Role.MEMBER, office),
+            ("assistant", ASSISTANT, Role.ASSISTANT, office),
+            ("other_assistant", OTHER_ASSISTANT, Role.ASSISTANT, other_office),
+            ("other_member", OTHER_MEMBER, Role.MEMBER, other_office),
+        ):
+            ids[key] = make_user(role=role, office=in_office, email=email, display_name=name).id
+        ids["office"], ids["other_office"] = office.id, other_office.id
+        db.session.commit()
+        db.session.remove()
+    return ids
+
+
 def start_journey_server(tmp_path) -> tuple[JourneyServer, Callable[[], None]]:
     """Start the service and its mail server; returns it and a function that stops both."""
-    from tests.factories import make_office, make_user
     from vawg_group import create_app
     from vawg_group.core import migrate
     from vawg_group.extensions import db
-    from vawg_group.people.roles import Role
 
     from tests.browser.conftest import QuietRequestHandler
 
@@ -93,21 +115,7 @@ def start_journey_server(tmp_path) -> tuple[JourneyServer, Callable[[], None]]:
         SMTP_TIMEOUT=10,
         MEETINGS_WINDOW_MONTHS=2,
     )
-    ids = {}
-    with app.app_context():
-        office, other_office = make_office(constituency=OFFICE, division="East"), make_office(constituency=OTHER_OFFICE, division="West")
-        for key, (name, email), role, in_office in (
-            ("staff", STAFF, Role.OPCC_STAFF, None),
-            ("approver", APPROVER, Role.OPCC_STAFF, None),
-            ("member", MEMBER, Role.MEMBER, office),
-            ("assistant", ASSISTANT, Role.ASSISTANT, office),
-            ("other_assistant", OTHER_ASSISTANT, Role.ASSISTANT, other_office),
-            ("other_member", OTHER_MEMBER, Role.MEMBER, other_office),
-        ):
-            ids[key] = make_user(role=role, office=in_office, email=email, display_name=name).id
-        ids["office"], ids["other_office"] = office.id, other_office.id
-        db.session.commit()
-        db.session.remove()
+    ids = seed_people(app)
 
     server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietRequestHandler)
     base_url = f"http://127.0.0.1:{server.server_port}"

@@ -28,6 +28,7 @@ ACCESS_ROWS = [
     Route("packs.choose_briefings", OPCC, kwargs=_draft, method="POST", expect=302),
     Route("packs.prepare", OPCC, kwargs=_draft, method="POST", expect=302),
     Route("packs.publish", OPCC, kwargs=_draft, method="POST", expect=302),
+    Route("packs.retry_render", OPCC, kwargs=_version, method="POST", expect=302),
     Route("packs.download", EVERYONE, kwargs=_pack),
     Route("packs.download_version", OPCC, kwargs=_version),
 ]

@@ -70,5 +70,6 @@ def make_published_pack(*, staff=None, classification: str = "OFFICIAL", pdf: by
     db.session.add(version)
     pack.status = PackStatus.PUBLISHED
     db.session.commit()
+    rendering.cache_dir()  # created here as the worker would create it
     rendering.cached_path(version.input_hash).write_bytes(pdf or b"%PDF-1.7\n% grid test\n%%EOF\n")
     return pack, version

@@ -8,22 +8,35 @@ from sqlalchemy import event
 from vawg_group.core import audit
 from vawg_group.extensions import db
 from vawg_group.packs import services
-from vawg_group.packs.models import PackStatus
+from vawg_group.core.clock import utcnow
+from vawg_group.packs.models import PackStatus, PackVersion
 from vawg_group.people.roles import Role
 from tests.factories import make_office, make_user
 from tests.packs.factories import make_pack
 
 
 def _published(meeting_date: date, staff=None):
-    # The notice reads only a pack's status and date: rendering a PDF here would prove nothing more.
+    # The notice reads a pack's status, date and versions: rendering a PDF here would prove nothing more.
     pack, staff, _ = make_pack(meeting_date=meeting_date, staff=staff)
-    pack.status = PackStatus.PUBLISHED
-    db.session.commit()
+    _publish_version(pack, staff)
     return pack, staff
 
 
-def _opened(pack, person):
-    audit.record("pack.downloaded", actor=person, obj=pack, detail={})
+def _publish_version(pack, staff) -> PackVersion:
+    number = len(pack.versions) + 1
+    version = PackVersion(
+        pack=pack, number=number, classification="OFFICIAL", html="", input_hash="0" * 64,
+        render_status="ready", prepared_by_id=staff.id, published_by_id=staff.id, published_dt=utcnow(),
+    )
+    db.session.add(version)
+    pack.status = PackStatus.PUBLISHED
+    db.session.commit()
+    return version
+
+
+def _opened(pack, person, version=None):
+    version = version or pack.current_version
+    audit.record("pack.downloaded", actor=person, obj=pack, detail={"version_id": version.id, "number": version.number})
     db.session.commit()
 
 
@@ -77,3 +90,25 @@ def test_the_notice_costs_one_query_however_many_packs_there_are(app):
     finally:
         event.remove(db.engine, "before_cursor_execute", count)
     assert len(selects) == 1
+
+
+def test_a_correction_is_new_again_until_that_version_is_downloaded(app):
+    member = make_user(role=Role.MEMBER, office=make_office())
+    pack, staff = _published(date(2026, 12, 8))
+    first = pack.current_version
+    _opened(pack, member)
+    with time_machine.travel("2026-12-01 09:00:00+00:00", tick=False):
+        assert services.new_packs_for(member) == []
+        # A working version (prepared, not published) is not news.
+        working = PackVersion(pack=pack, number=2, classification="OFFICIAL", html="", input_hash="1" * 64, prepared_by_id=staff.id)
+        db.session.add(working)
+        db.session.commit()
+        assert services.new_packs_for(member) == []
+        working.published_dt = utcnow()
+        db.session.commit()
+        assert services.new_packs_for(member) == [pack]
+        # Downloading the old version again does not clear the new one.
+        _opened(pack, member, version=first)
+        assert services.new_packs_for(member) == [pack]
+        _opened(pack, member, version=working)
+        assert services.new_packs_for(member) == []

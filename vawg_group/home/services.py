@@ -12,6 +12,7 @@ from vawg_group.core.clock import LONDON, london_date, london_today, to_london, 
 from vawg_group.cycle import services as cycle
 from vawg_group.cycle.models import MeetingMilestone
 from vawg_group.extensions import db
+from vawg_group.meetings import services as meeting_services
 from vawg_group.meetings.models import Occurrence
 from vawg_group.packs import services as pack_services
 from vawg_group.packs.models import Pack, PackVersion
@@ -81,10 +82,35 @@ class StaffHome:
 
 
 @dataclass
+class MeetingPapers:
+    """The next meeting and its papers, as a member or assistant reaches them from home."""
+
+    meeting: Occurrence
+    agenda_ready: bool = False
+    pack: Pack | None = None
+    version: PackVersion | None = None
+    downloaded: bool = False
+
+
+@dataclass
 class OfficeHome:
     office: Office
     colleagues: list[User] = field(default_factory=list)
     casework_deadline: CaseworkDeadline | None = None
+    papers: MeetingPapers | None = None
+
+
+def next_meeting_papers(user: User, now: datetime | None = None) -> MeetingPapers | None:
+    """The next meeting with its published agenda PDF and published pack, if any."""
+    meeting = meeting_services.next_occurrence(now)
+    if meeting is None:
+        return None
+    papers = MeetingPapers(meeting=meeting, agenda_ready=bool(meeting.agenda_is_published and meeting.agenda_pdf_name))
+    pack = pack_services.pack_for_meeting(meeting.id, london_date(meeting.starts_dt))
+    if pack is not None and pack.current_version is not None:
+        papers.pack, papers.version = pack, pack.current_version
+        papers.downloaded = papers.version.id in pack_services.downloaded_versions(user, [pack.id])
+    return papers
 
 
 def staff_home(user: User | None = None) -> StaffHome:
@@ -167,4 +193,9 @@ def office_home(user: User) -> OfficeHome:
         .where(User.office_id == user.office_id, User.is_active.is_(True))
         .order_by(User.role.desc(), User.display_name)
     ).all()
-    return OfficeHome(office=user.office, colleagues=list(colleagues), casework_deadline=next_casework_deadline())
+    return OfficeHome(
+        office=user.office,
+        colleagues=list(colleagues),
+        casework_deadline=next_casework_deadline(),
+        papers=next_meeting_papers(user),
+    )

@@ -13,7 +13,7 @@ import hashlib
 import json
 from datetime import date
 
-from sqlalchemy import String, cast, select
+from sqlalchemy import String, cast, func, select
 
 from vawg_group.briefings.models import OFFICIAL_SENSITIVE, Briefing, highest_classification
 from vawg_group.core import audit
@@ -345,15 +345,46 @@ def openers(pack: Pack) -> set[int]:
     return set(db.session.scalars(select(AuditEvent.actor_id).where(*_downloaded(pack.id))))
 
 
+def downloaded_versions(user, pack_ids: list[int]) -> set[int]:
+    """Ids of the versions of these packs that ``user`` has downloaded (from the audit log)."""
+    if not pack_ids:
+        return set()
+    details = db.session.scalars(
+        select(AuditEvent.detail).where(
+            AuditEvent.action == "pack.downloaded",
+            AuditEvent.object_type == "pack",
+            AuditEvent.object_id.in_([str(pack_id) for pack_id in pack_ids]),
+            AuditEvent.actor_id == user.id,
+        )
+    )
+    return {int(detail["version_id"]) for detail in details if detail and detail.get("version_id")}
+
+
 def new_packs_for(user) -> list[Pack]:
-    """Published packs for meetings from today (in London) on that ``user`` has not opened yet.
+    """Published packs for meetings from today (in London) on whose current version ``user``
+    has not downloaded yet: a correction is new again until it is downloaded.
 
     One query whatever the number of packs: the home page asks this on every visit, and a
     pack a month would otherwise add a query a month.
     """
     if user is None or not getattr(user, "is_authenticated", False):
         return []
-    opened = select(AuditEvent.id).where(*_downloaded(Pack.id), AuditEvent.actor_id == user.id).exists()
+    # Versions are numbered in the order they are made, so the newest published is current.
+    current_version = (
+        select(func.max(PackVersion.id))
+        .where(PackVersion.pack_id == Pack.id, PackVersion.published_dt.is_not(None))
+        .correlate(Pack)
+        .scalar_subquery()
+    )
+    opened = (
+        select(AuditEvent.id)
+        .where(
+            *_downloaded(Pack.id),
+            AuditEvent.actor_id == user.id,
+            AuditEvent.detail["version_id"].as_integer() == current_version,
+        )
+        .exists()
+    )
     return list(
         db.session.scalars(
             select(Pack)
@@ -361,3 +392,16 @@ def new_packs_for(user) -> list[Pack]:
             .order_by(Pack.meeting_date.desc())
         )
     )
+
+
+def pack_for_meeting(occurrence_id: int | None, meeting_date: date | None = None) -> Pack | None:
+    """The pack for a meeting: the one tied to its occurrence, else one made for its date
+    without choosing the meeting. The latest made wins if there are several."""
+    if occurrence_id is None:
+        return None
+    pack = db.session.scalar(select(Pack).where(Pack.occurrence_id == occurrence_id).order_by(Pack.id.desc()).limit(1))
+    if pack is None and meeting_date is not None:
+        pack = db.session.scalar(
+            select(Pack).where(Pack.occurrence_id.is_(None), Pack.meeting_date == meeting_date).order_by(Pack.id.desc()).limit(1)
+        )
+    return pack

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from vawg_group.briefings.models import Briefing, BriefingStatus
 from vawg_group.casework.discussion import upcoming_meetings
 from vawg_group.core import audit
+from vawg_group.core.clock import london_date
 from vawg_group.core.policy import Permission, can, requires
 from vawg_group.core.validation import ValidationError, apply_to_form
 from vawg_group.core.web import parse_database_id
@@ -24,6 +25,12 @@ from vawg_group.people.forms import ConfirmForm
 
 blueprint = Blueprint("packs", __name__, url_prefix="/packs", cli_group="packs")
 blueprint.add_app_template_global(services.new_packs_for, "new_packs_for")
+
+
+@blueprint.app_template_global("meeting_pack")
+def meeting_pack(occurrence) -> Pack | None:
+    """The pack for a meeting, for the meeting page (which links it; the pack links back)."""
+    return services.pack_for_meeting(occurrence.id, london_date(occurrence.starts_dt))
 
 
 def _is_staff() -> bool:

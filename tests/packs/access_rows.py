@@ -2,7 +2,7 @@
 compile, prepare and publish them, and alone see superseded and unpublished versions."""
 
 from tests.access_grid import EVERYONE, OPCC, Route
-from tests.packs.factories import make_pack, make_published_pack
+from tests.packs.factories import make_pack, make_pack_with_attachment, make_published_pack
 
 
 def _pack(world, office):
@@ -20,6 +20,11 @@ def _version(world, office):
     return {"pack_id": pack.id, "version_id": version.id}
 
 
+def _attachment(world, office):
+    pack, _, attachment = make_pack_with_attachment()
+    return {"pack_id": pack.id, "attachment_id": attachment.id}
+
+
 ACCESS_ROWS = [
     Route("packs.index", EVERYONE),
     Route("packs.new", OPCC),
@@ -30,5 +35,6 @@ ACCESS_ROWS = [
     Route("packs.publish", OPCC, kwargs=_draft, method="POST", expect=302),
     Route("packs.retry_render", OPCC, kwargs=_version, method="POST", expect=302),
     Route("packs.download", EVERYONE, kwargs=_pack),
+    Route("packs.download_attachment", EVERYONE, kwargs=_attachment),
     Route("packs.download_version", OPCC, kwargs=_version),
 ]

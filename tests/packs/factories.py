@@ -73,3 +73,22 @@ def make_published_pack(*, staff=None, classification: str = "OFFICIAL", pdf: by
     rendering.cache_dir()  # created here as the worker would create it
     rendering.cached_path(version.input_hash).write_bytes(pdf or b"%PDF-1.7\n% grid test\n%%EOF\n")
     return pack, version
+
+
+def make_pack_with_attachment(classification="OFFICIAL-SENSITIVE"):
+    """A published pack whose one briefing had a PDF attached before the version was prepared."""
+    from vawg_group.briefings import services as briefings
+    from tests.briefings.factories import pdf_bytes
+
+    staff, reviewer = make_staff(), make_staff()
+    briefing = make_briefing(author=staff, title="Refuge places in Lancashire", classification=classification)
+    attachment = briefings.add_attachment(briefing, by=staff, filename="refuge-places.pdf", data=pdf_bytes("refuge places table"))
+    briefings.submit_for_review(briefing, by=staff)
+    briefings.approve(briefing, by=reviewer)
+    db.session.commit()
+    pack, staff, _ = make_pack(staff=staff, briefings=[briefing])
+    version = services.prepare(pack, by=staff)
+    services.mark_ready(version)
+    services.publish(pack, by=staff)
+    db.session.commit()
+    return pack, version, attachment

@@ -15,7 +15,7 @@ from datetime import date
 
 from sqlalchemy import String, cast, func, select
 
-from vawg_group.briefings.models import OFFICIAL_SENSITIVE, Briefing, highest_classification
+from vawg_group.briefings.models import OFFICIAL_SENSITIVE, Briefing, BriefingAttachment, highest_classification
 from vawg_group.core import audit
 from vawg_group.core.audit import AuditEvent
 from vawg_group.core.clock import london_date, london_today, utcnow
@@ -343,6 +343,25 @@ def _downloaded(pack_id) -> list:
 def openers(pack: Pack) -> set[int]:
     """Ids of the people who have downloaded any version of the pack (from the audit log)."""
     return set(db.session.scalars(select(AuditEvent.actor_id).where(*_downloaded(pack.id))))
+
+
+def briefing_ids_in(version: PackVersion) -> list[int]:
+    """The briefings a version holds, in order, as frozen when it was prepared."""
+    return [int(row[0]) for row in json.loads(version.contents or "{}").get("briefings", [])]
+
+
+def attachments_of(version: PackVersion) -> list[BriefingAttachment]:
+    """The files that travel with a version: its briefings' attachments as they were when it
+    was prepared (one added later belongs to the next version), in the pack's order."""
+    order = {briefing_id: position for position, briefing_id in enumerate(briefing_ids_in(version))}
+    if not order:
+        return []
+    found = db.session.scalars(
+        select(BriefingAttachment).where(
+            BriefingAttachment.briefing_id.in_(order), BriefingAttachment.uploaded_dt <= version.prepared_dt
+        )
+    )
+    return sorted(found, key=lambda attachment: (order[attachment.briefing_id], attachment.id))
 
 
 def downloaded_versions(user, pack_ids: list[int]) -> set[int]:

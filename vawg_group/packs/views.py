@@ -10,6 +10,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_login import current_user
 from sqlalchemy import select
 
+from vawg_group.briefings import attachments as files
 from vawg_group.briefings.models import Briefing, BriefingStatus
 from vawg_group.casework.discussion import upcoming_meetings
 from vawg_group.core import audit
@@ -114,6 +115,7 @@ def show(pack_id: int):
         title=f"{pack.title}: {pack.meeting_date.strftime('%-d %B %Y')}",
         pack=pack,
         version=pack.current_version,
+        attachments=services.attachments_of(pack.current_version) if pack.current_version else [],
     )
 
 
@@ -260,6 +262,37 @@ def download_version(pack_id: int, version_id: int):
     if version is None or version.pack_id != pack.id:
         abort(404)
     return _download(pack, version)
+
+
+@blueprint.get("/<int:pack_id>/attachments/<int:attachment_id>")
+@requires(Permission.VIEW_PACKS)
+def download_attachment(pack_id: int, attachment_id: int):
+    """A file that travels with the published pack, for everyone who may read the pack."""
+    pack = _pack_or_404(pack_id)
+    version = pack.current_version
+    attachment = next((a for a in services.attachments_of(version) if a.id == attachment_id), None) if version else None
+    if attachment is None:
+        abort(404)
+    path = files.path_of(attachment.stored_name)
+    if not path.exists():
+        abort(404)
+    audit.record(
+        "pack.attachment_downloaded",
+        actor=current_user,
+        obj=pack,
+        detail={"version_id": version.id, "attachment_id": attachment.id, "briefing_id": attachment.briefing_id},
+    )
+    response = send_file(
+        path,
+        mimetype=attachment.content_type,
+        as_attachment=True,
+        download_name=attachment.original_name,
+        max_age=0,
+        conditional=False,
+        etag=False,
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 @blueprint.cli.command("render-queued")

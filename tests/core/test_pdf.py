@@ -9,8 +9,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 import tinycss2
 from pypdf import PdfReader
+from pypdf.generic import NullObject
 
-from tests.pdf_reading import found_at_top_and_bottom, reader
+from tests.pdf_reading import found_at_top_and_bottom, marked_content, pagination_artifacts, reader, structure_tree
 from vawg_group.core.pdf import (
     PDF_ASSETS_DIR,
     AssetFetcher,
@@ -178,3 +179,58 @@ def test_markings_are_checked_and_escaped():
     collect([rule for rule in tinycss2.parse_stylesheet(css)])
     assert hostile in strings
     assert css_string('a"b\\c\nd') == '"a\\22 b\\5c c\\a d"'
+
+
+def _long_marked_document() -> bytes:
+    paragraphs = "".join(f"<p>Paragraph {n} of a long document.</p>" for n in range(120))
+    html = f'<html lang="en-GB"><head><title>Long</title></head><body><h1>Long</h1>{paragraphs}</body></html>'
+    return render_pdf(
+        html,
+        title="A long document",
+        classification="OFFICIAL-SENSITIVE",
+        running_header="Meeting 9 December 2026",
+        recipient="Prepared for Ada Brightwater, 8 December 2026",
+        author="Office of the Police and Crime Commissioner for Lancashire",
+    )
+
+
+def test_the_page_margins_are_pagination_artifacts_outside_the_tag_tree():
+    """WeasyPrint tags margin boxes in elements it never links into the tree: we make them
+    artifacts (header at the top, footer at the bottom), so nothing is tagged yet unreachable."""
+    pdf = _long_marked_document()
+    pages = reader(pdf).pages
+    assert len(pages) >= 3
+    for number, page in enumerate(pages, start=1):
+        artifacts = pagination_artifacts(page)
+        assert ("Header", "OFFICIAL-SENSITIVE") in artifacts and ("Footer", "OFFICIAL-SENSITIVE") in artifacts
+        assert ("Header", "Meeting 9 December 2026") in artifacts
+        assert ("Footer", f"Page {number} of {len(pages)}") in artifacts
+        assert any(kind == "Footer" and text.startswith("Prepared for Ada Brightwater") for kind, text in artifacts)
+        # Everything else drawn on the page is tagged (has an MCID), nothing is left unmarked.
+        for tag, properties, text in marked_content(page):
+            assert tag == "Artifact" or "MCID" in properties, (number, tag, text)
+    tree = structure_tree(pdf)
+    tagged = tree.text
+    assert "Paragraph 0 of a long document." in tagged and "Paragraph 119 of a long document." in tagged
+    for margin_text in ("OFFICIAL-SENSITIVE", "Meeting 9 December", "Page 1 of", "Prepared for"):
+        assert margin_text not in tagged
+
+
+def test_the_parent_tree_maps_each_mcid_to_the_element_that_holds_it():
+    pdf = _long_marked_document()
+    document = reader(pdf)
+    root = document.trailer["/Root"]
+    nums = root["/StructTreeRoot"]["/ParentTree"]["/Nums"]
+    by_page = {int(nums[i]): nums[i + 1] for i in range(0, len(nums), 2) if isinstance(nums[i + 1], list)}
+    for number, page in enumerate(document.pages):
+        slots = by_page[page["/StructParents"]]
+        mcids = {int(properties["MCID"]) for _, properties, _ in marked_content(page) if "MCID" in properties}
+        for mcid, slot in enumerate(slots):
+            if mcid in mcids:
+                element = slot.get_object()
+                assert element["/Type"] == "/StructElem" and mcid in list(element["/K"]), (number, mcid)
+            else:
+                assert isinstance(slot, NullObject), (number, mcid)
+    # The structure is still PDF/UA's: marked, titled, with a language and an outline-ready tree.
+    assert bool(root["/MarkInfo"]["/Marked"]) and root["/Lang"] == "en-GB"
+    assert document.metadata.author == "Office of the Police and Crime Commissioner for Lancashire"

@@ -14,6 +14,17 @@ every page; ``Page X of Y`` is always there. Documents may also set three string
 page margins with elements of these classes (see marking.css):
 ``pdf-classification``, ``pdf-running-header`` and ``pdf-recipient``.
 
+Tagging (PDF/UA-1): WeasyPrint 70 tags the body, and builds structure elements for the page
+margin boxes that it never links into the tag tree ("it could be included in tree as
+Artifact, but that's only allowed in PDF 2.0", weasyprint/pdf/tags.py): the repeated marking,
+running header and "Page X of Y" were tagged content that no reader of the tree could reach.
+``mark_pagination_artifacts`` (WeasyPrint's ``finisher`` hook, so the PDF is not parsed
+again) turns that content into ``/Artifact <</Type /Pagination /Subtype /Header>> BDC``
+(``/Footer`` at the bottom of the page), takes it out of the ParentTree and empties the
+unlinked elements. Documents state their classification once in the tagged body, on the
+first page (the pack's cover, the agenda's opening line), so screen-reader users hear it once
+instead of twice on every page.
+
 Rendering is slow and holds the whole document in memory: call it from the worker, never
 from a web request.
 """
@@ -159,6 +170,7 @@ def render_pdf(
     classification: str | None = None,
     running_header: str | None = None,
     recipient: str | None = None,
+    author: str | None = None,
     fetcher: AssetFetcher | None = None,
 ) -> bytes:
     """Render ``html`` to a tagged PDF/UA-1 document and return its bytes.
@@ -167,8 +179,10 @@ def render_pdf(
     same fetcher). ``title`` and ``lang`` become the PDF's title and language (they override
     the document's own). ``classification`` (OFFICIAL or OFFICIAL-SENSITIVE), when given, is
     marked at top and bottom of every page; otherwise the document must set it with a
-    ``pdf-classification`` element. Raises ValueError for an unknown classification or an
-    empty title.
+    ``pdf-classification`` element. ``author``, when given, becomes the PDF's Author
+    (otherwise the document's ``<meta name=author>``, if any). Everything in the page margins
+    is a pagination artifact, outside the tag tree. Raises ValueError for an unknown
+    classification or an empty title.
     """
     if not title or not title.strip():
         raise ValueError("a PDF needs a title")
@@ -191,4 +205,96 @@ def render_pdf(
         page.links[:] = [link for link in page.links if link[0] != "attachment"]
     document.metadata.title = title.strip()
     document.metadata.lang = lang
-    return document.write_pdf(pdf_variant="pdf/ua-1")
+    if author and author.strip():
+        document.metadata.authors = [author.strip()]
+    return document.write_pdf(pdf_variant="pdf/ua-1", finisher=mark_pagination_artifacts)
+
+
+# ---------------------------------------------------------------- tagging the page margins
+
+
+def _number(reference) -> int | None:
+    """The object number of a pydyf reference (``b"12 0 R"``), else None."""
+    if isinstance(reference, (bytes, str)):
+        parts = reference.split()
+        if len(parts) == 3 and parts[2] in (b"R", "R"):
+            return int(parts[0])
+    return None
+
+
+def _reachable_elements(pdf, root) -> set[int]:
+    """Object numbers of every structure element reachable from the tag tree's root."""
+    seen: set[int] = set()
+    stack = [_number(kid) for kid in root.get("K", [])]
+    while stack:
+        number = stack.pop()
+        if number is None or number in seen:
+            continue
+        element = pdf.objects[number]
+        if not isinstance(element, dict) or element.get("Type") != "/StructElem":
+            continue
+        seen.add(number)
+        stack.extend(_number(kid) for kid in element.get("K", []))
+    return seen
+
+
+def _artifact_kind(items, start: int, page_height: float) -> str:
+    """Header or Footer, from the first text position after ``start`` (WeasyPrint's content
+    streams draw in CSS pixels from the top of the page)."""
+    for item in items[start:]:
+        text = item.decode("latin-1") if isinstance(item, bytes) else item
+        if not isinstance(text, str):
+            continue
+        if text == "EMC":
+            break
+        parts = text.split()
+        if len(parts) == 7 and parts[6] == "Tm":
+            return "/Header" if float(parts[5]) < page_height / 2 else "/Footer"
+    return "/Footer"
+
+
+def mark_pagination_artifacts(document, pdf) -> None:
+    """WeasyPrint finisher: the page margins' content becomes pagination artifacts.
+
+    Marked content whose MCID belongs to no element reachable from the tag tree (WeasyPrint's
+    unlinked margin-box elements) is re-marked ``/Artifact`` with ``/Type /Pagination``; its
+    ParentTree slot becomes null and the unlinked elements are emptied, so the tree, the
+    ParentTree and the content streams agree.
+    """
+    import pydyf
+
+    root_number = _number(pdf.catalog.get("StructTreeRoot"))
+    if root_number is None:
+        return
+    root = pdf.objects[root_number]
+    reachable = _reachable_elements(pdf, root)
+    parent_tree = pdf.objects[_number(root["ParentTree"])]
+    nums = parent_tree["Nums"]
+    page_count = len(pdf.page_references)
+    for index in range(0, len(nums), 2):
+        page_number, slots = nums[index], nums[index + 1]
+        if not isinstance(page_number, int) or page_number >= page_count or not isinstance(slots, list):
+            continue
+        orphans = {
+            mcid for mcid, reference in enumerate(slots) if _number(reference) is not None and _number(reference) not in reachable
+        }
+        if not orphans:
+            continue
+        for mcid in orphans:
+            slots[mcid] = b"null"
+        page = pdf.objects[_number(pdf.page_references[page_number])]
+        stream = pdf.objects[_number(page["Contents"])]
+        items = stream.stream
+        height = document.pages[page_number].height
+        for position, item in enumerate(items):
+            if item != b"BDC" or position < 2:
+                continue
+            properties = items[position - 1]
+            if isinstance(properties, dict) and properties.get("MCID") in orphans:
+                items[position - 2] = "/Artifact"
+                items[position - 1] = pydyf.Dictionary(
+                    {"Type": "/Pagination", "Subtype": _artifact_kind(items, position + 1, height)}
+                )
+    for number, element in enumerate(pdf.objects):
+        if isinstance(element, dict) and element.get("Type") == "/StructElem" and number not in reachable:
+            element.clear()

@@ -51,6 +51,13 @@ def create_pack(*, by, meeting_date: date | None, title: str = "Briefing pack", 
             errors["occurrence_id"] = "Choose a meeting from the list"
         else:
             meeting_date = london_date(occurrence.starts_dt)
+            # One pack per meeting: members get one "New pack", and a change is a new version.
+            existing = pack_for_meeting(occurrence.id, meeting_date)
+            if existing is not None:
+                errors["occurrence_id"] = (
+                    f"The meeting on {meeting_date.strftime('%-d %B %Y')} already has a pack (“{existing.title}”): "
+                    "open it to change it, or prepare a corrected version"
+                )
     if meeting_date is None:
         errors["meeting_date"] = "Choose a meeting or enter the date of the meeting"
     if errors:

@@ -19,6 +19,7 @@ from vawg_group.briefings.models import OFFICIAL_SENSITIVE, Briefing, BriefingAt
 from vawg_group.core import audit
 from vawg_group.core.audit import AuditEvent
 from vawg_group.core.clock import london_date, london_today, utcnow
+from vawg_group.core.stamping import StampJob
 from vawg_group.core.validation import ValidationError
 from vawg_group.extensions import db
 from vawg_group.packs import rendering
@@ -302,7 +303,11 @@ def publish(pack: Pack, *, by) -> PackVersion:
 
 
 def ensure_copy(version: PackVersion, user: User) -> PackCopy:
-    """The stamped copy of an OFFICIAL-SENSITIVE version for ``user``, created (queued) if new."""
+    """The stamped copy of an OFFICIAL-SENSITIVE version for ``user``, created (queued) if new.
+
+    A copy is the version's own PDF with the user's "Prepared for" line stamped on every page
+    (``tasks.render_copy``), never a render of its own; it is ready at once when a copy with
+    the same key is already in the cache."""
     copy = db.session.scalar(select(PackCopy).where(PackCopy.version_id == version.id, PackCopy.user_id == user.id))
     if copy is not None:
         return copy
@@ -327,15 +332,10 @@ def version_job(version: PackVersion) -> rendering.PdfJob:
     )
 
 
-def copy_job(version: PackVersion, line: str) -> rendering.PdfJob:
-    base = version_job(version)
-    return rendering.PdfJob(
-        html=base.html,
-        title=base.title,
-        classification=base.classification,
-        running_header=base.running_header,
-        recipient=line,
-    )
+def copy_job(version: PackVersion, line: str) -> StampJob:
+    """A copy: the version's PDF (keyed by everything that shapes it) stamped with ``line``.
+    Its cache key covers both, and the stamp's format, so it identifies the copy's content."""
+    return StampJob(source_key=version_job(version).cache_key(), line=line)
 
 
 def _downloaded(pack_id) -> list:

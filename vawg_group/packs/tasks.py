@@ -15,8 +15,10 @@ from datetime import timedelta
 from pypdf import PdfReader
 from sqlalchemy import or_, select, update
 
+from vawg_group.core import stamping
 from vawg_group.core.clock import utcnow
 from vawg_group.core.pdf_process import RenderFailed
+from vawg_group.core.stamping import StampFailed
 from vawg_group.extensions import db
 from vawg_group.integrations.errors import PermanentError, TransientError
 from vawg_group.packs import rendering, services
@@ -116,22 +118,54 @@ def run_version_task(version_id: int, *, time_limit: float | None = None) -> Non
 
 
 def render_copy(copy_id: int, *, time_limit: float | None = None) -> str:
-    """Render one queued stamped copy. Returns its state afterwards."""
+    """Make one queued stamped copy. Returns its state afterwards.
+
+    A copy is never rendered: the version's PDF, rendered once (by ``render_version``, or here
+    through ``rendering.produce`` when it is not in the cache), is stamped with the recipient's
+    "Prepared for" line (``core/stamping.py``). A copy that cannot be made is failed with the
+    reason: the version's render failing, a line the stamp cannot print, a full storage folder.
+    """
     limit = time_limit or rendering.time_limit_seconds()
     if not _claim(PackCopy, copy_id, limit):
         copy = db.session.get(PackCopy, copy_id)
         return copy.render_status if copy else "missing"
     copy = db.session.get(PackCopy, copy_id)
     try:
-        rendering.produce(services.copy_job(copy.version, copy.recipient_line), time_limit=limit)
-    except RenderFailed as error:
+        _stamp_copy(copy, time_limit=limit)
+    except (RenderFailed, StampFailed) as error:
         copy.render_status = RenderStatus.FAILED
         copy.render_error = str(error)[:500]
+        log.warning("packs: copy %s could not be made", copy_id)
     else:
         copy.render_status = RenderStatus.READY
+        copy.render_error = None
         copy.rendered_dt = utcnow()
     db.session.commit()
     return copy.render_status
+
+
+def _stamp_copy(copy: PackCopy, *, time_limit: float) -> None:
+    """Put the copy's PDF in the cache under its key (the version's PDF key, the line and the
+    stamp's format). Raises RenderFailed or StampFailed with a reason staff can act on."""
+    job = services.copy_job(copy.version, copy.recipient_line)
+    copy.input_hash = job.cache_key()
+    try:
+        target = rendering.cached_path(copy.input_hash)
+        if target.exists():
+            return
+    except OSError as error:
+        raise RenderFailed(rendering.storage_problem(error)) from error
+    try:
+        source, _rendered_now, _seconds = rendering.produce(services.version_job(copy.version), time_limit=time_limit)
+    except RenderFailed as error:
+        raise RenderFailed(f"The pack's PDF could not be made, so no copy could be stamped: {error}") from error
+    name = copy.user.display_name if copy.user is not None else "this person"
+    try:
+        stamping.stamp_file(source, target, copy.recipient_line)
+    except StampFailed as error:
+        raise StampFailed(f"The copy for {name} could not be stamped: {error}") from error
+    except OSError as error:
+        raise RenderFailed(rendering.storage_problem(error)) from error
 
 
 def render_queued(*, time_limit: float | None = None) -> int:

@@ -163,6 +163,6 @@ def test_a_document_the_renderer_rejects_fails_with_its_reason(app, tmp_path):
 def test_a_document_over_the_memory_limit_fails_with_its_reason(app, tmp_path):
     from vawg_group.core.pdf_process import render_to_file
 
-    # 64 MB of address space is less than the renderer needs to load at all.
-    with pytest.raises(RenderFailed, match="memory limit of 64 MB|MemoryError|rendering failed"):
+    # 64 MB of address space is less than the renderer needs for any document.
+    with pytest.raises(RenderFailed, match="64 MB"):
         render_to_file({"html": "<p>x</p>", "title": "t"}, tmp_path / "x.pdf", time_limit=60, memory_limit_mb=64)

@@ -1,6 +1,7 @@
 """The renderer's child process: ``python -m vawg_group.core.pdf_child``.
 
-Reads one JSON request on standard input (``options`` for ``render_pdf``, the ``target``
+Imports the renderer first (a spare child does this ahead of need, see
+``core/pdf_process.py``), then reads one JSON request on standard input (``options`` for ``render_pdf``, the ``target``
 file, a ``memory_limit_mb``), caps its own address space, renders, writes the PDF and exits
 0. On failure it prints one line, ``render failed: <reason>``, on standard error and exits 1:
 the parent (``core/pdf_process.py``) turns that line into the reason staff see.
@@ -24,12 +25,16 @@ def limit_memory(megabytes: int | None) -> None:
 
 
 def main() -> int:
-    request = json.loads(sys.stdin.buffer.read())
+    # Imported before the request is read: a spare child does this while it waits.
+    from vawg_group.core.pdf import render_pdf
+
+    request = sys.stdin.buffer.read()
+    if not request:
+        return 0  # a spare that was never used: its parent is gone
+    request = json.loads(request)
     memory_limit_mb = request.get("memory_limit_mb")
     try:
         limit_memory(memory_limit_mb)
-        from vawg_group.core.pdf import render_pdf
-
         pdf = render_pdf(**request["options"])
         with open(request["target"], "wb") as handle:
             handle.write(pdf)

@@ -1,7 +1,18 @@
 """The published agenda as a PDF: rendered by the worker (never in a web request) with the safe
 renderer in vawg_group/core/pdf.py, the meeting's classification at the top and bottom of every
 page and "Page X of Y". Stored under STORAGE_DIR, outside the web root, and served as a
-download to everyone in the group once the agenda is published."""
+download to everyone in the group once the agenda is published.
+
+An OFFICIAL-SENSITIVE agenda is rendered once and stored once, like any other; each person's
+download is that file with "Prepared for <name>, <date of download>" stamped on every page
+(core/stamping.py), made in the download request. Stamped at download rather than per person
+in the worker because an agenda is one to three pages and its stamp takes a few hundredths of
+a second (no layout, no WeasyPrint: core/stamping.py); because nothing per person is kept,
+there are no copies to queue, track, delete or leave stale when the agenda is published again,
+and everyone gets the current agenda in the same request, with no "being prepared" page; and
+because the date on the stamp is the day that copy left the service, which is what a leaked
+copy needs to say. A stamp that fails answers with the reason (see ``download``).
+"""
 
 from __future__ import annotations
 
@@ -13,6 +24,7 @@ from pathlib import Path
 from flask import current_app, render_template
 
 from vawg_group.core import audit
+from vawg_group.core.clock import format_london, london_today
 from vawg_group.core.pdf import CLASSIFICATIONS, render_pdf
 from vawg_group.core.pdf_process import render_to_file
 from vawg_group.core.validation import ValidationError
@@ -22,6 +34,8 @@ from vawg_group.meetings.models import Occurrence
 TASK = "meetings.render_agenda_pdf"
 # An agenda is a page or two: a minute means the document is broken.
 AGENDA_TIME_LIMIT_SECONDS = 60
+AUTHOR = "Office of the Police and Crime Commissioner for Lancashire"
+SENSITIVE = "OFFICIAL-SENSITIVE"
 
 
 def storage_dir() -> Path:
@@ -62,8 +76,13 @@ def render_options(occurrence: Occurrence) -> dict:
         open_asks=lobbying_asks(),
         opcc_address=current_app.config["OPCC_ADDRESS"],
     )
-    title = f"Agenda: {occurrence.title}, {occurrence.starts_dt:%Y-%m-%d}"
-    return dict(html=html, title=title, classification=occurrence.classification, running_header="Lancashire MPs' VAWG Group")
+    return dict(
+        html=html,
+        title=f"Agenda: {format_london(occurrence.starts_dt, '%-d %B %Y')}",
+        classification=occurrence.classification,
+        running_header="Lancashire MPs' VAWG Group",
+        author=AUTHOR,
+    )
 
 
 def render(occurrence: Occurrence) -> bytes:
@@ -77,8 +96,11 @@ def store(occurrence: Occurrence, published_dt: datetime) -> Path:
     Raises RenderFailed when the renderer fails or runs out of time."""
     folder = storage_dir()
     folder.mkdir(parents=True, exist_ok=True)
-    name = f"agenda-{occurrence.id}.pdf"
     options = render_options(occurrence)
+    # The name says the marking the file was rendered with: a download stamps a sensitive
+    # file even when the meeting's marking has been lowered since.
+    name = f"agenda-{occurrence.id}-official-sensitive.pdf" if options["classification"] == SENSITIVE else f"agenda-{occurrence.id}.pdf"
+    previous = occurrence.agenda_pdf_name
     handle, temporary = tempfile.mkstemp(dir=folder, prefix=".agenda-", suffix=".pdf")
     os.close(handle)
     try:
@@ -87,7 +109,27 @@ def store(occurrence: Occurrence, published_dt: datetime) -> Path:
     finally:
         if os.path.exists(temporary):
             os.unlink(temporary)
+    if previous and previous != name and (folder / previous).is_file():
+        (folder / previous).unlink()
     occurrence.agenda_pdf_name = name
     occurrence.agenda_pdf_dt = published_dt
     db.session.flush()
     return folder / name
+
+
+def is_stamped(occurrence: Occurrence, path: Path) -> bool:
+    """Whether downloads of this agenda are stamped per person: the meeting is OFFICIAL-SENSITIVE
+    now, or the stored file was rendered so."""
+    return occurrence.classification == SENSITIVE or path.name.endswith("-official-sensitive.pdf")
+
+
+def download(occurrence: Occurrence, path: Path, user) -> tuple[bytes, bool]:
+    """The agenda PDF as ``user`` downloads it, and whether it was stamped: the stored file,
+    stamped "Prepared for <name>, <today>" on every page when sensitive. Raises StampFailed
+    with the reason."""
+    from vawg_group.core import stamping
+
+    data = path.read_bytes()
+    if not is_stamped(occurrence, path):
+        return data, False
+    return stamping.stamp(data, stamping.prepared_for(user.display_name, london_today())), True

@@ -115,9 +115,19 @@ def agenda_pdf_download(occurrence_id: int):
     path = agenda_pdf.pdf_path(occurrence)
     if path is None or not (_can_manage() or occurrence.agenda_is_published):
         abort(404)
-    audit.record("agenda.pdf_downloaded", actor=current_user, obj=occurrence)
-    response = Response(path.read_bytes(), mimetype="application/pdf")
+    # Imported here: only this view stamps (agenda_pdf.py says why at download).
+    from vawg_group.core.stamping import StampFailed
+
+    try:
+        data, stamped = agenda_pdf.download(occurrence, path, current_user)
+    except StampFailed as error:
+        message = f"Your copy of the agenda could not be stamped with your name: {error}."
+        return render_template("errors/error.html", status=503, title="Your copy of the agenda could not be made", message=message), 503
+    audit.record("agenda.pdf_downloaded", actor=current_user, obj=occurrence, detail={"stamped": stamped})
+    response = Response(data, mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'attachment; filename="vawg-group-agenda-{occurrence.starts_dt:%Y-%m-%d}.pdf"'
+    if stamped:
+        response.headers["Cache-Control"] = "no-store"  # a copy with one person's name on it
     return response
 
 

@@ -96,9 +96,10 @@ class Element:
     """One structure element of a tagged PDF: its type, kids, and the text its marked
     content holds."""
 
-    def __init__(self, tag: str, obj):
+    def __init__(self, tag: str, obj, parent: "Element | None" = None):
         self.tag = tag
         self.obj = obj
+        self.parent = parent
         self.kids: list[Element] = []
         self.own_text: list[str] = []
         self.pages: set[int] = set()
@@ -116,6 +117,19 @@ class Element:
 
     def find(self, tag: str) -> list["Element"]:
         return [element for element in self.walk() if element.tag == tag]
+
+    def within(self, tag: str) -> bool:
+        """Whether an ancestor is a ``tag`` element."""
+        parent = self.parent
+        while parent is not None:
+            if parent.tag == tag:
+                return True
+            parent = parent.parent
+        return False
+
+    @property
+    def page(self) -> int | None:
+        return min(self.pages) if self.pages else None
 
     def __repr__(self):
         return f"<{self.tag} {self.text[:40]!r}>"
@@ -153,7 +167,7 @@ def structure_tree(pdf: bytes) -> Element:
                 mcr_page = page_index.get(obj.raw_get("/Pg").idnum) if "/Pg" in obj else page
                 parent.own_text.append(texts.get(mcr_page, {}).get(int(obj["/MCID"]), ""))
                 continue
-            element = Element(str(obj.get("/S", "")).lstrip("/"), obj)
+            element = Element(str(obj.get("/S", "")).lstrip("/"), obj, parent)
             element_page = page_index.get(obj.raw_get("/Pg").idnum) if "/Pg" in obj else page
             if element_page is not None:
                 element.pages.add(element_page)

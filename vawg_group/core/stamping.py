@@ -117,8 +117,10 @@ class _Font:
         return round(value * 1000 / self.units_per_em)
 
 
+@functools.cache
 def _font_file(pattern: str) -> str | None:
-    """The file fontconfig picks for ``pattern`` (what Pango, and so WeasyPrint, would use)."""
+    """The file fontconfig picks for ``pattern`` (what Pango, and so WeasyPrint, would use);
+    asked once per process."""
     if shutil.which("fc-match") is None:
         return None
     try:

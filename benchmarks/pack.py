@@ -3,8 +3,9 @@
 Prints: pages; our render time (child process with time limit, asset-only fetcher, PDF/UA-1,
 margins made pagination artifacts) and peak memory; WeasyPrint rendering the same final HTML
 with the same stylesheets in this run, in-process (the baseline) and its peak memory; the ratio
-(goal: at most 1.2), with and without the child's start-up (a fresh interpreter importing
-WeasyPrint, timed on its own); 45 stamped copies (one per member and assistant, each the
+(goal: at most 1.2), for a render that finds the renderer's spare child waiting (runs 2+) and
+for the first, which starts its child and pays the start-up (a fresh interpreter importing
+WeasyPrint, also timed on its own); 45 stamped copies (one per member and assistant, each the
 version's cached PDF stamped by ``tasks.render_copy``) against one render (goal: at most 2x;
 each copy used to be a whole render, so about 45x); and a cached download of a member's copy
 (through the app, signed in, audited) against a render (goal: at least 100x faster).
@@ -220,18 +221,26 @@ def main() -> None:
             cache_hits.append(time.perf_counter() - started)
             assert not rendered_now
 
-    ours_s, plain_s = statistics.median(ours), statistics.median(plain)
+    # The renderer keeps one spare child that imports WeasyPrint ahead (core/pdf_process.py):
+    # the first render finds none and pays the start-up; later ones take a waiting spare.
+    cold = ours[0]
+    ours_s = statistics.median(ours[1:]) if len(ours) > 1 else cold
+    plain_s = statistics.median(plain)
     download_s, hit_s = statistics.median(downloads), statistics.median(cache_hits)
     print(f"pack: {briefing_count} briefings, OFFICIAL-SENSITIVE, {pages} pages (plain WeasyPrint: {plain_pages} pages), {len(job.html):,} bytes of HTML")
-    print(f"our render (child, limit, safe fetcher, PDF/UA-1, margin artifacts): median {ours_s:.2f} s over {runs} runs {['%.2f' % t for t in ours]}")
+    print(f"our render (child, limit, safe fetcher, PDF/UA-1, margin artifacts): {['%.2f' % t for t in ours]} s")
     print(f"plain WeasyPrint, same HTML and CSS, in-process: median {plain_s:.2f} s {['%.2f' % t for t in plain]}")
-    print(f"ratio ours / plain, wall clock: {ours_s / plain_s:.3f} (goal <= 1.2)")
+    print(f"ratio ours / plain, wall clock, a spare child waiting (median of runs 2+): {ours_s / plain_s:.3f} (goal <= 1.2)")
     print(
-        f"child start-up (fresh interpreter importing the renderer): median {startup:.2f} s;"
-        f" without it ours is {ours_s - startup:.2f} s, ratio {(ours_s - startup) / plain_s:.3f}"
+        f"ratio ours / plain, wall clock, first run (no spare yet: pays the child's start-up,"
+        f" {startup:.2f} s for a fresh interpreter importing the renderer): {cold / plain_s:.3f};"
+        f" without that start-up {(cold - startup) / plain_s:.3f}"
     )
     ours_c, plain_c = statistics.median(ours_cpu), statistics.median(plain_cpu)
-    print(f"CPU time (steadier on a busy machine): ours {ours_c:.2f} s, plain {plain_c:.2f} s, ratio {ours_c / plain_c:.3f}")
+    print(
+        f"CPU time (steadier on a busy machine; ours includes its child's import, done while it waited):"
+        f" ours {ours_c:.2f} s, plain {plain_c:.2f} s, ratio {ours_c / plain_c:.3f}"
+    )
     print(f"peak memory: our render's WeasyPrint child {ours_peak:.0f} MB; plain WeasyPrint {plain_peak:.0f} MB")
     print(
         f"{copy_count} stamped copies through tasks.render_copy: {copies_s:.2f} s in all, {copies_s / copy_count * 1000:.0f} ms each"

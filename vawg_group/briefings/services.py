@@ -234,7 +234,8 @@ def approve(briefing: Briefing, *, by) -> None:
     if briefing.status != BriefingStatus.READY_FOR_REVIEW:
         raise ValidationError({"briefing": "Only a briefing that is ready for review can be approved"})
     if by.id in {briefing.author_id, briefing.submitted_by_id}:
-        audit.record("briefing.approval_refused", actor=by, obj=briefing, outcome=audit.Outcome.REFUSED)
+        # Kept on purpose: the refused request itself changes nothing (core/validation.py).
+        audit.record_refusal("briefing.approval_refused", actor=by, obj=briefing)
         raise ValidationError({"briefing": "A briefing must be approved by a different member of staff from the one who wrote or submitted it"})
     briefing.status = BriefingStatus.APPROVED
     briefing.approved_by_id = by.id

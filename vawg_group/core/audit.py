@@ -18,8 +18,9 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from types import SimpleNamespace
 
-from flask import has_request_context, request
+from flask import g, has_request_context, request
 from sqlalchemy import JSON, Index, Integer, String, select, text
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -126,6 +127,35 @@ def record(
     session.add(row)
     session.flush()
     return row
+
+
+def record_refusal(action: str, **kwargs) -> None:
+    """Record a refusal that must outlive its request: the request is about to be refused
+    (its changes rolled back, core/web.py), and this row is written after that rollback.
+    Outside a request (the worker, scripts) it is recorded in the current transaction."""
+    kwargs.setdefault("outcome", Outcome.REFUSED)
+    if has_request_context():
+        # Ids, not objects: the rollback expires them.
+        obj = kwargs.pop("obj", None)
+        if obj is not None:
+            kwargs.setdefault("object_type", obj.__tablename__)
+            kwargs.setdefault("object_id", obj.id)
+            kwargs.setdefault("office_id", getattr(obj, "office_id", None))
+        actor = kwargs.pop("actor", None)
+        if actor is not None:
+            kwargs["actor"] = SimpleNamespace(id=actor.id, role=getattr(actor, "role", None))
+        g.setdefault("kept_refusals", []).append((action, kwargs))
+        return
+    record(action, **kwargs)
+
+
+def write_kept_refusals() -> None:
+    """After a refused request's rollback: write the refusals it recorded, and commit them."""
+    kept = g.pop("kept_refusals", [])
+    for action, kwargs in kept:
+        record(action, **kwargs)
+    if kept:
+        db.session.commit()
 
 
 def record_now(action: str, **kwargs) -> AuditEvent:

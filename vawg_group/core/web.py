@@ -12,6 +12,8 @@ from flask_login import current_user
 from werkzeug.routing import IntegerConverter
 from werkzeug.utils import cached_property
 
+from vawg_group.core import audit
+from vawg_group.core.validation import request_was_refused
 from vawg_group.extensions import db
 
 request_log = logging.getLogger("vawg_group.request")
@@ -78,9 +80,11 @@ def init_app(app: Flask) -> None:
     # Before any blueprint adds its rules: every <int:...> in the app uses it.
     app.url_map.converters["int"] = DatabaseIdConverter
     app.before_request(_start_request)
-    app.after_request(_commit_or_roll_back)
-    app.after_request(_security_headers)
+    # Flask runs after_request functions last-registered first: commit, then headers, then the
+    # log line, so a commit that fails is logged once, as the 500 it became.
     app.after_request(_log_request)
+    app.after_request(_security_headers)
+    app.after_request(_commit_or_roll_back)
     app.jinja_env.globals["csp_nonce"] = csp_nonce
 
 
@@ -96,11 +100,14 @@ def _looks_like_request_id(value: str) -> bool:
 
 
 def _commit_or_roll_back(response):
-    """One transaction per request: kept if the request succeeded, undone if it did not."""
-    if response.status_code < 400:
+    """One transaction per request: kept if the request succeeded, undone if it did not, or if
+    a service refused something in it (core/validation.py): a refused request changes nothing
+    but what was recorded on purpose (``audit.record_now`` commits on its own)."""
+    if response.status_code < 400 and not request_was_refused():
         db.session.commit()
     else:
         db.session.rollback()
+        audit.write_kept_refusals()
     return response
 
 

@@ -77,7 +77,7 @@ class Config:
     # Closed casework is deleted this many months after closing (a tombstone stays).
     CASEWORK_RETENTION_MONTHS = 24
 
-    # Mail: "smtp" or "graph" (Microsoft Graph sendMail as MAIL_FROM's mailbox).
+    # Mail: "smtp" or "graph" (Microsoft Graph sendMail from the GRAPH_SENDER mailbox).
     MAIL_TRANSPORT = "smtp"
     MAIL_FROM = "Lancashire VAWG Group <vawg-group@lancashire-opcc.example>"
     # The right-hand side of every Message-ID we create.
@@ -115,7 +115,7 @@ class Config:
     # matches its subdomains). Empty: only PUBLIC_BASE_URL's host. Werkzeug builds redirects and
     # absolute links from the Host header, so a forged one must not reach them.
     TRUSTED_HOSTS = "*"
-    # Who the invites come from: ORGANIZER in every .ics, and the mailbox Graph events live in.
+    # Who the invites come from: ORGANIZER in every .ics (Graph events live in GRAPH_SENDER).
     MEETINGS_ORGANISER_EMAIL = "vawg-group@lancashire-opcc.example"
     MEETINGS_ORGANISER_NAME = "OPCC Lancashire VAWG Group"
     # The online meeting link used when Microsoft Graph is not configured.

@@ -16,12 +16,14 @@ from vawg_group.core.policy import Permission, requires
 from vawg_group.core.web import parse_database_id
 from vawg_group.extensions import db
 from vawg_group.people.forms import ConfirmForm
-from vawg_group.workflow import services
+from vawg_group.workflow import catalogue, services
 from vawg_group.workflow.models import Delivery, DeliveryStatus, DomainEvent
 from vawg_group.workflow.status import describe_age, queue_status
 
 # cli_group=None: the commands are top-level (`flask --app vawg_group worker`).
 blueprint = Blueprint("workflow", __name__, url_prefix="/admin", cli_group=None)
+# Pages name events in words (catalogue.py), never by their internal names.
+blueprint.add_app_template_filter(catalogue.describe, "event_words")
 
 PAGE_SIZE = 50
 STATUSES = [

@@ -98,6 +98,26 @@ def build_world() -> World:
     return World(own, other, inactive, users, office_people)
 
 
+def world_ids(world: World) -> dict:
+    """The ids ``load_world`` needs to find the same world again (in a fresh session)."""
+    return {
+        "offices": (world.own_office.id, world.other_office.id, world.inactive_office.id),
+        "users": {role: user.id for role, user in world.users.items()},
+        "office_people": {office_id: {role: u.id for role, u in people.items()} for office_id, people in world.office_people.items()},
+    }
+
+
+def load_world(ids: dict) -> World:
+    """The world ``build_world`` made, read back from the database by its ids."""
+    own, other, inactive = (db.session.get(Office, office_id) for office_id in ids["offices"])
+    users = {role: db.session.get(User, user_id) for role, user_id in ids["users"].items()}
+    office_people = {
+        office_id: {role: db.session.get(User, user_id) for role, user_id in people.items()}
+        for office_id, people in ids["office_people"].items()
+    }
+    return World(own, other, inactive, users, office_people)
+
+
 def _no_kwargs(world: World, office: Office) -> dict:
     return {}
 

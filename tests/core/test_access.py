@@ -7,6 +7,8 @@ no row fails ``test_every_guarded_route_has_a_grid_row``.
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from flask import Blueprint
 from sqlalchemy import select
@@ -18,18 +20,19 @@ from tests.access_grid import (
     ROLES,
     SIGN_IN,
     SIGNED_OUT,
-    TEMPLATE_CACHE,
     Route,
     build_world,
-    snapshot,
     domain_rows,
     expected_status,
+    load_world,
+    snapshot,
+    world_ids,
 )
-from tests.conftest import fetch_csrf_token, sign_in
+from tests.conftest import build_test_app, dispose_app, fetch_csrf_token, sign_in
 from tests.factories import make_office, make_user
 from vawg_group.core.audit import AuditEvent, Outcome
 from vawg_group.core.policy import Permission, authorize_object, public, requires
-from vawg_group.extensions import db
+from vawg_group.extensions import db, limiter
 from vawg_group.people.models import Office, User
 from vawg_group.people.roles import Role
 
@@ -220,47 +223,127 @@ def _refusals(actor_id):
     ).all()
 
 
-@pytest.mark.parametrize("route, role, which", list(_grid_cases()))
-def test_access_grid(app, client, route, role, which):
-    app.jinja_env.bytecode_cache = TEMPLATE_CACHE
-    world = build_world()
-    office = world.office(which)
-    url = _url(app, route, world, office)
-    expected = expected_status(route, role, which)
-    user = world.users.get(role)
-    if user is not None:
-        sign_in(client, user)
-    if route.method == "GET":
-        markers = {}
-        if route.listing:
-            markers = {w: route.listing(world, world.office(w)) for w in ("own", "other")}
-        response = client.get(url)
-    else:
-        data = route.form(world, office) if route.form else {}
-        token = fetch_csrf_token(client, "/demo/sign-in")
-        before = snapshot()
-        response = client.open(url, method=route.method, data={**data, "csrf_token": token})
-        if expected in (SIGN_IN, 403, 404):
-            assert snapshot() == before, "a refused request changed something"
+class Grid:
+    """One app for the whole grid, and its world saved once: the offices, a person per role,
+    each signed in through the demo form (their session cookie and a CSRF token kept). Before
+    each row the database is put back as saved and the role's client gets its cookie back, so
+    every row meets the same world a fresh app and database gave it, without building them
+    (building the app was most of a row's time)."""
 
-    if expected == SIGN_IN:
-        assert response.status_code == 302
-        assert response.headers["Location"].startswith("/sign-in?next=")
-        return
-    assert response.status_code == expected, response.get_data(as_text=True)[:300]
-    if expected in (403, 404):
-        # Refused and audited; the refusal page names nothing of the object.
-        assert len(_refusals(user.id)) == 1
-    if response.status_code == 200 and response.mimetype == "text/html":
-        # A way out on every signed-in page (SECURITY 7).
-        assert 'action="/sign-out"' in response.get_data(as_text=True)
-    if route.method == "GET" and route.listing and expected == 200:
-        body = response.get_data(as_text=True)
-        assert markers["own"] in body
-        if role in ("member", "assistant"):
-            assert markers["other"] not in body
+    # Sessions idle out after SESSION_IDLE_MINUTES (30): sign in afresh well before that.
+    SIGN_IN_AGAIN_AFTER_SECONDS = 10 * 60
+
+    def __init__(self, app, database) -> None:
+        self.app, self.database = app, database
+        with app.app_context():
+            self.ids = world_ids(build_world())
+        self.sign_in_everyone()
+
+    def sign_in_everyone(self) -> None:
+        """Sign every role in (the signed-out visitor only gets a CSRF token) and save the world."""
+        self.sessions: dict[str, tuple[str | None, str]] = {}
+        with self.app.app_context():
+            world = load_world(self.ids)
+            for role in ROLES:
+                client = self.app.test_client()
+                user = world.users.get(role)
+                if user is not None:
+                    sign_in(client, user)
+                token = fetch_csrf_token(client, "/demo/sign-in")
+                cookie = client.get_cookie(self.app.config["SESSION_COOKIE_NAME"])
+                self.sessions[role] = (cookie.value if cookie else None, token)
+            self.database.save(self.app)
+        self.saved_at = time.monotonic()
+
+    def world(self):
+        """Put the saved world back; return it, read afresh (call inside the app's context)."""
+        if time.monotonic() - self.saved_at > self.SIGN_IN_AGAIN_AFTER_SECONDS:
+            self.database.restore(self.app)
+            self.sign_in_everyone()
+        db.session.remove()  # nothing read before the restore is kept
+        self.database.restore(self.app)
+        limiter.reset()  # what a fresh app would have counted: nothing
+        return load_world(self.ids)
+
+    def client(self, role):
+        """A client as ``role`` (signed in already), and a CSRF token for its session."""
+        client = self.app.test_client()
+        cookie, token = self.sessions[role]
+        if cookie is not None:
+            client.set_cookie(self.app.config["SESSION_COOKIE_NAME"], cookie)
+        return client, token
+
+
+@pytest.fixture(scope="module")
+def grid(reusable_database, tmp_path_factory):
+    app = build_test_app(reusable_database.url, tmp_path_factory.mktemp("grid"))
+    yield Grid(app, reusable_database)
+    dispose_app(app)
+
+
+@pytest.mark.parametrize("route, role, which", list(_grid_cases()))
+def test_access_grid(grid, route, role, which):
+    app = grid.app
+    with app.app_context():
+        world = grid.world()
+        office = world.office(which)
+        url = _url(app, route, world, office)
+        expected = expected_status(route, role, which)
+        user = world.users.get(role)
+        client, token = grid.client(role)
+        if route.method == "GET":
+            markers = {}
+            if route.listing:
+                markers = {w: route.listing(world, world.office(w)) for w in ("own", "other")}
+            response = client.get(url)
         else:
-            assert markers["other"] in body
+            data = route.form(world, office) if route.form else {}
+            before = snapshot()
+            response = client.open(url, method=route.method, data={**data, "csrf_token": token})
+            if expected in (SIGN_IN, 403, 404):
+                assert snapshot() == before, "a refused request changed something"
+
+        if expected == SIGN_IN:
+            assert response.status_code == 302
+            assert response.headers["Location"].startswith("/sign-in?next=")
+            return
+        assert response.status_code == expected, response.get_data(as_text=True)[:300]
+        if expected in (403, 404):
+            # Refused and audited; the refusal page names nothing of the object.
+            assert len(_refusals(user.id)) == 1
+        if response.status_code == 200 and response.mimetype == "text/html":
+            # A way out on every signed-in page (SECURITY 7).
+            assert 'action="/sign-out"' in response.get_data(as_text=True)
+        if route.method == "GET" and route.listing and expected == 200:
+            body = response.get_data(as_text=True)
+            assert markers["own"] in body
+            if role in ("member", "assistant"):
+                assert markers["other"] not in body
+            else:
+                assert markers["other"] in body
+
+
+def test_the_grid_starts_each_row_in_the_same_world(grid):
+    """What the grid's sharing rests on: a row's changes are gone at the next, and each role's
+    client is signed in as that role (a POST that worked in one row is not seen by the next)."""
+    app = grid.app
+    with app.app_context():
+        world = grid.world()
+        before = snapshot()
+        admin_id = world.users["opcc_admin"].id
+        client, token = grid.client("opcc_admin")
+        target = world.assistant_of(world.own_office)
+        answer = client.post(f"/admin/users/{target.id}/deactivate", data={"csrf_token": token})
+        assert answer.status_code == 302
+        assert snapshot() != before
+        world = grid.world()
+        assert snapshot() == before
+        assert world.assistant_of(world.own_office).is_active
+        for role in ("opcc_admin", "assistant"):
+            client, _ = grid.client(role)
+            assert client.get("/").status_code == 200
+        assert grid.client(SIGNED_OUT)[0].get("/").status_code == 302
+        assert world.users["opcc_admin"].id == admin_id
 
 
 def test_the_grid_expects_what_the_rules_say():

@@ -302,13 +302,17 @@ def publish(pack: Pack, *, by) -> PackVersion:
     return version
 
 
+def find_copy(version: PackVersion, user: User) -> PackCopy | None:
+    return db.session.scalar(select(PackCopy).where(PackCopy.version_id == version.id, PackCopy.user_id == user.id))
+
+
 def ensure_copy(version: PackVersion, user: User) -> PackCopy:
     """The stamped copy of an OFFICIAL-SENSITIVE version for ``user``, created (queued) if new.
 
     A copy is the version's own PDF with the user's "Prepared for" line stamped on every page
     (``tasks.render_copy``), never a render of its own; it is ready at once when a copy with
     the same key is already in the cache."""
-    copy = db.session.scalar(select(PackCopy).where(PackCopy.version_id == version.id, PackCopy.user_id == user.id))
+    copy = find_copy(version, user)
     if copy is not None:
         return copy
     line = rendering.recipient_line(user, version.published_dt or utcnow())

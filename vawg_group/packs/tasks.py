@@ -85,6 +85,9 @@ def render_version(version_id: int, *, time_limit: float | None = None) -> str:
         version.render_status = RenderStatus.QUEUED
         db.session.commit()
         return version.render_status
+    # Downloads read the PDF under the version's key. A deploy between preparing and rendering
+    # (new stylesheets, a WeasyPrint upgrade) changes the key it was rendered under: keep that.
+    version.input_hash = path.stem
     version.render_seconds = round(seconds, 3) if rendered_now else version.render_seconds
     version.size_bytes = path.stat().st_size
     version.page_count = len(PdfReader(str(path)).pages)

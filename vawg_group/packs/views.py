@@ -219,13 +219,23 @@ def _send_pdf(path, pack: Pack, version: PackVersion):
 
 def _download(pack: Pack, version: PackVersion):
     if version.is_sensitive:
-        copy = services.ensure_copy(version, current_user)
+        existing = services.find_copy(version, current_user)
+        copy = existing or services.ensure_copy(version, current_user)
         if copy.render_status != RenderStatus.READY:
+            last_failure = None
+            # Ask the worker only for a new copy or one that failed: the pending page checks
+            # again every 15 seconds, and a queued copy already has its task.
             if copy.render_status == RenderStatus.FAILED:
+                last_failure = copy.render_error
                 copy.render_status = RenderStatus.QUEUED
                 copy.render_error = None
-            handlers.request_copy(copy, current_user)
-            return render_template("packs/copy_pending.html", title="Your copy is being prepared", pack=pack), 202
+                handlers.request_copy(copy, current_user)
+            elif existing is None:
+                handlers.request_copy(copy, current_user)
+            return (
+                render_template("packs/copy_pending.html", title="Your copy is being prepared", pack=pack, last_failure=last_failure),
+                202,
+            )
         path = rendering.cached_path(copy.input_hash)
     else:
         if version.render_status != RenderStatus.READY:

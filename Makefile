@@ -14,8 +14,11 @@ run: install migrate seed
 	@echo "Serving on http://$(HOST):$(PORT)/ (demo sign-in: http://$(HOST):$(PORT)/demo/sign-in)"
 	VAWG_ENV=development $(BIN)/python -m vawg_group.devserver --host $(HOST) --port $(PORT)
 
+# The tests run in parallel (pytest-xdist), a worker per core; `make test TEST_WORKERS=0` runs
+# them in one process. The 20 slowest are listed at the end. docs/testing.md says more.
+TEST_WORKERS ?= auto
 test: install test-system-deps
-	VAWG_ENV=test $(BIN)/python -m pytest $(PYTEST_ARGS)
+	VAWG_ENV=test $(BIN)/python -m pytest -n $(TEST_WORKERS) --durations=20 $(PYTEST_ARGS)
 
 install: system-deps python-deps frontend
 

@@ -116,3 +116,40 @@ def test_a_stamp_that_fails_says_why_instead_of_serving_an_unstamped_copy(app, c
     page = response.get_data(as_text=True)
     assert "could not be stamped with your name" in page and "no installed font has the characters" in page
     assert b"%PDF" not in response.data
+
+
+def test_an_agenda_pdf_that_cannot_be_made_fails_its_task_and_staff_see_why(app, client):
+    from vawg_group.workflow.models import Delivery, DeliveryStatus
+    from vawg_group.workflow.worker import Worker
+    from tests.briefings.factories import make_staff
+
+    occurrence = make_series().occurrences[0]
+    agenda.start_default_agenda(occurrence, by=None)
+    agenda.publish_agenda(occurrence, by=None)
+    app.config["PDF_TIME_LIMIT_SECONDS"] = 0.01  # the cause: no render fits in this
+    db.session.commit()
+    for _ in range(2):
+        Worker(app, worker_id="agenda-test-worker").run_once()
+    db.session.expire_all()
+    [task] = db.session.scalars(select(Delivery).where(Delivery.message == agenda_pdf.TASK)).all()
+    assert task.status == DeliveryStatus.FAILED and task.attempts == 1
+    assert "took longer than 0.01 seconds" in task.last_error
+
+    sign_in(client, make_staff())
+    page = client.get(f"/meetings/{occurrence.id}").get_data(as_text=True)
+    assert "The agenda PDF could not be made: Rendering took longer than 0.01 seconds" in page
+    assert "The agenda PDF is being prepared" not in page
+    member = client.application.test_client()
+    sign_in(member, make_user(role=Role.MEMBER, office=make_office()))
+    member_page = member.get(f"/meetings/{occurrence.id}").get_data(as_text=True)
+    assert "The agenda PDF is not available yet" in member_page and "could not be made" not in member_page
+
+    # Publishing again, once the cause is gone, makes it.
+    app.config["PDF_TIME_LIMIT_SECONDS"] = 120
+    agenda.publish_agenda(occurrence, by=None)
+    db.session.commit()
+    for _ in range(2):
+        Worker(app, worker_id="agenda-test-worker").run_once()
+    db.session.expire_all()
+    assert agenda_pdf.pdf_path(occurrence) is not None
+    assert "could not be made" not in client.get(f"/meetings/{occurrence.id}").get_data(as_text=True)

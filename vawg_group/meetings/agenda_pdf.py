@@ -32,7 +32,8 @@ from vawg_group.extensions import db
 from vawg_group.meetings.models import Occurrence
 
 TASK = "meetings.render_agenda_pdf"
-# An agenda is a page or two: a minute means the document is broken.
+# An agenda is a page or two: a minute means the document is broken (a lower
+# VAWG_PDF_TIME_LIMIT_SECONDS wins).
 AGENDA_TIME_LIMIT_SECONDS = 60
 AUTHOR = "Office of the Police and Crime Commissioner for Lancashire"
 SENSITIVE = "OFFICIAL-SENSITIVE"
@@ -104,7 +105,12 @@ def store(occurrence: Occurrence, published_dt: datetime) -> Path:
     handle, temporary = tempfile.mkstemp(dir=folder, prefix=".agenda-", suffix=".pdf")
     os.close(handle)
     try:
-        render_to_file(options, Path(temporary), time_limit=AGENDA_TIME_LIMIT_SECONDS)
+        render_to_file(
+            options,
+            Path(temporary),
+            time_limit=min(AGENDA_TIME_LIMIT_SECONDS, float(current_app.config["PDF_TIME_LIMIT_SECONDS"])),
+            memory_limit_mb=int(current_app.config["PDF_MEMORY_LIMIT_MB"]),
+        )
         os.replace(temporary, folder / name)
     finally:
         if os.path.exists(temporary):
@@ -133,3 +139,21 @@ def download(occurrence: Occurrence, path: Path, user) -> tuple[bytes, bool]:
     if not is_stamped(occurrence, path):
         return data, False
     return stamping.stamp(data, stamping.prepared_for(user.display_name, london_today())), True
+
+
+def failed_render(occurrence: Occurrence) -> str | None:
+    """Why the agenda's PDF could not be made, when its latest render task failed."""
+    from sqlalchemy import select
+
+    from vawg_group.workflow.models import Delivery, DeliveryStatus
+
+    latest = db.session.scalar(
+        select(Delivery)
+        .where(Delivery.message == TASK, Delivery.recipient == f"agenda-pdf:{occurrence.id}")
+        .order_by(Delivery.id.desc())
+        .limit(1)
+    )
+    if latest is None or latest.status != DeliveryStatus.FAILED:
+        return None
+    # The Deliveries page's text names the error's class first; people need only the reason.
+    return (latest.last_error or "the renderer stopped").removeprefix("PermanentError: ")

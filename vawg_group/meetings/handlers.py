@@ -13,7 +13,9 @@ from datetime import datetime
 
 from vawg_group.core.clock import format_london, utcnow
 from vawg_group.core.links import external_url
+from vawg_group.core.pdf_process import RenderFailed
 from vawg_group.extensions import db
+from vawg_group.integrations.errors import PermanentError
 from vawg_group.meetings import agenda_pdf, calendar, graph_events
 from vawg_group.meetings.attendance import RESPONSE_LABELS, rsvp_token
 from vawg_group.meetings.links import meeting_url
@@ -152,7 +154,12 @@ def render_agenda_pdf(delivery: Delivery) -> None:
     published = datetime.fromisoformat(delivery.params["published"])
     if occurrence.agenda_pdf_dt is not None and occurrence.agenda_pdf_dt > published and agenda_pdf.pdf_path(occurrence):
         return
-    agenda_pdf.store(occurrence, published)
+    try:
+        agenda_pdf.store(occurrence, published)
+    except RenderFailed as error:
+        # The same document fails the same way: fail the task now, with the reason, for the
+        # meeting page and the Deliveries page (publishing again, or Retry there, tries again).
+        raise PermanentError(str(error)) from error
 
 
 @registry.message(AGENDA_NOTICE)

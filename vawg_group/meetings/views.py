@@ -104,6 +104,7 @@ def show(occurrence_id: int):
         kind_labels=AgendaKind.LABELS,
         form=forms.ConfirmForm(),
         pdf_ready=agenda_pdf.pdf_path(occurrence) is not None,
+        pdf_failure=agenda_pdf.failed_render(occurrence) if occurrence.agenda_is_published else None,
         classification_form=forms.ClassificationForm(classification=occurrence.classification),
     )
 

@@ -203,18 +203,17 @@ def publish(pack_id: int):
     return redirect(url_for("packs.show", pack_id=pack.id))
 
 
-def _send_pdf(path, pack: Pack, version: PackVersion):
-    response = send_file(
-        path,
-        mimetype="application/pdf",
-        as_attachment=True,
-        download_name=f"vawg-group-pack-{pack.meeting_date.isoformat()}-v{version.number}.pdf",
-        max_age=0,
-        conditional=False,
-        etag=False,
-    )
+def _send_download(path, *, mimetype: str, name: str):
+    """A file as a download, never shown inline, never cached."""
+    response = send_file(path, mimetype=mimetype, as_attachment=True, download_name=name, max_age=0, conditional=False, etag=False)
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+def _send_pdf(path, pack: Pack, version: PackVersion):
+    return _send_download(
+        path, mimetype="application/pdf", name=f"vawg-group-pack-{pack.meeting_date.isoformat()}-v{version.number}.pdf"
+    )
 
 
 def _download(pack: Pack, version: PackVersion):
@@ -292,17 +291,7 @@ def download_attachment(pack_id: int, attachment_id: int):
         obj=pack,
         detail={"version_id": version.id, "attachment_id": attachment.id, "briefing_id": attachment.briefing_id},
     )
-    response = send_file(
-        path,
-        mimetype=attachment.content_type,
-        as_attachment=True,
-        download_name=attachment.original_name,
-        max_age=0,
-        conditional=False,
-        etag=False,
-    )
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+    return _send_download(path, mimetype=attachment.content_type, name=attachment.original_name)
 
 
 @blueprint.cli.command("render-queued")

@@ -47,8 +47,13 @@ SUMMARY = (
 ASK = "Please ask the division whether the report has been allocated and when she will be contacted."
 # Roughly how a year or two of casework would sit: most closed, the rest spread over the queue.
 STATUS_WEIGHTS = [
-    (Status.SUBMITTED, 4), (Status.ACKNOWLEDGED, 6), (Status.IN_PROGRESS, 10), (Status.REFERRED, 6),
-    (Status.AWAITING_RESPONSE, 6), (Status.RESOLVED, 8), (Status.CLOSED, 60),
+    (Status.SUBMITTED, 4),
+    (Status.ACKNOWLEDGED, 6),
+    (Status.IN_PROGRESS, 10),
+    (Status.REFERRED, 6),
+    (Status.AWAITING_RESPONSE, 6),
+    (Status.RESOLVED, 8),
+    (Status.CLOSED, 60),
 ]
 BATCH = 2000
 
@@ -131,7 +136,12 @@ def encryption_ratio(office_ids: list[int], rows_count: int, repeats: int = 3) -
     timings = {"encrypted": [], "plain": []}
     for repeat in range(repeats):
         for kind, table in (("encrypted", CaseworkItem.__table__), ("plain", plain_table)):
-            rows = case_rows(rows_count, office_ids, rng, start_token=10_000_000 + repeat * rows_count * 2 + (rows_count if kind == "plain" else 0))
+            rows = case_rows(
+                rows_count,
+                office_ids,
+                rng,
+                start_token=10_000_000 + repeat * rows_count * 2 + (rows_count if kind == "plain" else 0),
+            )
             for row in rows:
                 row["reference"] = "RATIO-" + uuid.uuid4().hex[:12]
             started = time.perf_counter()
@@ -224,14 +234,21 @@ def main() -> None:
                 offices.append(office)
             db.session.flush()
             office_ids = [o.id for o in offices]
-            assistant = User(email="bench.assistant@parliament.example", display_name="Bench Assistant", role="assistant", office_id=office_ids[0])
+            assistant = User(
+                email="bench.assistant@parliament.example",
+                display_name="Bench Assistant",
+                role="assistant",
+                office_id=office_ids[0],
+            )
             staff = User(email="bench.staff@opcc.example", display_name="Bench Officer", role="opcc_staff")
             db.session.add_all([assistant, staff])
             db.session.commit()
 
             print(f"database: {db.engine.dialect.name}; CPUs: {os.cpu_count()}; load average at start: {os.getloadavg()[0]:.1f}")
             seconds = load(args.cases, office_ids)
-            print(f"loaded {args.cases:,} cases across {len(office_ids)} offices in {seconds:.1f} s ({args.cases / seconds:,.0f} cases/s, encrypted)")
+            print(
+                f"loaded {args.cases:,} cases across {len(office_ids)} offices in {seconds:.1f} s ({args.cases / seconds:,.0f} cases/s, encrypted)"
+            )
 
             encrypted, plain, _ = encryption_ratio(office_ids, args.ratio_rows)
             print(
@@ -242,21 +259,31 @@ def main() -> None:
             print(f"AES-256-GCM per {len(SUMMARY)}-character value: encrypt {encrypt_us:.1f} us, decrypt {decrypt_us:.1f} us")
 
             sql = SqlClock(db.engine)
-            office_total = db.session.scalar(select(db.func.count()).select_from(CaseworkItem).where(CaseworkItem.office_id == office_ids[0]))
-            open_total = db.session.scalar(select(db.func.count()).select_from(CaseworkItem).where(CaseworkItem.status != "closed"))
+            office_total = db.session.scalar(
+                select(db.func.count()).select_from(CaseworkItem).where(CaseworkItem.office_id == office_ids[0])
+            )
+            open_total = db.session.scalar(
+                select(db.func.count()).select_from(CaseworkItem).where(CaseworkItem.status != "closed")
+            )
             db.session.remove()
 
         rng = random.Random(3)
         office_client = app.test_client()
         sign_in(office_client, "bench.assistant@parliament.example")
         office_client.get("/casework/")  # warm templates
-        report(f"office list ({office_total:,} cases, {-(-office_total // 50)} pages)", time_pages(office_client, sql, -(-office_total // 50), args.requests, rng))
+        report(
+            f"office list ({office_total:,} cases, {-(-office_total // 50)} pages)",
+            time_pages(office_client, sql, -(-office_total // 50), args.requests, rng),
+        )
         report("office list, first 5 pages", time_pages(office_client, sql, 5, args.requests, rng))
 
         staff_client = app.test_client()
         sign_in(staff_client, "bench.staff@opcc.example")
         staff_client.get("/casework/")
-        report(f"triage queue ({open_total:,} open, {-(-open_total // 50)} pages)", time_pages(staff_client, sql, -(-open_total // 50), args.requests, rng))
+        report(
+            f"triage queue ({open_total:,} open, {-(-open_total // 50)} pages)",
+            time_pages(staff_client, sql, -(-open_total // 50), args.requests, rng),
+        )
         report("triage queue, first 5 pages", time_pages(staff_client, sql, 5, args.requests, rng))
         report("triage queue, status=submitted", time_pages(staff_client, sql, 1, args.requests, rng, "&status=submitted"))
         print(f"load average at end: {os.getloadavg()[0]:.1f} (latency goal: p95 <= 50 ms)")

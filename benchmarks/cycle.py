@@ -19,7 +19,7 @@ import statistics
 import sys
 import tempfile
 import time as clock
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -33,7 +33,7 @@ from vawg_group.cycle import services, tasks  # noqa: E402
 from vawg_group.extensions import db  # noqa: E402
 from vawg_group.meetings import services as meetings  # noqa: E402
 
-START = datetime(2026, 1, 5, 8, 0, tzinfo=timezone.utc)
+START = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
 
 
 def database_url(workdir: Path) -> str:
@@ -63,7 +63,14 @@ def main() -> None:
             services.ensure_template()
             first = date(2026, 3, 3)
             occurrences = [
-                meetings.create_one_off(title="VAWG Group", on=first + timedelta(weeks=week), start_time=time(10), end_time=time(11), by=None, now=START)
+                meetings.create_one_off(
+                    title="VAWG Group",
+                    on=first + timedelta(weeks=week),
+                    start_time=time(10),
+                    end_time=time(11),
+                    by=None,
+                    now=START,
+                )
                 for week in range(args.meetings)
             ]
             db.session.commit()
@@ -81,10 +88,12 @@ def main() -> None:
                 db.session.commit()
                 quiet.append((clock.perf_counter() - began) * 1000)
             quiet.sort()
-            print(f"cycle.run with nothing due: p50 {statistics.median(quiet):.1f} ms, p95 {quiet[int(len(quiet) * 0.95) - 1]:.1f} ms")
+            print(
+                f"cycle.run with nothing due: p50 {statistics.median(quiet):.1f} ms, p95 {quiet[int(len(quiet) * 0.95) - 1]:.1f} ms"
+            )
 
             # Far enough on that every meeting in the first weeks has work due.
-            busy_at = datetime(2026, 2, 20, 9, 30, tzinfo=timezone.utc)
+            busy_at = datetime(2026, 2, 20, 9, 30, tzinfo=UTC)
             began = clock.perf_counter()
             counts = tasks.run(busy_at)
             db.session.commit()

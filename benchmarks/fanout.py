@@ -56,16 +56,16 @@ def fan_out(event):
 def ping(event):
     from vawg_group.core.clock import utcnow
 
-    return [registry.Send(recipient="ping@parliament.example", message="benchmark.notice", params={"handled": utcnow().isoformat()})]
+    return [
+        registry.Send(recipient="ping@parliament.example", message="benchmark.notice", params={"handled": utcnow().isoformat()})
+    ]
 
 
 @registry.message("benchmark.notice")
 def build_notice(delivery):
     from vawg_group.workflow.rendering import email_message
 
-    return email_message(
-        "test_message", to=delivery.recipient, subject="Pack published for the December meeting", name="Member"
-    )
+    return email_message("test_message", to=delivery.recipient, subject="Pack published for the December meeting", name="Member")
 
 
 def create_benchmark_app():
@@ -156,7 +156,9 @@ def main() -> None:
             delivery = Delivery(recipient=address, message="benchmark.notice", params={}, event_id=0)
             outgoing = build_notice(delivery)
             message_id = delivery_message_id(number, "bare", address, "email", app.config["MAIL_DOMAIN"])
-            data = render_mime(outgoing, message_id=message_id, mail_from=app.config["MAIL_FROM"], date=datetime.now().astimezone())
+            data = render_mime(
+                outgoing, message_id=message_id, mail_from=app.config["MAIL_FROM"], date=datetime.now().astimezone()
+            )
             messages.append((address, data))
         sender = envelope_sender(app.config["MAIL_FROM"])
         start = time.perf_counter()
@@ -240,10 +242,16 @@ def main() -> None:
     bare_rate = args.recipients / bare_seconds
     print(f"recipients: {args.recipients}   database: {database_url.split(':', 1)[0]}   cpus: {os.cpu_count()}")
     print(f"bare smtplib loop:           {bare_seconds:7.2f} s  ({bare_rate:6.1f} msg/s)")
-    print(f"worker, event to last mail:  {worker_total:7.2f} s  ({args.recipients / worker_total:6.1f} msg/s)  ratio {bare_seconds / worker_total:.2f}")
-    print(f"worker, first to last mail:  {worker_sending:7.2f} s  ({args.recipients / worker_sending:6.1f} msg/s)  ratio {bare_seconds / worker_sending:.2f}")
-    print(f"event to handler latency over {len(latencies)} events: median {statistics.median(latencies):.3f} s, "
-          f"p99 {percentile(latencies, 0.99):.3f} s, max {max(latencies):.3f} s")
+    print(
+        f"worker, event to last mail:  {worker_total:7.2f} s  ({args.recipients / worker_total:6.1f} msg/s)  ratio {bare_seconds / worker_total:.2f}"
+    )
+    print(
+        f"worker, first to last mail:  {worker_sending:7.2f} s  ({args.recipients / worker_sending:6.1f} msg/s)  ratio {bare_seconds / worker_sending:.2f}"
+    )
+    print(
+        f"event to handler latency over {len(latencies)} events: median {statistics.median(latencies):.3f} s, "
+        f"p99 {percentile(latencies, 0.99):.3f} s, max {max(latencies):.3f} s"
+    )
     print(f"deliveries failed: {failures}")
 
 

@@ -59,8 +59,13 @@ SUMMARY = (
 ASK = "Please ask the division whether the report has been allocated and when she will be contacted."
 # Most of a couple of years' casework is closed; the rest is spread over the queue.
 STATUS_WEIGHTS = (
-    (Status.SUBMITTED, 4), (Status.ACKNOWLEDGED, 6), (Status.IN_PROGRESS, 10), (Status.REFERRED, 6),
-    (Status.AWAITING_RESPONSE, 6), (Status.RESOLVED, 8), (Status.CLOSED, 60),
+    (Status.SUBMITTED, 4),
+    (Status.ACKNOWLEDGED, 6),
+    (Status.IN_PROGRESS, 10),
+    (Status.REFERRED, 6),
+    (Status.AWAITING_RESPONSE, 6),
+    (Status.RESOLVED, 8),
+    (Status.CLOSED, 60),
 )
 AGENCIES = ("constabulary_east", "constabulary_west", "constabulary_south", "idva", "isva")
 OTHER_OFFICE_CASES = 20
@@ -92,9 +97,17 @@ def seed(cases: int, *, via_services: int = 200, random_seed: int = 8) -> dict[s
         _bulk_cases(other, OTHER_OFFICE_CASES, submitter=_person(other, Role.ASSISTANT), rng=rng, prefix=f"O{other.id:02d}")
     for number in range(via_services):
         casework.submit(
-            office_id=office.id, by=assistant, reference=f"BEN-NEW-{number:05d}", themes=[rng.choice(THEMES)[0]],
-            summary=SUMMARY, ask=ASK, agency=rng.choice(AGENCIES), agency_other=None, consent_to_share=True,
-            may_raise_anonymised=bool(number % 2), submission_token=uuid.uuid4().hex,
+            office_id=office.id,
+            by=assistant,
+            reference=f"BEN-NEW-{number:05d}",
+            themes=[rng.choice(THEMES)[0]],
+            summary=SUMMARY,
+            ask=ASK,
+            agency=rng.choice(AGENCIES),
+            agency_other=None,
+            consent_to_share=True,
+            may_raise_anonymised=bool(number % 2),
+            submission_token=uuid.uuid4().hex,
         )
     feed_token = feeds.issue(member)
     db.session.commit()
@@ -126,18 +139,29 @@ def _meetings(secretary: User) -> Occurrence:
     now = utcnow()
     then = now - timedelta(days=120)
     series = meetings.create_series(
-        title="Lancashire MPs' VAWG Group", rule="FREQ=MONTHLY;BYDAY=2TU", first_date=to_london(then).date(),
-        start_time=time(10), end_time=time(11), tzid="Europe/London", by=secretary, now=then,
+        title="Lancashire MPs' VAWG Group",
+        rule="FREQ=MONTHLY;BYDAY=2TU",
+        first_date=to_london(then).date(),
+        start_time=time(10),
+        end_time=time(11),
+        tzid="Europe/London",
+        by=secretary,
+        now=then,
     )
     meetings.fill_windows(now=now)
     db.session.flush()
-    occurrences = list(db.session.scalars(select(Occurrence).where(Occurrence.series_id == series.id).order_by(Occurrence.starts_dt)))
+    occurrences = list(
+        db.session.scalars(select(Occurrence).where(Occurrence.series_id == series.id).order_by(Occurrence.starts_dt))
+    )
     past = [o for o in occurrences if o.ends_dt <= now]
     for number, occurrence in enumerate(past):
         _agenda(occurrence, number, secretary, published=occurrence.starts_dt - timedelta(days=7))
         actions.add_action(
-            occurrence, description=f"Ask the Constabulary for an update on item {number + 1} of this meeting",
-            owner_name="OPCC secretariat", due_date=to_london(occurrence.starts_dt).date() + timedelta(days=21), by=secretary,
+            occurrence,
+            description=f"Ask the Constabulary for an update on item {number + 1} of this meeting",
+            owner_name="OPCC secretariat",
+            due_date=to_london(occurrence.starts_dt).date() + timedelta(days=21),
+            by=secretary,
         )
     upcoming = next(o for o in occurrences if o.ends_dt > now)
     _agenda(upcoming, len(past), secretary, published=now)
@@ -148,10 +172,23 @@ def _agenda(occurrence: Occurrence, number: int, secretary: User, *, published) 
     agenda.start_default_agenda(occurrence, by=secretary)
     for offset in range(2):
         title, description = BRIEFINGS[(number + offset) % len(BRIEFINGS)]
-        agenda.add_agenda_item(occurrence, kind="briefing", title=title, description=description, presenter="OPCC policy officer", minutes=15, by=secretary)
+        agenda.add_agenda_item(
+            occurrence,
+            kind="briefing",
+            title=title,
+            description=description,
+            presenter="OPCC policy officer",
+            minutes=15,
+            by=secretary,
+        )
     agenda.add_agenda_item(
-        occurrence, kind="casework", title="Casework for discussion",
-        description="Members discuss an anonymised case about delays in reporting.", presenter="OPCC casework lead", minutes=15, by=secretary,
+        occurrence,
+        kind="casework",
+        title="Casework for discussion",
+        description="Members discuss an anonymised case about delays in reporting.",
+        presenter="OPCC casework lead",
+        minutes=15,
+        by=secretary,
     )
     agenda.add_agenda_item(occurrence, kind="sounding_board", title="Sounding board: members' issues", minutes=10, by=secretary)
     agenda.publish_agenda(occurrence, by=secretary, now=published)
@@ -172,27 +209,51 @@ def _bulk_cases(office: Office, count: int, *, submitter: User, rng: random.Rand
             submitted = now - timedelta(days=1, minutes=rng.randrange(0, 2 * 365 * 24 * 60))
             rows.append(
                 dict(
-                    office_id=office.id, reference=f"{prefix}-{number:05d}", summary=SUMMARY, ask=ASK,
-                    agency=rng.choice(AGENCIES), agency_other=None, consent_to_share=True, may_raise_anonymised=bool(number % 2),
-                    status=status.value, submitted_dt=submitted, updated_dt=submitted, submitted_by_id=submitter.id,
+                    office_id=office.id,
+                    reference=f"{prefix}-{number:05d}",
+                    summary=SUMMARY,
+                    ask=ASK,
+                    agency=rng.choice(AGENCIES),
+                    agency_other=None,
+                    consent_to_share=True,
+                    may_raise_anonymised=bool(number % 2),
+                    status=status.value,
+                    submitted_dt=submitted,
+                    updated_dt=submitted,
+                    submitted_by_id=submitter.id,
                     acknowledged_dt=None if status is Status.SUBMITTED else submitted + timedelta(days=2),
                     closed_dt=submitted + timedelta(days=30) if status is Status.CLOSED else None,
-                    legal_hold=False, submission_token=uuid.uuid4().hex, screening_confirmed=[],
+                    legal_hold=False,
+                    submission_token=uuid.uuid4().hex,
+                    screening_confirmed=[],
                 )
             )
         db.session.execute(insert(CaseworkItem), rows)
         tokens = [row["submission_token"] for row in rows]
         ids = db.session.execute(
-            select(CaseworkItem.id, CaseworkItem.submitted_dt).where(CaseworkItem.office_id == office.id, CaseworkItem.submission_token.in_(tokens))
+            select(CaseworkItem.id, CaseworkItem.submitted_dt).where(
+                CaseworkItem.office_id == office.id, CaseworkItem.submission_token.in_(tokens)
+            )
         ).all()
         db.session.execute(
             insert(CaseworkTheme),
-            [{"item_id": item_id, "theme": code} for item_id, _ in ids for code in rng.sample(theme_codes, rng.choice((1, 1, 2)))],
+            [
+                {"item_id": item_id, "theme": code}
+                for item_id, _ in ids
+                for code in rng.sample(theme_codes, rng.choice((1, 1, 2)))
+            ],
         )
         db.session.execute(
             insert(CaseworkStatusChange),
             [
-                {"item_id": item_id, "from_status": None, "to_status": Status.SUBMITTED.value, "reason": "Submitted by the office", "by_id": submitter.id, "at_dt": at}
+                {
+                    "item_id": item_id,
+                    "from_status": None,
+                    "to_status": Status.SUBMITTED.value,
+                    "reason": "Submitted by the office",
+                    "by_id": submitter.id,
+                    "at_dt": at,
+                }
                 for item_id, at in ids
             ],
         )
@@ -215,7 +276,7 @@ def rebuild(url: str) -> None:
     from vawg_group.core import migrate
 
     if url.startswith("sqlite:///"):
-        Path(url[len("sqlite:///"):]).unlink(missing_ok=True)
+        Path(url[len("sqlite:///") :]).unlink(missing_ok=True)
     else:
         engine = create_engine(url)
         with engine.begin() as connection:

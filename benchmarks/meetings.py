@@ -18,7 +18,8 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import date, datetime, time as clock_time, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as clock_time
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -28,7 +29,7 @@ from vawg_group import create_app  # noqa: E402
 from vawg_group.core import migrate  # noqa: E402
 from vawg_group.extensions import db  # noqa: E402
 
-NOW = datetime(2026, 9, 1, 8, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 9, 1, 8, 0, tzinfo=UTC)
 
 
 def timed(function, repeat: int = 5) -> tuple[float, object]:
@@ -60,12 +61,29 @@ def main() -> None:
             office = Office(constituency=f"Bench {number}", division="South")
             db.session.add(office)
             db.session.flush()
-            db.session.add(User(email=f"mp{number}@parliament.example", display_name=f"MP {number}", role="member", office_id=office.id))
-            db.session.add(User(email=f"as{number}@parliament.example", display_name=f"Assistant {number}", role="assistant", office_id=office.id))
+            db.session.add(
+                User(email=f"mp{number}@parliament.example", display_name=f"MP {number}", role="member", office_id=office.id)
+            )
+            db.session.add(
+                User(
+                    email=f"as{number}@parliament.example",
+                    display_name=f"Assistant {number}",
+                    role="assistant",
+                    office_id=office.id,
+                )
+            )
         db.session.commit()
 
         def new_series():
-            series = services.create_series(title="Bench group", rule="FREQ=MONTHLY;BYDAY=2TU", first_date=date(2026, 9, 1), start_time=clock_time(10), end_time=clock_time(11), by=None, now=NOW)
+            series = services.create_series(
+                title="Bench group",
+                rule="FREQ=MONTHLY;BYDAY=2TU",
+                first_date=date(2026, 9, 1),
+                start_time=clock_time(10),
+                end_time=clock_time(11),
+                by=None,
+                now=NOW,
+            )
             db.session.flush()
             return series
 
@@ -76,7 +94,15 @@ def main() -> None:
         occurrence = series.occurrences[1]
         sends = invite_sends(occurrence)
         send = sends[0]
-        delivery = Delivery(handler="bench", recipient=send.recipient, channel="email", recipient_user_id=send.user_id, message=send.message, params=send.params, message_id="<b@x>")
+        delivery = Delivery(
+            handler="bench",
+            recipient=send.recipient,
+            channel="email",
+            recipient_user_id=send.user_id,
+            message=send.message,
+            params=send.params,
+            message_id="<b@x>",
+        )
         seconds, _ = timed(lambda: build_invite(delivery), repeat=20)
         print(f"one invite message built: {seconds * 1000:.2f} ms")
         seconds, _ = timed(lambda: invite_sends(occurrence), repeat=10)
@@ -84,11 +110,31 @@ def main() -> None:
         many = []
         for offset in range(args.years * 12):
             starts = NOW + timedelta(days=28 * offset + 7)
-            many.append(Occurrence(id=10_000 + offset, title="Bench group", starts_dt=starts, ends_dt=starts + timedelta(hours=1), tzid="Europe/London", uid=f"bench-{offset}@x", sequence=0, status="scheduled", join_url=""))
+            many.append(
+                Occurrence(
+                    id=10_000 + offset,
+                    title="Bench group",
+                    starts_dt=starts,
+                    ends_dt=starts + timedelta(hours=1),
+                    tzid="Europe/London",
+                    uid=f"bench-{offset}@x",
+                    sequence=0,
+                    status="scheduled",
+                    join_url="",
+                )
+            )
         seconds, text = timed(lambda: calendar.feed(many, name="Bench"), repeat=5)
         print(f"feed of {len(many)} meetings: {seconds * 1000:.1f} ms, {len(text) / 1024:.0f} KiB")
         for number in range(20):
-            agenda.add_agenda_item(occurrence, kind="briefing", title=f"Briefing {number}", description="Operation Soteria and Drive. " * 20, presenter="Policy officer", minutes=5, by=None)
+            agenda.add_agenda_item(
+                occurrence,
+                kind="briefing",
+                title=f"Briefing {number}",
+                description="Operation Soteria and Drive. " * 20,
+                presenter="Policy officer",
+                minutes=5,
+                by=None,
+            )
         agenda.publish_agenda(occurrence, by=None, now=NOW)
         from vawg_group.meetings import agenda_pdf
 

@@ -78,8 +78,14 @@ def build_pack(app, *, count: int = 12, classification: str = "OFFICIAL"):
         )
         for k in range(6):
             briefings.add_key_figure(
-                briefing, by=author, label=f"Measure {k + 1}", value=str(1000 + 137 * k + n),
-                previous_value=str(900 + 101 * k + n), unit="cases", period="2024/25", source="Bench data",
+                briefing,
+                by=author,
+                label=f"Measure {k + 1}",
+                value=str(1000 + 137 * k + n),
+                previous_value=str(900 + 101 * k + n),
+                unit="cases",
+                period="2024/25",
+                source="Bench data",
             )
         briefings.submit_for_review(briefing, by=author)
         briefings.approve(briefing, by=reviewer)
@@ -93,7 +99,10 @@ def build_pack(app, *, count: int = 12, classification: str = "OFFICIAL"):
 
 def _plain(job) -> bytes:
     """WeasyPrint on the same final HTML and stylesheets, default fetcher, same PDF variant."""
-    sheets = [CSS(filename=str(MARKING_CSS)), CSS(string=marking_stylesheet(job.classification, running_header=job.running_header))]
+    sheets = [
+        CSS(filename=str(MARKING_CSS)),
+        CSS(string=marking_stylesheet(job.classification, running_header=job.running_header)),
+    ]
     return HTML(string=job.html, base_url=PDF_BASE_URL).write_pdf(stylesheets=sheets, pdf_variant="pdf/ua-1")
 
 
@@ -122,7 +131,9 @@ def _startup_seconds(runs: int) -> float:
     times = []
     for _ in range(runs):
         started = time.perf_counter()
-        subprocess.run([sys.executable, "-c", "import vawg_group.core.pdf"], check=True, cwd=Path(__file__).resolve().parent.parent)
+        subprocess.run(
+            [sys.executable, "-c", "import vawg_group.core.pdf"], check=True, cwd=Path(__file__).resolve().parent.parent
+        )
         times.append(time.perf_counter() - started)
     return statistics.median(times)
 
@@ -136,7 +147,9 @@ def _people(count: int):
         office = Office(constituency=f"Bench Office {n + 1}", division="South")
         db.session.add(office)
         db.session.flush()
-        person = User(email=f"bench.member{n + 1}@example.org", display_name=f"Bench Member {n + 1}", role="member", office_id=office.id)
+        person = User(
+            email=f"bench.member{n + 1}@example.org", display_name=f"Bench Member {n + 1}", role="member", office_id=office.id
+        )
         db.session.add(person)
         people.append(person)
     db.session.commit()
@@ -152,7 +165,9 @@ def main() -> None:
     folder = Path(tempfile.mkdtemp(prefix="vawg-bench-"))
     url = f"sqlite:///{folder / 'bench.sqlite'}"
     migrate.upgrade(url)
-    app = create_app("test", SQLALCHEMY_DATABASE_URI=url, DATABASE_URL=url, STORAGE_DIR=str(folder / "storage"), LOG_LEVEL="WARNING")
+    app = create_app(
+        "test", SQLALCHEMY_DATABASE_URI=url, DATABASE_URL=url, STORAGE_DIR=str(folder / "storage"), LOG_LEVEL="WARNING"
+    )
     with app.app_context():
         from pypdf import PdfReader
 
@@ -227,9 +242,11 @@ def main() -> None:
     ours_s = statistics.median(ours[1:]) if len(ours) > 1 else cold
     plain_s = statistics.median(plain)
     download_s, hit_s = statistics.median(downloads), statistics.median(cache_hits)
-    print(f"pack: {briefing_count} briefings, OFFICIAL-SENSITIVE, {pages} pages (plain WeasyPrint: {plain_pages} pages), {len(job.html):,} bytes of HTML")
-    print(f"our render (child, limit, safe fetcher, PDF/UA-1, margin artifacts): {['%.2f' % t for t in ours]} s")
-    print(f"plain WeasyPrint, same HTML and CSS, in-process: median {plain_s:.2f} s {['%.2f' % t for t in plain]}")
+    print(
+        f"pack: {briefing_count} briefings, OFFICIAL-SENSITIVE, {pages} pages (plain WeasyPrint: {plain_pages} pages), {len(job.html):,} bytes of HTML"
+    )
+    print(f"our render (child, limit, safe fetcher, PDF/UA-1, margin artifacts): {[f'{t:.2f}' for t in ours]} s")
+    print(f"plain WeasyPrint, same HTML and CSS, in-process: median {plain_s:.2f} s {[f'{t:.2f}' for t in plain]}")
     if len(ours) > 1:
         print(f"ratio ours / plain, wall clock, a spare child waiting (median of runs 2+): {ours_s / plain_s:.3f} (goal <= 1.2)")
     print(
@@ -248,8 +265,12 @@ def main() -> None:
         f" -> {copies_s / ours_s:.2f}x one render (goal <= 2x; a render per copy would be about {copy_count}x);"
         f" CPU {copies_cpu:.2f} s -> {copies_cpu / ours_c:.2f}x one render's CPU"
     )
-    print(f"cached download of a member's copy through the app (signed in, audited): median {download_s * 1000:.1f} ms -> {ours_s / download_s:.0f}x faster than a render (goal >= 100x)")
-    print(f"cache hit in the renderer (hash + file read): median {hit_s * 1000:.2f} ms -> {ours_s / hit_s:.0f}x faster than a render")
+    print(
+        f"cached download of a member's copy through the app (signed in, audited): median {download_s * 1000:.1f} ms -> {ours_s / download_s:.0f}x faster than a render (goal >= 100x)"
+    )
+    print(
+        f"cache hit in the renderer (hash + file read): median {hit_s * 1000:.2f} ms -> {ours_s / hit_s:.0f}x faster than a render"
+    )
 
 
 if __name__ == "__main__":

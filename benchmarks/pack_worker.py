@@ -36,7 +36,11 @@ def _start_worker(database_url: str, storage: Path, log: Path) -> subprocess.Pop
     env.update(VAWG_ENV="development", VAWG_DATABASE_URL=database_url, VAWG_STORAGE_DIR=str(storage), VAWG_LOG_LEVEL="WARNING")
     with open(log, "wb") as output:
         return subprocess.Popen(
-            [sys.executable, "-m", "flask", "--app", "vawg_group", "worker"], cwd=PROJECT_ROOT, env=env, stdout=output, stderr=subprocess.STDOUT
+            [sys.executable, "-m", "flask", "--app", "vawg_group", "worker"],
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
         )
 
 
@@ -88,7 +92,9 @@ def main() -> None:
                     begun = time.perf_counter()
                     _plain(job)
                     plain.append(time.perf_counter() - begun)
-                    print(f"round {round_number + 1}: prepare to ready {through_worker[-1]:.2f} s, plain WeasyPrint {plain[-1]:.2f} s")
+                    print(
+                        f"round {round_number + 1}: prepare to ready {through_worker[-1]:.2f} s, plain WeasyPrint {plain[-1]:.2f} s"
+                    )
         finally:
             worker.terminate()
             worker.wait(timeout=30)

@@ -227,9 +227,7 @@ class ProductionConfig(Config):
         if self.trusted_host_list() is None:
             problems.append("VAWG_TRUSTED_HOSTS must name the service's host names, not *")
         if problems:
-            raise ConfigurationError(
-                "Refusing to start in production:\n  - " + "\n  - ".join(problems)
-            )
+            raise ConfigurationError("Refusing to start in production:\n  - " + "\n  - ".join(problems))
 
 
 CONFIGS = {
@@ -245,9 +243,7 @@ def load_config(name: str | None = None) -> Config:
     try:
         config_class = CONFIGS[name]
     except KeyError:
-        raise ConfigurationError(
-            f"Unknown environment {name!r}: choose one of {', '.join(CONFIGS)}"
-        ) from None
+        raise ConfigurationError(f"Unknown environment {name!r}: choose one of {', '.join(CONFIGS)}") from None
     config = config_class()
     config.check()
     return config
@@ -272,7 +268,7 @@ def _coerce(raw: str, default):
 def _normalise_database_url(url: str) -> str:
     # Production URLs are often written postgresql://...; we use psycopg 3.
     if url.startswith("postgres://"):
-        url = "postgresql://" + url[len("postgres://"):]
+        url = "postgresql://" + url[len("postgres://") :]
     if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
     return url

@@ -55,11 +55,19 @@ def _pip_audit(args: list[str], workdir: Path) -> tuple[dict | None, str]:
     output = workdir / "report.json"
     output.unlink(missing_ok=True)
     command = [
-        sys.executable, "-m", "pip_audit",
-        "--format", "json", "--output", str(output),
-        "--progress-spinner", "off",
-        "--cache-dir", str(workdir / "cache"),
-        "--timeout", _env("VAWG_AUDIT_TIMEOUT", "15"),
+        sys.executable,
+        "-m",
+        "pip_audit",
+        "--format",
+        "json",
+        "--output",
+        str(output),
+        "--progress-spinner",
+        "off",
+        "--cache-dir",
+        str(workdir / "cache"),
+        "--timeout",
+        _env("VAWG_AUDIT_TIMEOUT", "15"),
         *args,
     ]
     osv_url = os.environ.get("VAWG_AUDIT_OSV_URL", "").strip()
@@ -97,7 +105,9 @@ def canary_check(service: str, workdir: Path) -> str:
     """'' if ``service`` reports the canary's known vulnerabilities, else why it cannot be trusted."""
     requirements = workdir / "canary.txt"
     requirements.write_text(CANARY + "\n")
-    report, error = _pip_audit(["--vulnerability-service", service, "--no-deps", "--disable-pip", "-r", str(requirements)], workdir)
+    report, error = _pip_audit(
+        ["--vulnerability-service", service, "--no-deps", "--disable-pip", "-r", str(requirements)], workdir
+    )
     if report is None:
         return f"the {service} service could not be reached ({error})"
     if _findings(report):
@@ -122,14 +132,20 @@ def audit_python(workdir: Path) -> Outcome:
         # count as a collection failure under --strict.
         report, error = _pip_audit(["--vulnerability-service", service, "--strict"], workdir)
         if report is None:
-            return Outcome("not-run", [f"{COULD_NOT_RUN}: Python packages: the {service} service failed during the audit ({error})"])
+            return Outcome(
+                "not-run", [f"{COULD_NOT_RUN}: Python packages: the {service} service failed during the audit ({error})"]
+            )
         findings = _findings(report)
         dependencies = report.get("dependencies", [])
         skipped = _skipped(report)
         if findings:
-            return Outcome("fail", [f"Python packages: {len(findings)} known vulnerabilities ({service}):", *(f"  {f}" for f in findings)])
+            return Outcome(
+                "fail", [f"Python packages: {len(findings)} known vulnerabilities ({service}):", *(f"  {f}" for f in findings)]
+            )
         if dependencies and len(skipped) == len(dependencies):
-            return Outcome("not-run", [f"{COULD_NOT_RUN}: Python packages: the {service} service could look none of them up ({skipped[0]})"])
+            return Outcome(
+                "not-run", [f"{COULD_NOT_RUN}: Python packages: the {service} service could look none of them up ({skipped[0]})"]
+            )
         lines = [f"Python packages: no known vulnerabilities in {len(dependencies) - len(skipped)} packages ({service})."]
         if skipped:
             lines.append(f"  Not audited ({len(skipped)}):")
@@ -163,7 +179,9 @@ def audit_npm() -> Outcome:
         lines = [f"npm packages: {total} known vulnerabilities:"]
         for name, entry in sorted(report.get("vulnerabilities", {}).items()):
             titles = [v.get("title", v.get("url", "")) for v in entry.get("via", []) if isinstance(v, dict)]
-            lines.append(f"  {name} ({entry.get('severity', '?')}): {'; '.join(titles) or 'via ' + ', '.join(map(str, entry.get('via', [])))}")
+            lines.append(
+                f"  {name} ({entry.get('severity', '?')}): {'; '.join(titles) or 'via ' + ', '.join(map(str, entry.get('via', [])))}"
+            )
         return Outcome("fail", lines)
     audited = report["metadata"].get("dependencies", {})
     size = audited.get("prod", audited.get("total", "?")) if isinstance(audited, dict) else audited

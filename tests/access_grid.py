@@ -103,7 +103,9 @@ def world_ids(world: World) -> dict:
     return {
         "offices": (world.own_office.id, world.other_office.id, world.inactive_office.id),
         "users": {role: user.id for role, user in world.users.items()},
-        "office_people": {office_id: {role: u.id for role, u in people.items()} for office_id, people in world.office_people.items()},
+        "office_people": {
+            office_id: {role: u.id for role, u in people.items()} for office_id, people in world.office_people.items()
+        },
     }
 
 
@@ -205,6 +207,6 @@ def snapshot() -> dict[str, list[tuple]]:
             continue
         columns = [c for c in table.columns if (table.name, c.name) not in VOLATILE_COLUMNS]
         rows = db.session.execute(select(*columns)).all()
-        state[table.name] = sorted((tuple(map(repr, row)) for row in rows))
+        state[table.name] = sorted(tuple(map(repr, row)) for row in rows)
     db.session.commit()
     return state

@@ -120,9 +120,7 @@ class PostgresDatabase:
         self.url = url
         self.engine = create_engine(url, pool_size=1, max_overflow=0)
         self.tables = [table.name for table in metadata.sorted_tables]
-        self._probe = text(
-            " UNION ALL ".join(f"SELECT '{name}' WHERE EXISTS (SELECT 1 FROM \"{name}\")" for name in self.tables)
-        )
+        self._probe = text(" UNION ALL ".join(f"SELECT '{name}' WHERE EXISTS (SELECT 1 FROM \"{name}\")" for name in self.tables))
         self._guarded: set[str] = set()  # tables with triggers of their own (audit_event refuses DELETE)
 
     def create(self, server_url: str) -> None:

@@ -96,7 +96,7 @@ class Element:
     """One structure element of a tagged PDF: its type, kids, and the text its marked
     content holds."""
 
-    def __init__(self, tag: str, obj, parent: "Element | None" = None):
+    def __init__(self, tag: str, obj, parent: Element | None = None):
         self.tag = tag
         self.obj = obj
         self.parent = parent
@@ -115,7 +115,7 @@ class Element:
         for kid in self.kids:
             yield from kid.walk()
 
-    def find(self, tag: str) -> list["Element"]:
+    def find(self, tag: str) -> list[Element]:
         return [element for element in self.walk() if element.tag == tag]
 
     def within(self, tag: str) -> bool:
@@ -142,9 +142,7 @@ def structure_tree(pdf: bytes) -> Element:
     page_index = {page.indirect_reference.idnum: number for number, page in enumerate(document.pages)}
     texts: dict[int, dict[int, str]] = {}
     for number, page in enumerate(document.pages):
-        texts[number] = {
-            int(properties["MCID"]): text for tag, properties, text in marked_content(page) if "MCID" in properties
-        }
+        texts[number] = {int(properties["MCID"]): text for tag, properties, text in marked_content(page) if "MCID" in properties}
     root_dict = document.trailer["/Root"]["/StructTreeRoot"].get_object()
     root = Element("StructTreeRoot", root_dict)
 

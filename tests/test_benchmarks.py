@@ -34,7 +34,11 @@ def test_the_http_benchmark_seed_makes_encrypted_cases_and_working_sign_ins(app_
     }
     completed = subprocess.run(
         [sys.executable, str(SEED), "--cases", "30", "--via-services", "4"],
-        env=environment, capture_output=True, text=True, timeout=300, cwd=PROJECT_ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=PROJECT_ROOT,
     )
     assert completed.returncode == 0, completed.stderr[-2000:]
     seeded = dict(line.split("=", 1) for line in completed.stdout.splitlines() if "=" in line)
@@ -44,7 +48,9 @@ def test_the_http_benchmark_seed_makes_encrypted_cases_and_working_sign_ins(app_
         office = db.session.scalar(select(Office).order_by(Office.id))
         assert db.session.scalar(select(func.count()).select_from(CaseworkItem).where(CaseworkItem.office_id == office.id)) == 30
         # Encrypted at rest under the benchmark's key, and readable through the model.
-        stored = db.session.execute(text("SELECT summary, ask FROM casework_item WHERE office_id = :office"), {"office": office.id}).all()
+        stored = db.session.execute(
+            text("SELECT summary, ask FROM casework_item WHERE office_id = :office"), {"office": office.id}
+        ).all()
         assert len(stored) == 30
         for summary, ask in stored:
             assert summary.startswith("bench:") and ask.startswith("bench:")

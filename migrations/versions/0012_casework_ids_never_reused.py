@@ -12,9 +12,8 @@ Create Date: 2026-12-02 04:00:00.000000
 
 from alembic import op
 
-
-revision = '0012'
-down_revision = '0010'
+revision = "0012"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
@@ -22,7 +21,7 @@ depends_on = None
 def upgrade() -> None:
     if op.get_bind().dialect.name != "sqlite":
         return
-    with op.batch_alter_table('casework_item', recreate="always", table_kwargs={"sqlite_autoincrement": True}):
+    with op.batch_alter_table("casework_item", recreate="always", table_kwargs={"sqlite_autoincrement": True}):
         pass
     # Count on past every case already deleted too, whose numbers may be above today's largest
     # (sqlite_sequence has no key to upsert on: its one row for the table is replaced).
@@ -33,8 +32,9 @@ def upgrade() -> None:
         "COALESCE((SELECT MAX(original_id) FROM casework_tombstone), 0))"
     )
 
+
 def downgrade() -> None:
     if op.get_bind().dialect.name != "sqlite":
         return
-    with op.batch_alter_table('casework_item', recreate="always", table_kwargs={"sqlite_autoincrement": False}):
+    with op.batch_alter_table("casework_item", recreate="always", table_kwargs={"sqlite_autoincrement": False}):
         pass

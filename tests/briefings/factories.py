@@ -6,11 +6,11 @@ import io
 import itertools
 import zipfile
 
+from tests.factories import make_user
 from vawg_group.briefings import services
 from vawg_group.briefings.models import Briefing
 from vawg_group.extensions import db
 from vawg_group.people.roles import Role
-from tests.factories import make_user
 
 _counter = itertools.count(1)
 

@@ -7,12 +7,12 @@ from pathlib import Path
 import pytest
 
 from config import PROJECT_ROOT
+from tests.briefings.factories import make_briefing, make_staff, office_package, pdf_bytes
+from tests.conftest import fetch_csrf_token, sign_in
 from vawg_group.briefings import attachments as files
 from vawg_group.briefings.models import BriefingAttachment
 from vawg_group.core.audit import AuditEvent
 from vawg_group.extensions import db
-from tests.briefings.factories import make_briefing, make_staff, office_package, pdf_bytes
-from tests.conftest import fetch_csrf_token, sign_in
 
 
 def _upload(client, briefing, filename, data):
@@ -129,9 +129,7 @@ def test_removing_an_attachment_deletes_the_file(app, client):
     attachment = db.session.query(BriefingAttachment).one()
     stored = files.path_of(attachment.stored_name)
     path = f"/briefings/{briefing.id}"
-    response = client.post(
-        f"{path}/attachments/{attachment.id}/remove", data={"csrf_token": fetch_csrf_token(client, path)}
-    )
+    response = client.post(f"{path}/attachments/{attachment.id}/remove", data={"csrf_token": fetch_csrf_token(client, path)})
     assert response.status_code == 302
     assert not stored.exists()
     assert db.session.query(BriefingAttachment).count() == 0

@@ -4,13 +4,13 @@ import re
 
 import pytest
 
+from tests.briefings.factories import make_briefing, make_staff
+from tests.conftest import sign_in
 from vawg_group.briefings import services
 from vawg_group.briefings.charts import key_figures_svg
 from vawg_group.briefings.markdown import MAX_TABLE_ROWS, check_markdown, render_markdown
 from vawg_group.core.validation import ValidationError
 from vawg_group.extensions import db
-from tests.briefings.factories import make_briefing, make_staff
-from tests.conftest import sign_in
 
 HOSTILE = (
     "<script>alert('x')</script>\n\n"
@@ -77,7 +77,12 @@ def test_too_many_key_figures_is_a_clear_error(app):
 
 @pytest.mark.parametrize(
     "value, message",
-    [("", "Enter a number"), ("lots", "Enter a number, like"), ("nan", "less than a trillion"), ("1e400", "less than a trillion")],
+    [
+        ("", "Enter a number"),
+        ("lots", "Enter a number, like"),
+        ("nan", "less than a trillion"),
+        ("1e400", "less than a trillion"),
+    ],
 )
 def test_key_figure_values_must_be_numbers(app, value, message):
     staff = make_staff()
@@ -107,7 +112,7 @@ def test_the_chart_is_accessible_and_escapes_what_it_shows(app):
     )
     svg = str(key_figures_svg(briefing.key_figures, title="Key figures: test", chart_id="c1"))
     assert svg.startswith("<svg") and 'role="img"' in svg and 'aria-labelledby="c1-title c1-desc"' in svg
-    assert "<title id=\"c1-title\">Key figures: test</title>" in svg
+    assert '<title id="c1-title">Key figures: test</title>' in svg
     assert "<script>" not in svg and "&lt;script&gt;" in svg
     # The description carries every number, so the chart says nothing the text does not.
     desc = re.search(r"<desc[^>]*>(.*?)</desc>", svg).group(1)
@@ -118,11 +123,14 @@ def test_the_chart_is_accessible_and_escapes_what_it_shows(app):
 
 
 def test_tables_get_our_classes_and_no_others():
-    html = str(render_markdown('| a | b |\n|---|---|\n| 1 | 2 |'))
+    html = str(render_markdown("| a | b |\n|---|---|\n| 1 | 2 |"))
     assert '<table class="govuk-table">' in html and '<th class="govuk-table__header" scope="col">a</th>' in html
     # Classes are ours alone: nh3 drops any other, even on an allowed tag.
     import nh3
 
     from vawg_group.briefings.markdown import ALLOWED_CLASSES
 
-    assert nh3.clean('<table class="govuk-table evil"></table>', tags={"table"}, allowed_classes=ALLOWED_CLASSES) == '<table class="govuk-table"></table>'
+    assert (
+        nh3.clean('<table class="govuk-table evil"></table>', tags={"table"}, allowed_classes=ALLOWED_CLASSES)
+        == '<table class="govuk-table"></table>'
+    )

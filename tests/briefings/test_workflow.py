@@ -2,15 +2,15 @@
 
 import pytest
 
+from tests.briefings.factories import make_briefing, make_staff
+from tests.conftest import post_form, sign_in
+from tests.factories import make_user
 from vawg_group.briefings import services
 from vawg_group.briefings.models import Briefing, BriefingStatus
 from vawg_group.core.audit import AuditEvent
 from vawg_group.core.validation import ValidationError
 from vawg_group.extensions import db
 from vawg_group.people.roles import Role
-from tests.briefings.factories import make_briefing, make_staff
-from tests.conftest import post_form, sign_in
-from tests.factories import make_user
 
 
 def test_a_colleague_approves_a_submitted_briefing(app):

@@ -75,7 +75,10 @@ def seed_people(app: Flask) -> dict[str, int]:
 
     ids = {}
     with app.app_context():
-        office, other_office = make_office(constituency=OFFICE, division="East"), make_office(constituency=OTHER_OFFICE, division="West")
+        office, other_office = (
+            make_office(constituency=OFFICE, division="East"),
+            make_office(constituency=OTHER_OFFICE, division="West"),
+        )
         for key, (name, email), role, in_office in (
             ("staff", STAFF, Role.OPCC_STAFF, None),
             ("approver", APPROVER, Role.OPCC_STAFF, None),
@@ -93,11 +96,10 @@ def seed_people(app: Flask) -> dict[str, int]:
 
 def start_journey_server(tmp_path) -> tuple[JourneyServer, Callable[[], None]]:
     """Start the service and its mail server; returns it and a function that stops both."""
+    from tests.browser.conftest import QuietRequestHandler
     from vawg_group import create_app
     from vawg_group.core import migrate
     from vawg_group.extensions import db
-
-    from tests.browser.conftest import QuietRequestHandler
 
     mail = MailServer().start()
     database = tmp_path / "journeys.sqlite"

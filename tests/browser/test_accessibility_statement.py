@@ -26,7 +26,9 @@ def test_anyone_reaches_the_accessibility_statement_from_the_footer(page):
         expect(main.get_by_role("heading", name=heading, exact=True)).to_be_visible()
     expect(main).to_contain_text("The OPCC for Lancashire runs this service.")
     expect(main).to_contain_text("Web Content Accessibility Guidelines version 2.2 AA standard")
-    expect(main.get_by_role("link", name="accessibility@example.org").first).to_have_attribute("href", "mailto:accessibility@example.org")
+    expect(main.get_by_role("link", name="accessibility@example.org").first).to_have_attribute(
+        "href", "mailto:accessibility@example.org"
+    )
     expect(main).to_contain_text("Equality Advisory and Support Service (EASS)")
     expect(main).to_contain_text("axe-core")
     expect(main).to_contain_text("keyboard alone")

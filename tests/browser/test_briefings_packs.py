@@ -39,7 +39,9 @@ def test_staff_pages_for_briefings_and_packs(page):
     check_accessibility(page, "the briefings list")
     page.get_by_role("link", name="Operation Soteria: rape and serious sexual offences").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Operation Soteria")
-    expect(page.locator("svg.key-figures-chart title")).to_have_text("Key figures: Operation Soteria: rape and serious sexual offences")
+    expect(page.locator("svg.key-figures-chart title")).to_have_text(
+        "Key figures: Operation Soteria: rape and serious sexual offences"
+    )
     check_accessibility(page, "a briefing with its chart")
     page.get_by_role("button", name="Add key figure").click()
     expect(page.locator(".govuk-error-summary")).to_contain_text("Enter what the figure measures")

@@ -9,7 +9,7 @@ import sys
 
 from config import PROJECT_ROOT
 
-FAILING_TESTS = '''
+FAILING_TESTS = """
 def test_opens_two_pages_then_fails(open_page):
     first = open_page("first person")
     first.set_content("<main><h1>Deliberately failing</h1></main>")
@@ -22,7 +22,7 @@ def test_passes(open_page):
     page = open_page("page")
     page.set_content("<main><h1>Fine</h1></main>")
     assert page.inner_text("h1") == "Fine"
-'''
+"""
 
 
 def test_a_failing_browser_test_leaves_screenshots_and_html(tmp_path):
@@ -34,7 +34,11 @@ def test_a_failing_browser_test_leaves_screenshots_and_html(tmp_path):
     env = {**os.environ, "VAWG_BROWSER_ARTIFACTS": str(artefacts), "PYTHONPATH": str(PROJECT_ROOT)}
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path)],
-        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=180,
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
     )
     assert result.returncode == 1, result.stdout + result.stderr
     assert "1 failed, 1 passed" in result.stdout, result.stdout

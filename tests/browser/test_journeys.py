@@ -109,7 +109,9 @@ def test_an_admin_registers_a_user_after_correcting_a_mistake(page):
     expect(page.get_by_label("Name")).to_have_value("Wren Tallow")
     expect(page.get_by_label("Email address")).to_have_value("wren.tallow-at-parliament")
     expect(page.get_by_label("MP's assistant")).to_be_checked()
-    expect(page.get_by_label("MP's office")).to_have_value(page.get_by_label("MP's office").locator("option", has_text="Preston").get_attribute("value"))
+    expect(page.get_by_label("MP's office")).to_have_value(
+        page.get_by_label("MP's office").locator("option", has_text="Preston").get_attribute("value")
+    )
     check_accessibility(page, "the register form with an error")
     page.screenshot(path=str(ARTIFACTS / "user-form-errors.png"), full_page=True)
 

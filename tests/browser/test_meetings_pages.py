@@ -70,6 +70,8 @@ def test_a_member_reads_a_meeting_answers_and_subscribes(page):
 
     page.goto("/profile/calendar")
     page.get_by_role("button", name="Make my feed link").click()
-    expect(page.get_by_role("link", name="Subscribe in your calendar app")).to_have_attribute("href", __import__("re").compile(r"^webcal://"))
+    expect(page.get_by_role("link", name="Subscribe in your calendar app")).to_have_attribute(
+        "href", __import__("re").compile(r"^webcal://")
+    )
     check_accessibility(page, "the calendar feed page")
     assert_no_browser_errors(page)

@@ -60,7 +60,7 @@ def test_a_member_gets_the_papers_subscribes_and_sends_apologies(open_page, jour
     texts = [text.replace("\n", " ") for text in page_texts(pack)]
     assert len(texts) >= 3
     assert BRIEFING_TITLE in " ".join(texts)
-    for number, (page, text) in enumerate(zip(reader(pack).pages, texts), start=1):
+    for number, (page, text) in enumerate(zip(reader(pack).pages, texts, strict=True), start=1):
         assert found_at_top_and_bottom(page, "OFFICIAL-SENSITIVE") == (True, True), f"page {number}"
         assert f"Prepared for {MEMBER[0]}" in text, f"page {number}"
         assert f"Page {number} of {len(texts)}" in text, f"page {number}"

@@ -51,7 +51,8 @@ def test_another_office_cannot_reach_the_case(open_page, journey):
         from vawg_group.people.models import Office
 
         item = make_case(
-            office=db.session.get(Office, journey.ids["office"]), reference=REFERENCE,
+            office=db.session.get(Office, journey.ids["office"]),
+            reference=REFERENCE,
             summary=f"Her former partner {SUMMARY_WORDS} twice this month.",
         )
         make_note(item, body=f"{NOTE_WORDS}.", visibility="shared")
@@ -120,8 +121,12 @@ def test_another_office_cannot_reach_the_case(open_page, journey):
     check_accessibility(rosa, "the 403 page")
 
     # Nothing of the case anywhere she can go (and nothing else yet: no meetings, no packs).
-    for link, empty in (("Home", "Your office has no open cases."), ("Casework", "Your office has not brought any cases yet."),
-                        ("Meetings", "No meeting is scheduled."), ("Packs", "No packs yet.")):
+    for link, empty in (
+        ("Home", "Your office has no open cases."),
+        ("Casework", "Your office has not brought any cases yet."),
+        ("Meetings", "No meeting is scheduled."),
+        ("Packs", "No packs yet."),
+    ):
         menu(rosa).get_by_role("link", name=link).click()
         expect(rosa.get_by_text(empty)).to_be_visible()
         assert REFERENCE not in rosa.content()

@@ -25,7 +25,10 @@ def test_staff_prepare_a_meeting_and_triage_a_case(open_page, journey):
         subjects = [message["Subject"] for message in journey.mail_to(address)]
         assert any("briefing pack" in subject for subject in subjects), subjects
         assert any("agenda" in subject.lower() for subject in subjects), subjects
-        assert any(message.get_content_type() == "multipart/mixed" and "text/calendar" in message.as_string() for message in journey.mail_to(address))
+        assert any(
+            message.get_content_type() == "multipart/mixed" and "text/calendar" in message.as_string()
+            for message in journey.mail_to(address)
+        )
 
     # The staff home now shows the meeting and the pack.
     menu(staff).get_by_role("link", name="Home").click()

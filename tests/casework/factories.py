@@ -5,10 +5,10 @@ from __future__ import annotations
 import itertools
 import uuid
 
+from tests.factories import make_office
 from vawg_group.casework.models import CaseworkItem, CaseworkNote, CaseworkTheme, Status
 from vawg_group.core.clock import utcnow
 from vawg_group.extensions import db
-from tests.factories import make_office
 
 _counter = itertools.count(1)
 

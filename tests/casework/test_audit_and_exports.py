@@ -9,13 +9,13 @@ import json
 
 from sqlalchemy import select
 
+from tests.casework.factories import make_case, make_note
+from tests.conftest import fetch_csrf_token, sign_in
+from tests.factories import make_office, make_user
 from vawg_group.casework import services
 from vawg_group.core.audit import AuditEvent, verify_chain
 from vawg_group.extensions import db
 from vawg_group.people.roles import Role
-from tests.casework.factories import make_case, make_note
-from tests.conftest import fetch_csrf_token, sign_in
-from tests.factories import make_office, make_user
 
 
 def _audit(action: str) -> list[AuditEvent]:
@@ -37,7 +37,10 @@ def test_viewing_changing_and_exporting_are_audited_with_who_and_office(app, cli
     sign_in(staff_client, staff)
     token = fetch_csrf_token(staff_client, f"/casework/{item.id}")
     staff_client.post(f"/casework/{item.id}/acknowledge", data={"csrf_token": token})
-    staff_client.post(f"/casework/{item.id}/notes", data={"body": "Note text kept out of the log", "visibility": "opcc_only", "csrf_token": token})
+    staff_client.post(
+        f"/casework/{item.id}/notes",
+        data={"body": "Note text kept out of the log", "visibility": "opcc_only", "csrf_token": token},
+    )
 
     [office_view, staff_view] = _audit("casework.viewed")
     assert (office_view.actor_id, office_view.office_id, office_view.object_id) == (assistant.id, office.id, str(item.id))
@@ -73,7 +76,7 @@ def test_admins_see_the_access_history_on_the_case_page_and_nobody_else_does(app
     sign_in(admin_client, admin)
     html = admin_client.get(f"/casework/{item.id}").get_data(as_text=True)
     assert "Access history" in html
-    history = html[html.index("Access history"):]
+    history = html[html.index("Access history") :]
     assert "Wilhelmina Testcase" in history and "casework.viewed" in history
     assert "access.refused" in history and "refused" in history
 
@@ -113,7 +116,7 @@ def test_an_office_exports_everything_held_for_it_as_json(app, client):
 def test_the_csv_export_is_a_spreadsheet_that_cannot_run_formulas(app, client):
     office = make_office()
     assistant = make_user(role=Role.ASSISTANT, office=office)
-    make_case(office=office, reference="=HYPERLINK(\"http://x\")", summary="+SUM(A1:A2)")
+    make_case(office=office, reference='=HYPERLINK("http://x")', summary="+SUM(A1:A2)")
     sign_in(client, assistant)
     response = client.get(f"/casework/offices/{office.id}/export.csv")
     assert response.content_type.startswith("text/csv")

@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Text, select, text, type_coerce
 
+from tests.casework.factories import make_case, make_note
+from tests.conftest import POSTGRES_URL
 from vawg_group.casework.crypto import (
     DecryptionError,
     EncryptionConfigError,
@@ -19,8 +21,6 @@ from vawg_group.casework.crypto import (
 )
 from vawg_group.casework.models import CaseworkItem, CaseworkNote, CaseworkStatusChange
 from vawg_group.extensions import db
-from tests.casework.factories import make_case, make_note
-from tests.conftest import POSTGRES_URL
 
 
 def _key() -> str:
@@ -28,9 +28,7 @@ def _key() -> str:
 
 
 def _raw(column, item_id):
-    return db.session.execute(
-        select(type_coerce(column, Text)).where(column.table.c.id == item_id)
-    ).scalar_one()
+    return db.session.execute(select(type_coerce(column, Text)).where(column.table.c.id == item_id)).scalar_one()
 
 
 def test_keys_are_read_in_order_first_is_current():
@@ -41,8 +39,14 @@ def test_keys_are_read_in_order_first_is_current():
 
 @pytest.mark.parametrize(
     "setting",
-    ["", "nokey", "bad id:" + base64.b64encode(b"x" * 32).decode(), "k1:not-base64!!", "k1:" + base64.b64encode(b"short").decode(),
-     "k1:{0},k1:{0}".format(base64.b64encode(b"y" * 32).decode())],
+    [
+        "",
+        "nokey",
+        "bad id:" + base64.b64encode(b"x" * 32).decode(),
+        "k1:not-base64!!",
+        "k1:" + base64.b64encode(b"short").decode(),
+        "k1:{0},k1:{0}".format(base64.b64encode(b"y" * 32).decode()),
+    ],
 )
 def test_doubtful_key_settings_are_refused(setting):
     with pytest.raises(EncryptionConfigError):

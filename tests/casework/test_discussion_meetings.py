@@ -7,14 +7,14 @@ import pytest
 import time_machine
 from sqlalchemy import select
 
+from tests.casework.factories import make_case
+from tests.factories import make_user
+from tests.meetings.factories import SEPT_1, make_series
 from vawg_group.casework import discussion, stats
 from vawg_group.core.validation import ValidationError
 from vawg_group.extensions import db
 from vawg_group.meetings.models import AgendaItem
 from vawg_group.people.roles import Role
-from tests.casework.factories import make_case
-from tests.factories import make_user
-from tests.meetings.factories import SEPT_1, make_series
 
 SUMMARY = "An office raises a stalking case where contact continued after a report."
 
@@ -32,7 +32,12 @@ def test_a_case_goes_on_the_chosen_meetings_agenda_with_only_the_anonymised_summ
         db.session.commit()
     agenda_item = db.session.get(AgendaItem, record.agenda_item_id)
     assert agenda_item.occurrence_id == first.id
-    assert (agenda_item.kind, agenda_item.description, agenda_item.linked_type, agenda_item.linked_id) == ("casework", SUMMARY, "casework", item.id)
+    assert (agenda_item.kind, agenda_item.description, agenda_item.linked_type, agenda_item.linked_id) == (
+        "casework",
+        SUMMARY,
+        "casework",
+        item.id,
+    )
     assert "private account" not in agenda_item.title + agenda_item.description
     assert stats.pack_summary(occurrence_id=first.id)["discussions"][0]["summary"] == SUMMARY
     assert series.id

@@ -3,22 +3,22 @@ under a legal hold; the case goes as retention deletes it (tombstone, audit), at
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime, timezone
 
 import pytest
 from sqlalchemy import func, select
 
+from tests.casework.factories import make_case, make_note
+from tests.conftest import post_form, sign_in
+from tests.factories import make_user
 from vawg_group.casework import erasure, exports
 from vawg_group.casework.models import CaseworkDiscussion, CaseworkItem, CaseworkNote, CaseworkTombstone
 from vawg_group.core.audit import AuditEvent, verify_chain
 from vawg_group.core.validation import ValidationError
 from vawg_group.extensions import db
 from vawg_group.people.roles import Role
-from tests.casework.factories import make_case, make_note
-from tests.conftest import post_form, sign_in
-from tests.factories import make_user
 
-NOW = datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
 
 def _audit(action: str) -> list[AuditEvent]:
@@ -173,7 +173,10 @@ def test_a_link_to_a_deleted_case_says_when_and_why_it_went(app, client, role):
     assert (f'href="/casework/offices/{office.id}/export.csv"' in html) == (role in (Role.MEMBER, Role.ASSISTANT))
     [seen] = _audit("casework.deleted_viewed")
     assert (seen.actor_id, seen.object_type, seen.object_id, seen.office_id) == (
-        user.id, "casework_tombstone", str(db.session.scalar(select(CaseworkTombstone.id))), office.id
+        user.id,
+        "casework_tombstone",
+        str(db.session.scalar(select(CaseworkTombstone.id))),
+        office.id,
     )
 
 

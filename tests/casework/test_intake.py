@@ -7,14 +7,14 @@ import re
 import pytest
 from sqlalchemy import func, select
 
+from tests.conftest import csrf_token_from, sign_in
+from tests.factories import make_office, make_user
 from vawg_group.casework import screening
 from vawg_group.casework.models import CaseworkItem
 from vawg_group.core.audit import AuditEvent
 from vawg_group.extensions import db
 from vawg_group.people.roles import Role
 from vawg_group.workflow.models import DomainEvent
-from tests.conftest import csrf_token_from, sign_in
-from tests.factories import make_office, make_user
 
 GOOD = {
     "reference": "BLB-2026-014",

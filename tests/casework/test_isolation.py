@@ -10,14 +10,14 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from tests.casework.factories import make_case, make_note
+from tests.conftest import fetch_csrf_token, sign_in
+from tests.factories import make_office, make_user
 from vawg_group.casework.models import CaseworkLink, CaseworkNote, CaseworkReferral
 from vawg_group.core.audit import AuditEvent
 from vawg_group.core.clock import utcnow
 from vawg_group.extensions import db
 from vawg_group.people.roles import Role
-from tests.casework.factories import make_case, make_note
-from tests.conftest import fetch_csrf_token, sign_in
-from tests.factories import make_office, make_user
 
 SECRET_REFERENCE = "OWN-2026-777"
 SECRET_SUMMARY = "Summary only office A and the OPCC may read"
@@ -92,7 +92,15 @@ def world(app):
     db.session.add(referral)
     db.session.add(CaseworkLink(low_id=case.id, high_id=related.id))
     db.session.commit()
-    return {"office_a": office_a, "office_b": office_b, "people": people, "case": case, "b_case": b_case, "referral": referral, "related": related}
+    return {
+        "office_a": office_a,
+        "office_b": office_b,
+        "people": people,
+        "case": case,
+        "b_case": b_case,
+        "referral": referral,
+        "related": related,
+    }
 
 
 def url_for_endpoint(app, endpoint: str, world) -> str:
@@ -152,7 +160,10 @@ def test_another_office_is_refused_audited_and_changes_nothing(app, client, worl
     ).all()
     assert len(refusals) == 3
     assert {r.office_id for r in refusals} == {world["office_a"].id}
-    assert db.session.scalar(select(CaseworkNote).where(CaseworkNote.item_id == case.id, CaseworkNote.visibility == "shared")) is None
+    assert (
+        db.session.scalar(select(CaseworkNote).where(CaseworkNote.item_id == case.id, CaseworkNote.visibility == "shared"))
+        is None
+    )
 
 
 def test_lists_hold_only_the_offices_own_cases_and_staff_see_all(app, client, world):
@@ -180,7 +191,9 @@ def test_an_office_sees_shared_notes_but_never_opcc_only_ones(app, client, world
 def test_an_office_note_is_always_shared_even_if_posted_opcc_only(app, client, world):
     sign_in(client, world["people"]["assistant_own"])
     token = fetch_csrf_token(client, f"/casework/{world['case'].id}")
-    response = client.post(f"/casework/{world['case'].id}/notes", data={"body": "From the office", "visibility": "opcc_only", "csrf_token": token})
+    response = client.post(
+        f"/casework/{world['case'].id}/notes", data={"body": "From the office", "visibility": "opcc_only", "csrf_token": token}
+    )
     assert response.status_code == 302
     note = db.session.scalar(select(CaseworkNote).where(CaseworkNote.author_id == world["people"]["assistant_own"].id))
     assert note.visibility == "shared"

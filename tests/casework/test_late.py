@@ -7,7 +7,7 @@ and the clock is frozen with time-machine at moments around it.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta, timezone
 
 import pytest
 import time_machine
@@ -29,7 +29,7 @@ from vawg_group.meetings import services as meetings
 from vawg_group.people.roles import Role
 from vawg_group.workflow.models import DomainEvent
 
-SETUP = datetime(2026, 12, 1, 9, 0, tzinfo=timezone.utc)
+SETUP = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 SECOND = timedelta(seconds=1)
 
 
@@ -118,7 +118,9 @@ def test_no_meeting_at_all_is_for_no_meeting_and_not_late(app):
 
 
 def test_a_meeting_without_a_casework_deadline_takes_casework_until_it_starts(app):
-    unplanned = meetings.create_one_off(title="Lancashire MPs' VAWG Group", on=date(2027, 1, 12), start_time=time(10), end_time=time(11), by=None, now=SETUP)
+    unplanned = meetings.create_one_off(
+        title="Lancashire MPs' VAWG Group", on=date(2027, 1, 12), start_time=time(10), end_time=time(11), by=None, now=SETUP
+    )
     db.session.commit()
     assert casework_deadline(unplanned) is None
     where = placed_at(unplanned.starts_dt - SECOND)
@@ -136,7 +138,9 @@ def test_a_cancelled_casework_deadline_lets_its_meeting_take_casework_until_it_s
 
 def _casework_milestone(occurrence) -> MeetingMilestone:
     return db.session.scalars(
-        select(MeetingMilestone).where(MeetingMilestone.occurrence_id == occurrence.id, MeetingMilestone.key == CASEWORK_DEADLINE_KEY)
+        select(MeetingMilestone).where(
+            MeetingMilestone.occurrence_id == occurrence.id, MeetingMilestone.key == CASEWORK_DEADLINE_KEY
+        )
     ).one()
 
 
@@ -226,7 +230,9 @@ def test_accepting_a_case_that_was_not_late_is_refused(three_meetings, staff):
         deadlines.accept_late(item, by=staff, now=casework_deadline(january))
     assert "not late" in refused.value.errors["late"]
     assert item.occurrence_id == january.id and item.late_accepted_dt is None
-    assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "casework.late_accepted")) == 0
+    assert (
+        db.session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "casework.late_accepted")) == 0
+    )
 
 
 def test_accepting_twice_is_refused(three_meetings, staff):
@@ -350,7 +356,9 @@ def test_accepting_a_case_that_was_not_late_through_the_page_says_why(client, th
         sign_in(client, staff)
         page = client.get(f"/casework/{item.id}").get_data(as_text=True)
         assert "Accept late" not in page
-        response = client.post(f"/casework/{item.id}/accept-late", data={"csrf_token": csrf_token_from(page)}, follow_redirects=True)
+        response = client.post(
+            f"/casework/{item.id}/accept-late", data={"csrf_token": csrf_token_from(page)}, follow_redirects=True
+        )
     assert "This case was sent before the casework deadline: it is not late" in response.get_data(as_text=True)
     db.session.refresh(item)
     assert item.late_accepted_dt is None
@@ -408,7 +416,9 @@ def test_cases_for_a_cancelled_meeting_move_to_the_one_they_are_now_for(three_me
     # Accepted late for January; sent before February's deadline: in time for February.
     assert (accepted.occurrence_id, accepted.late, accepted.late_accepted_dt) == (february.id, False, None)
     assert (late_for_february.occurrence_id, late_for_february.late) == (march.id, True), "untouched"
-    rows = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "casework.meeting_changed").order_by(AuditEvent.seq)).all()
+    rows = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "casework.meeting_changed").order_by(AuditEvent.seq)
+    ).all()
     assert [(r.object_id, r.detail["from_occurrence_id"], r.detail["occurrence_id"]) for r in rows] == [
         (str(in_time.id), january.id, february.id),
         (str(accepted.id), january.id, february.id),
@@ -429,6 +439,10 @@ def test_the_offices_export_says_which_meeting_and_whether_late(three_meetings, 
     deadlines.accept_late(accepted, by=staff, now=casework_deadline(january) + timedelta(hours=1))
     db.session.commit()
     records = {r["reference"]: r for r in office_records(office.id)["items"]}
-    assert (records["EXP-LATE"]["meeting"], records["EXP-LATE"]["late"], records["EXP-LATE"]["accepted_late"]) == (february.starts_dt.isoformat(), True, None)
+    assert (records["EXP-LATE"]["meeting"], records["EXP-LATE"]["late"], records["EXP-LATE"]["accepted_late"]) == (
+        february.starts_dt.isoformat(),
+        True,
+        None,
+    )
     assert records["EXP-ACCEPTED"]["meeting"] == january.starts_dt.isoformat()
     assert records["EXP-ACCEPTED"]["accepted_late"] == (casework_deadline(january) + timedelta(hours=1)).isoformat()

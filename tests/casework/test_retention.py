@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+import time_machine
 from sqlalchemy import Text, func, select, type_coerce
 
-import time_machine
-
+from tests.casework.factories import make_case, make_note
+from tests.factories import make_user
 from vawg_group.casework import retention, services
 from vawg_group.casework.models import (
     CaseworkDiscussion,
@@ -22,12 +23,10 @@ from vawg_group.casework.models import (
 )
 from vawg_group.core.audit import AuditEvent, verify_chain
 from vawg_group.extensions import db
-from vawg_group.workflow import jobs
 from vawg_group.people.roles import Role
-from tests.casework.factories import make_case, make_note
-from tests.factories import make_user
+from vawg_group.workflow import jobs
 
-CLOSED = datetime(2024, 1, 31, 15, 0, tzinfo=timezone.utc)
+CLOSED = datetime(2024, 1, 31, 15, 0, tzinfo=UTC)
 
 
 def _count(model) -> int:
@@ -35,15 +34,21 @@ def _count(model) -> int:
 
 
 def test_months_before_clamps_to_the_end_of_shorter_months():
-    assert retention.months_before(datetime(2026, 3, 31, 12, tzinfo=timezone.utc), 1) == datetime(2026, 2, 28, 12, tzinfo=timezone.utc)
-    assert retention.months_before(datetime(2026, 1, 15, tzinfo=timezone.utc), 24) == datetime(2024, 1, 15, tzinfo=timezone.utc)
-    assert retention.months_before(datetime(2028, 3, 31, tzinfo=timezone.utc), 1) == datetime(2028, 2, 29, tzinfo=timezone.utc)
+    assert retention.months_before(datetime(2026, 3, 31, 12, tzinfo=UTC), 1) == datetime(2026, 2, 28, 12, tzinfo=UTC)
+    assert retention.months_before(datetime(2026, 1, 15, tzinfo=UTC), 24) == datetime(2024, 1, 15, tzinfo=UTC)
+    assert retention.months_before(datetime(2028, 3, 31, tzinfo=UTC), 1) == datetime(2028, 2, 29, tzinfo=UTC)
 
 
 def test_a_closed_case_is_deleted_24_months_after_closing_leaving_a_tombstone(app):
     staff = make_user(role=Role.OPCC_STAFF)
-    item = make_case(status="closed", closed_dt=CLOSED, reference="BLB-2024-003", themes=("spiking", "stalking"),
-                     submitted_dt=datetime(2023, 11, 2, tzinfo=timezone.utc), may_raise_anonymised=True)
+    item = make_case(
+        status="closed",
+        closed_dt=CLOSED,
+        reference="BLB-2024-003",
+        themes=("spiking", "stalking"),
+        submitted_dt=datetime(2023, 11, 2, tzinfo=UTC),
+        may_raise_anonymised=True,
+    )
     other = make_case()
     make_note(item, body="Gone with the case")
     db.session.add(CaseworkStatusChange(item_id=item.id, to_status="closed", reason="Done"))
@@ -54,10 +59,10 @@ def test_a_closed_case_is_deleted_24_months_after_closing_leaving_a_tombstone(ap
     item_id = item.id
 
     # One second short of 24 months: kept.
-    assert retention.apply_retention(datetime(2026, 1, 31, 14, 59, 59, tzinfo=timezone.utc)) == []
+    assert retention.apply_retention(datetime(2026, 1, 31, 14, 59, 59, tzinfo=UTC)) == []
     assert db.session.get(CaseworkItem, item_id) is not None
 
-    deleted = retention.apply_retention(datetime(2026, 1, 31, 15, 0, tzinfo=timezone.utc))
+    deleted = retention.apply_retention(datetime(2026, 1, 31, 15, 0, tzinfo=UTC))
     db.session.commit()
     assert deleted == [item_id]
     db.session.expire_all()
@@ -69,7 +74,7 @@ def test_a_closed_case_is_deleted_24_months_after_closing_leaving_a_tombstone(ap
 
     tombstone = db.session.scalar(select(CaseworkTombstone))
     assert (tombstone.original_id, tombstone.reference, tombstone.themes) == (item_id, "BLB-2024-003", ["spiking", "stalking"])
-    assert tombstone.closed_dt == CLOSED and tombstone.submitted_dt == datetime(2023, 11, 2, tzinfo=timezone.utc)
+    assert tombstone.closed_dt == CLOSED and tombstone.submitted_dt == datetime(2023, 11, 2, tzinfo=UTC)
     assert tombstone.reason == "retention" and tombstone.office_id == item.office_id
     # The anonymised discussion summary stays (it is on an agenda), no longer tied to the case.
     discussion = db.session.scalar(select(CaseworkDiscussion))
@@ -80,7 +85,7 @@ def test_a_closed_case_is_deleted_24_months_after_closing_leaving_a_tombstone(ap
     assert verify_chain() is None
 
     # Running again changes nothing.
-    assert retention.apply_retention(datetime(2026, 6, 1, tzinfo=timezone.utc)) == []
+    assert retention.apply_retention(datetime(2026, 6, 1, tzinfo=UTC)) == []
     assert _count(CaseworkTombstone) == 1
 
 
@@ -89,24 +94,28 @@ def test_a_legal_hold_keeps_a_case_until_it_is_lifted(app):
     item = make_case(status="closed", closed_dt=CLOSED)
     services.set_legal_hold(item, True, by=staff)
     db.session.commit()
-    later = datetime(2027, 1, 1, tzinfo=timezone.utc)
+    later = datetime(2027, 1, 1, tzinfo=UTC)
     assert retention.apply_retention(later) == []
     assert db.session.get(CaseworkItem, item.id).legal_hold is True
     services.set_legal_hold(item, False, by=staff)
     db.session.commit()
     assert retention.apply_retention(later) == [item.id]
-    actions = db.session.scalars(select(AuditEvent.detail).where(AuditEvent.action == "casework.legal_hold").order_by(AuditEvent.seq)).all()
+    actions = db.session.scalars(
+        select(AuditEvent.detail).where(AuditEvent.action == "casework.legal_hold").order_by(AuditEvent.seq)
+    ).all()
     assert actions == [{"on": True}, {"on": False}]
 
 
 def test_open_cases_are_never_deleted_however_old(app):
     for status in ("submitted", "acknowledged", "in_progress", "referred", "awaiting_response", "resolved"):
-        make_case(status=status, submitted_dt=datetime(2015, 1, 1, tzinfo=timezone.utc))
-    assert retention.apply_retention(datetime(2030, 1, 1, tzinfo=timezone.utc)) == []
+        make_case(status=status, submitted_dt=datetime(2015, 1, 1, tzinfo=UTC))
+    assert retention.apply_retention(datetime(2030, 1, 1, tzinfo=UTC)) == []
     assert _count(CaseworkItem) == 6
 
 
-@pytest.mark.parametrize("months, kept_until", [(6, datetime(2024, 7, 31, 15, tzinfo=timezone.utc)), (36, datetime(2027, 1, 31, 15, tzinfo=timezone.utc))])
+@pytest.mark.parametrize(
+    "months, kept_until", [(6, datetime(2024, 7, 31, 15, tzinfo=UTC)), (36, datetime(2027, 1, 31, 15, tzinfo=UTC))]
+)
 def test_the_period_comes_from_configuration(app_factory, months, kept_until):
     app = app_factory(CASEWORK_RETENTION_MONTHS=months)
     with app.app_context():
@@ -121,10 +130,10 @@ def test_the_worker_runs_retention_as_a_periodic_job(app):
     assert registered["casework.retention"].interval_seconds == 6 * 3600
     assert registered["casework.referrals_overdue"].interval_seconds == 3600
     item = make_case(status="closed", closed_dt=CLOSED)
-    with time_machine.travel(datetime(2026, 1, 30, tzinfo=timezone.utc), tick=False):
+    with time_machine.travel(datetime(2026, 1, 30, tzinfo=UTC), tick=False):
         registered["casework.retention"].function()
     assert db.session.get(CaseworkItem, item.id) is not None
-    with time_machine.travel(datetime(2026, 2, 1, tzinfo=timezone.utc), tick=False):
+    with time_machine.travel(datetime(2026, 2, 1, tzinfo=UTC), tick=False):
         registered["casework.retention"].function()
     db.session.commit()
     assert db.session.get(CaseworkItem, item.id) is None
@@ -132,7 +141,7 @@ def test_the_worker_runs_retention_as_a_periodic_job(app):
 
 def test_a_tombstone_holds_no_free_text(app):
     item = make_case(status="closed", closed_dt=CLOSED, summary="UNIQUE-SUMMARY-TEXT")
-    retention.apply_retention(datetime(2026, 2, 1, tzinfo=timezone.utc))
+    retention.apply_retention(datetime(2026, 2, 1, tzinfo=UTC))
     db.session.commit()
     row = db.session.execute(select(*[type_coerce(c, Text) for c in CaseworkTombstone.__table__.columns])).one()
     assert "UNIQUE-SUMMARY-TEXT" not in " ".join(str(v) for v in row)

@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime, timezone
 
+import pytest
 import time_machine
 
+from tests.casework.factories import make_case
+from tests.conftest import fetch_csrf_token, sign_in
+from tests.factories import make_office, make_user
 from vawg_group.casework import discussion, stats
 from vawg_group.casework.models import CaseworkReferral
 from vawg_group.core.validation import ValidationError
 from vawg_group.extensions import db
 from vawg_group.people.roles import Role
-from tests.casework.factories import make_case
-from tests.conftest import fetch_csrf_token, sign_in
-from tests.factories import make_office, make_user
-
-import pytest
 
 SECRET = "Case text that must never reach a pack"
 
@@ -26,7 +25,9 @@ def test_pack_summary_counts_by_theme_and_status_and_lists_only_anonymised_summa
     raised = make_case(themes=("stalking", "harassment"), summary=SECRET, may_raise_anonymised=True)
     make_case(themes=("stalking",), status="in_progress")
     make_case(themes=("spiking",), status="closed")
-    discussion.put_forward(raised, occurrence_id=None, summary="An office raises a stalking case where contact continued after a report.", by=staff)
+    discussion.put_forward(
+        raised, occurrence_id=None, summary="An office raises a stalking case where contact continued after a report.", by=staff
+    )
     db.session.commit()
 
     summary = stats.pack_summary()
@@ -35,8 +36,11 @@ def test_pack_summary_counts_by_theme_and_status_and_lists_only_anonymised_summa
     assert summary["by_status"]["Submitted"] == 1 and summary["by_status"]["Closed"] == 1
     assert summary["open_total"] == 2
     assert summary["discussions"] == [
-        {"summary": "An office raises a stalking case where contact continued after a report.",
-         "themes": ["Harassment (including sexual harassment in public)", "Stalking"], "occurrence_id": None}
+        {
+            "summary": "An office raises a stalking case where contact continued after a report.",
+            "themes": ["Harassment (including sexual harassment in public)", "Stalking"],
+            "occurrence_id": None,
+        }
     ]
     assert SECRET not in json.dumps(summary) and raised.reference not in json.dumps(summary)
 
@@ -59,16 +63,29 @@ def test_a_discussion_summary_must_be_anonymised_new_and_agreed(app):
 
 def test_dashboard_counts_and_charts(app, client):
     office = make_office(constituency="Chartshire")
-    with time_machine.travel(datetime(2026, 5, 20, 10, tzinfo=timezone.utc), tick=False):
-        make_case(office=office, themes=("fgm",), submitted_dt=datetime(2026, 5, 18, tzinfo=timezone.utc))
-        old = make_case(office=office, themes=("fgm", "stalking"), status="referred", submitted_dt=datetime(2026, 1, 5, tzinfo=timezone.utc))
-        make_case(office=office, status="closed", submitted_dt=datetime(2026, 2, 5, tzinfo=timezone.utc), closed_dt=datetime(2026, 4, 30, 23, 30, tzinfo=timezone.utc))
+    with time_machine.travel(datetime(2026, 5, 20, 10, tzinfo=UTC), tick=False):
+        make_case(office=office, themes=("fgm",), submitted_dt=datetime(2026, 5, 18, tzinfo=UTC))
+        old = make_case(
+            office=office, themes=("fgm", "stalking"), status="referred", submitted_dt=datetime(2026, 1, 5, tzinfo=UTC)
+        )
+        make_case(
+            office=office,
+            status="closed",
+            submitted_dt=datetime(2026, 2, 5, tzinfo=UTC),
+            closed_dt=datetime(2026, 4, 30, 23, 30, tzinfo=UTC),
+        )
         db.session.add(CaseworkReferral(item_id=old.id, agency="idva", response_due_on=date(2026, 5, 1)))
         db.session.commit()
 
         figures = stats.dashboard()
         assert figures["by_theme"]["Female genital mutilation"] == 2
-        assert figures["by_age"] == {"Under a week": 1, "1 to 4 weeks": 0, "1 to 3 months": 0, "3 to 6 months": 1, "Over 6 months": 0}
+        assert figures["by_age"] == {
+            "Under a week": 1,
+            "1 to 4 weeks": 0,
+            "1 to 3 months": 0,
+            "3 to 6 months": 1,
+            "Over 6 months": 0,
+        }
         assert ("Chartshire", 2, 3) in figures["by_office"]
         assert [(o.reference, o.days_overdue) for o in figures["overdue"]] == [(old.reference, 19)]
         trend = dict((month, (sent, closed)) for month, sent, closed in figures["trend"])
@@ -105,6 +122,9 @@ def test_put_forward_through_the_page(app, client):
     token = fetch_csrf_token(client, f"/casework/{item.id}/discuss")
     bad = client.post(f"/casework/{item.id}/discuss", data={"summary": "Ms Quillfeather was followed", "csrf_token": token})
     assert bad.status_code == 200 and "must be anonymised" in bad.get_data(as_text=True)
-    good = client.post(f"/casework/{item.id}/discuss", data={"summary": "A stalking case raised to ask about response times.", "csrf_token": token})
+    good = client.post(
+        f"/casework/{item.id}/discuss",
+        data={"summary": "A stalking case raised to ask about response times.", "csrf_token": token},
+    )
     assert good.status_code == 302
     assert stats.pack_summary()["discussions"][0]["summary"] == "A stalking case raised to ask about response times."

@@ -3,12 +3,15 @@ related cases, assignment; and what the office is told (never the case itself)."
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime, timezone
 
 import pytest
 import time_machine
 from sqlalchemy import select
 
+from tests.casework.factories import make_case
+from tests.conftest import fetch_csrf_token, sign_in
+from tests.factories import make_office, make_user
 from vawg_group.casework import handlers, services
 from vawg_group.casework.models import ALLOWED_MOVES, CaseworkItem, CaseworkReferral, CaseworkStatusChange, Status
 from vawg_group.core.audit import AuditEvent
@@ -17,18 +20,26 @@ from vawg_group.extensions import db
 from vawg_group.people.roles import Role
 from vawg_group.workflow import registry
 from vawg_group.workflow.models import Delivery, DomainEvent
-from tests.casework.factories import make_case
-from tests.conftest import fetch_csrf_token, sign_in
-from tests.factories import make_office, make_user
 
 SUMMARY = "Private account of what happened to the constituent"
 EXPECTED_MOVES = {
-    ("submitted", "acknowledged"), ("submitted", "closed"),
-    ("acknowledged", "in_progress"), ("acknowledged", "referred"), ("acknowledged", "closed"),
-    ("in_progress", "referred"), ("in_progress", "awaiting_response"), ("in_progress", "resolved"), ("in_progress", "closed"),
-    ("referred", "awaiting_response"), ("referred", "in_progress"), ("referred", "resolved"),
-    ("awaiting_response", "in_progress"), ("awaiting_response", "referred"), ("awaiting_response", "resolved"),
-    ("resolved", "closed"), ("resolved", "in_progress"),
+    ("submitted", "acknowledged"),
+    ("submitted", "closed"),
+    ("acknowledged", "in_progress"),
+    ("acknowledged", "referred"),
+    ("acknowledged", "closed"),
+    ("in_progress", "referred"),
+    ("in_progress", "awaiting_response"),
+    ("in_progress", "resolved"),
+    ("in_progress", "closed"),
+    ("referred", "awaiting_response"),
+    ("referred", "in_progress"),
+    ("referred", "resolved"),
+    ("awaiting_response", "in_progress"),
+    ("awaiting_response", "referred"),
+    ("awaiting_response", "resolved"),
+    ("resolved", "closed"),
+    ("resolved", "in_progress"),
 }
 
 
@@ -80,7 +91,9 @@ def test_a_disallowed_move_through_the_page_shows_an_error_and_changes_nothing(a
     item = make_case(status="submitted")
     sign_in(client, staff)
     token = fetch_csrf_token(client, f"/casework/{item.id}")
-    response = client.post(f"/casework/{item.id}/status", data={"to_status": "resolved", "reason": "Skipping ahead", "csrf_token": token})
+    response = client.post(
+        f"/casework/{item.id}/status", data={"to_status": "resolved", "reason": "Skipping ahead", "csrf_token": token}
+    )
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "A case cannot move from submitted to resolved" in html and "Skipping ahead" in html
@@ -109,7 +122,15 @@ def test_acknowledging_tells_the_office_without_any_case_content(app, client):
     assert {s.user_id for s in sends} == {member.id, assistant.id}
     assert all(s.params == {"item_id": item.id} for s in sends)
 
-    delivery = Delivery(event_id=event.id, handler="h", recipient=sends[0].recipient, channel="email", message=sends[0].message, params=sends[0].params, message_id="x")
+    delivery = Delivery(
+        event_id=event.id,
+        handler="h",
+        recipient=sends[0].recipient,
+        channel="email",
+        message=sends[0].message,
+        params=sends[0].params,
+        message_id="x",
+    )
     message = registry.message_builder(sends[0].message)(delivery)
     everything = message.subject + message.text + (message.html or "")
     assert f"http://127.0.0.1:5000/casework/{item.id}\n" in message.text and "Sign in" in message.text
@@ -132,8 +153,17 @@ def test_a_new_case_tells_opcc_staff(app):
     staff = make_user(role=Role.OPCC_STAFF)
     office_user = make_user(role=Role.ASSISTANT)
     item, created = services.submit(
-        office_id=office_user.office_id, by=office_user, reference="R-1", themes=["spiking"], summary=SUMMARY, ask="Help",
-        agency="isva", agency_other=None, consent_to_share=True, may_raise_anonymised=True, submission_token="tok-1",
+        office_id=office_user.office_id,
+        by=office_user,
+        reference="R-1",
+        themes=["spiking"],
+        summary=SUMMARY,
+        ask="Help",
+        agency="isva",
+        agency_other=None,
+        consent_to_share=True,
+        may_raise_anonymised=True,
+        submission_token="tok-1",
     )
     db.session.commit()
     [event] = _events("casework.submitted")
@@ -157,7 +187,7 @@ def test_assigning_needs_an_active_opcc_officer(app):
 
 def test_referral_moves_the_case_and_needs_consent_and_a_future_date(app):
     staff = make_user(role=Role.OPCC_STAFF)
-    with time_machine.travel(datetime(2026, 6, 1, 10, tzinfo=timezone.utc), tick=False):
+    with time_machine.travel(datetime(2026, 6, 1, 10, tzinfo=UTC), tick=False):
         item = make_case(status="acknowledged")
         with pytest.raises(ValidationError) as past:
             services.refer(item, agency="isva", response_due_on=date(2026, 5, 31), detail=None, by=staff)
@@ -179,21 +209,23 @@ def test_referral_moves_the_case_and_needs_consent_and_a_future_date(app):
 def test_overdue_referrals_are_flagged_once_and_remind_the_officer(app):
     staff = make_user(role=Role.OPCC_STAFF, email="officer@opcc.example")
     make_user(role=Role.OPCC_STAFF, email="colleague@opcc.example")
-    with time_machine.travel(datetime(2026, 6, 1, 10, tzinfo=timezone.utc), tick=False):
+    with time_machine.travel(datetime(2026, 6, 1, 10, tzinfo=UTC), tick=False):
         item = make_case(status="acknowledged")
         item.assigned_to_id = staff.id
         referral = services.refer(item, agency="idva", response_due_on=date(2026, 6, 15), detail=None, by=staff)
-        answered = services.refer(make_case(status="acknowledged"), agency="idva", response_due_on=date(2026, 6, 15), detail=None, by=staff)
+        answered = services.refer(
+            make_case(status="acknowledged"), agency="idva", response_due_on=date(2026, 6, 15), detail=None, by=staff
+        )
         services.record_referral_response(answered, by=staff)
         db.session.commit()
 
     # Due on 15 June: not overdue at 23:30 that day in London (22:30 UTC, summer time).
-    assert services.flag_overdue_referrals(datetime(2026, 6, 15, 22, 30, tzinfo=timezone.utc)) == []
+    assert services.flag_overdue_referrals(datetime(2026, 6, 15, 22, 30, tzinfo=UTC)) == []
     # 00:30 on 16 June in London is still the 15th in UTC: overdue by the London date.
-    flagged = services.flag_overdue_referrals(datetime(2026, 6, 15, 23, 30, tzinfo=timezone.utc))
+    flagged = services.flag_overdue_referrals(datetime(2026, 6, 15, 23, 30, tzinfo=UTC))
     db.session.commit()
     assert flagged == [referral.id]
-    assert services.flag_overdue_referrals(datetime(2026, 6, 20, 9, tzinfo=timezone.utc)) == []  # once only
+    assert services.flag_overdue_referrals(datetime(2026, 6, 20, 9, tzinfo=UTC)) == []  # once only
     [event] = _events("casework.referral_overdue")
     sends = handlers.remind_of_overdue_referral(event)
     assert [s.recipient for s in sends] == ["officer@opcc.example"]
@@ -238,7 +270,11 @@ def test_the_triage_queue_pages_oldest_first_and_filters(app, client):
     staff = make_user(role=Role.OPCC_STAFF)
     office = make_office()
     for n in range(55):
-        make_case(office=office, reference=f"Q-{n:03d}", submitted_dt=datetime(2026, 1, 1, tzinfo=timezone.utc).replace(day=1 + n % 28, hour=n % 24))
+        make_case(
+            office=office,
+            reference=f"Q-{n:03d}",
+            submitted_dt=datetime(2026, 1, 1, tzinfo=UTC).replace(day=1 + n % 28, hour=n % 24),
+        )
     make_case(office=office, reference="Q-CLOSED", status="closed")
     first = services.triage_queue(page=1)
     assert first.total == 55 and len(first.items) == 50 and first.pages == 2

@@ -219,7 +219,9 @@ def _url(app, route, world, office):
 
 def _refusals(actor_id):
     return db.session.scalars(
-        select(AuditEvent).where(AuditEvent.action == "access.refused", AuditEvent.outcome == Outcome.REFUSED, AuditEvent.actor_id == actor_id)
+        select(AuditEvent).where(
+            AuditEvent.action == "access.refused", AuditEvent.outcome == Outcome.REFUSED, AuditEvent.actor_id == actor_id
+        )
     ).all()
 
 
@@ -460,14 +462,19 @@ def test_deactivating_an_office_shuts_out_its_people_on_the_next_request(client)
 
 # --- no mass assignment (SECURITY 4) ------------------------------------------------------
 
-SMUGGLED = {"role": "opcc_admin", "office_id": "", "is_active": "", "entra_oid": "attacker-oid", "entra_tid": "attacker-tid", "id": "999"}
+SMUGGLED = {
+    "role": "opcc_admin",
+    "office_id": "",
+    "is_active": "",
+    "entra_oid": "attacker-oid",
+    "entra_tid": "attacker-tid",
+    "id": "999",
+}
 
 
 def test_demo_sign_in_ignores_a_posted_role(client):
     assistant = make_user(role=Role.ASSISTANT)
-    response = client.post(
-        "/demo/sign-in", data={"email": assistant.email, **SMUGGLED, "csrf_token": fetch_csrf_token(client)}
-    )
+    response = client.post("/demo/sign-in", data={"email": assistant.email, **SMUGGLED, "csrf_token": fetch_csrf_token(client)})
     assert response.status_code == 302
     assert client.get("/admin/users").status_code == 403
     db.session.expire_all()
@@ -482,7 +489,13 @@ def test_office_form_ignores_fields_it_does_not_have(client):
     path = f"/admin/offices/{office.id}/edit"
     response = client.post(
         path,
-        data={"constituency": "Steady Office", "division": "East", "is_active": "y", **{**SMUGGLED, "is_active": "y"}, "csrf_token": fetch_csrf_token(client, path)},
+        data={
+            "constituency": "Steady Office",
+            "division": "East",
+            "is_active": "y",
+            **{**SMUGGLED, "is_active": "y"},
+            "csrf_token": fetch_csrf_token(client, path),
+        },
     )
     assert response.status_code == 302
     db.session.expire_all()
@@ -525,7 +538,12 @@ def test_a_new_office_is_active_whatever_is_posted(client):
     for name, smuggled in (("Posted Off", ""), ("Posted Junk", "false")):
         response = client.post(
             "/admin/offices/new",
-            data={"constituency": name, "division": "West", "is_active": smuggled, "csrf_token": fetch_csrf_token(client, "/admin/offices/new")},
+            data={
+                "constituency": name,
+                "division": "West",
+                "is_active": smuggled,
+                "csrf_token": fetch_csrf_token(client, "/admin/offices/new"),
+            },
         )
         assert response.status_code == 302
         assert db.session.scalar(select(Office.is_active).where(Office.constituency == name)) is True
@@ -541,7 +559,9 @@ def test_an_unknown_role_is_refused_not_stored(client):
     assert db.session.scalar(select(User).where(User.email == "would.be@example.org")) is None
 
 
-@pytest.mark.parametrize("path", ["/admin/users/99999999999999999999/edit", "/admin/offices/2147483648/edit", "/admin/users/9999/edit"])
+@pytest.mark.parametrize(
+    "path", ["/admin/users/99999999999999999999/edit", "/admin/offices/2147483648/edit", "/admin/users/9999/edit"]
+)
 def test_ids_too_large_for_the_database_are_404_not_500(client, path):
     sign_in(client, make_user(role=Role.OPCC_ADMIN))
     assert client.get(path).status_code == 404

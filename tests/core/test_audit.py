@@ -71,7 +71,7 @@ def test_rows_are_numbered_and_chained(app):
     rows = _events()
     assert [row.seq for row in rows] == [1, 2, 3, 4]
     assert rows[0].prev_hash == GENESIS_HASH
-    for before, after in zip(rows, rows[1:]):
+    for before, after in zip(rows, rows[1:], strict=False):
         assert after.prev_hash == before.row_hash
     for row in rows:
         assert row.row_hash == audit.compute_hash(row.prev_hash, row.chained_fields())
@@ -106,9 +106,7 @@ def test_verify_reports_a_changed_row_even_when_its_hash_is_recomputed(app, with
     row = db.session.scalar(select(AuditEvent).where(AuditEvent.seq == 2))
     fields = row.chained_fields() | {"action": "test.innocent"}
     new_hash = audit.compute_hash(row.prev_hash, fields)
-    db.session.execute(
-        text("UPDATE audit_event SET action = 'test.innocent', row_hash = :h WHERE seq = 2"), {"h": new_hash}
-    )
+    db.session.execute(text("UPDATE audit_event SET action = 'test.innocent', row_hash = :h WHERE seq = 2"), {"h": new_hash})
     db.session.commit()
     result = _verify(app)
     assert result.exit_code == 1

@@ -1,6 +1,6 @@
 """The London calendar date of an instant, either side of midnight in summer and winter."""
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime, timezone
 
 import time_machine
 
@@ -8,7 +8,7 @@ from vawg_group.core.clock import london_date, london_today
 
 
 def utc(*parts: int) -> datetime:
-    return datetime(*parts, tzinfo=timezone.utc)
+    return datetime(*parts, tzinfo=UTC)
 
 
 def test_late_evening_utc_in_summer_is_already_tomorrow_in_london():

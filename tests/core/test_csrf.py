@@ -64,9 +64,7 @@ def test_every_state_changing_route_refuses_a_request_without_a_token(app, clien
 def test_a_wrong_token_is_refused_like_a_missing_one(client):
     admin = make_user(role=Role.OPCC_ADMIN)
     sign_in(client, admin)
-    response = client.post(
-        "/admin/offices/new", data={"constituency": "Nowhere", "division": "West", "csrf_token": "forged"}
-    )
+    response = client.post("/admin/offices/new", data={"constituency": "Nowhere", "division": "West", "csrf_token": "forged"})
     assert response.status_code == 400
     assert "Your form had expired or came from somewhere else" in response.get_data(as_text=True)
 

@@ -1,5 +1,7 @@
 """The schema comes only from migrations: one head, and models and migrations agree."""
 
+from datetime import UTC
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine
@@ -46,7 +48,7 @@ def test_rebuilding_the_casework_table_on_sqlite_keeps_what_refers_to_it(tmp_pat
         kept_id = kept.id
         newest = make_case(office=kept.office, reference="PRE-2026-051")
         newest_id = newest.id
-        erasure.erase(newest, reason="submitted_in_error", by=make_user(role=Role.OPCC_ADMIN), now=datetime.now(timezone.utc))
+        erasure.erase(newest, reason="submitted_in_error", by=make_user(role=Role.OPCC_ADMIN), now=datetime.now(UTC))
         db.session.commit()
         db.session.remove()
         db.engine.dispose()

@@ -84,7 +84,6 @@ def test_rendering_a_pdf_adds_no_progress_lines_to_the_log(app, caplog):
     assert [r.getMessage() for r in caplog.records if r.name.startswith("weasyprint.progress")] == []
 
 
-
 def _audited_ip_of_a_refused_sign_in(app):
     client = app.test_client()
     token = fetch_csrf_token(client)

@@ -69,7 +69,7 @@ def test_a_hostile_document_fetches_and_embeds_nothing(loopback_server):
     pieces = []
     for number, target in enumerate(targets):
         pieces.append(f'<img src="{target}" alt="hostile {number}">')
-        pieces.append(f'<div style="background: url(\'{target}\'); height: 10px"></div>')
+        pieces.append(f"<div style=\"background: url('{target}'); height: 10px\"></div>")
         pieces.append(f'<link rel="attachment" href="{target}" title="leak {number}">')
         pieces.append(f'<a rel="attachment" href="{target}">attached {number}</a>')
         pieces.append(
@@ -84,7 +84,7 @@ def test_a_hostile_document_fetches_and_embeds_nothing(loopback_server):
       <style>{imports}\n{fonts}\nbody {{ font-family: F0, F1, F2, sans-serif; }}</style>
       <link rel="stylesheet" href="{server_url}/style.css">
       <link rel="stylesheet" href="file:///etc/passwd">
-      </head><body><h1>Hostile briefing</h1>{''.join(pieces)}</body></html>"""
+      </head><body><h1>Hostile briefing</h1>{"".join(pieces)}</body></html>"""
     fetcher = AssetFetcher()
     pdf = render_pdf(html, title="Hostile", classification="OFFICIAL", fetcher=fetcher)
 
@@ -134,9 +134,7 @@ def test_paths_that_climb_out_of_our_assets_are_refused(tmp_path):
 def test_every_page_carries_the_marking_top_and_bottom_and_page_x_of_y():
     paragraphs = "".join(f"<p>Paragraph {n} of a long document.</p>" for n in range(120))
     html = f'<html lang="en-GB"><head><title>Long</title></head><body><h1>Long</h1>{paragraphs}</body></html>'
-    pdf = render_pdf(
-        html, title="A long document", classification="OFFICIAL-SENSITIVE", running_header="Meeting 9 December 2026"
-    )
+    pdf = render_pdf(html, title="A long document", classification="OFFICIAL-SENSITIVE", running_header="Meeting 9 December 2026")
     pages = reader(pdf).pages
     assert len(pages) >= 3
     for number, page in enumerate(pages, start=1):
@@ -147,7 +145,7 @@ def test_every_page_carries_the_marking_top_and_bottom_and_page_x_of_y():
 
 
 def test_the_pdf_is_tagged_with_title_and_language():
-    html = '<html><head><title>Ignored</title></head><body><h1>Heading</h1><p>Body</p></body></html>'
+    html = "<html><head><title>Ignored</title></head><body><h1>Heading</h1><p>Body</p></body></html>"
     pdf = render_pdf(html, title="Briefing pack", lang="en-GB", classification="OFFICIAL")
     reader = PdfReader(io.BytesIO(pdf))
     assert reader.metadata.title == "Briefing pack"

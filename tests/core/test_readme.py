@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from config import Config, PROJECT_ROOT
+from config import PROJECT_ROOT, Config
 
 README_PATH = PROJECT_ROOT / "README.md"
 README = README_PATH.read_text(encoding="utf-8")
@@ -58,7 +58,11 @@ def test_the_readme_fits_on_a_few_screens():
 def test_the_docs_say_how_things_are_not_how_they_came_to_be():
     """Docs say how things are, not how they came to be."""
     history = re.compile(r"\b(this|second|previous) session\b|\bover two sessions\b|\bstop \d+\b", re.IGNORECASE)
-    found = [f"{path.name}: {match.group(0)}" for path in [README_PATH, *DOCS] for match in history.finditer(path.read_text(encoding="utf-8"))]
+    found = [
+        f"{path.name}: {match.group(0)}"
+        for path in [README_PATH, *DOCS]
+        for match in history.finditer(path.read_text(encoding="utf-8"))
+    ]
     assert found == []
 
 

@@ -6,10 +6,10 @@ on the meeting page (everyone in the group); staff re-plan it and tick milestone
 
 from datetime import time, timedelta
 
-from tests.access_grid import ADMIN, OPCC, Route
-from vawg_group.core.clock import to_london, utcnow
 from sqlalchemy import select
 
+from tests.access_grid import ADMIN, OPCC, Route
+from vawg_group.core.clock import to_london, utcnow
 from vawg_group.cycle import services
 from vawg_group.cycle.models import CycleStep
 from vawg_group.extensions import db
@@ -28,8 +28,14 @@ def _removable(world, office):
 
 def _step_form(world, office):
     return {
-        "name": "Grid milestone", "phase": "prepare", "offset_days": "-6", "due_time": "09:00",
-        "owner_role": "opcc_staff", "kind": "manual", "action": "", "completed_by": "",
+        "name": "Grid milestone",
+        "phase": "prepare",
+        "offset_days": "-6",
+        "due_time": "09:00",
+        "owner_role": "opcc_staff",
+        "kind": "manual",
+        "action": "",
+        "completed_by": "",
     }
 
 
@@ -50,7 +56,15 @@ def _tickable(world, office):
     services.ensure_template()
     # Asked for once per example by the form fuzz, in the same world: add the step only once.
     if db.session.scalar(select(CycleStep).where(CycleStep.key == "grid_check")) is None:
-        services.add_step(by=None, name="Grid check", phase="prepare", offset_days="-2", due_time=time(9), owner_role="opcc_staff", automatic=False)
+        services.add_step(
+            by=None,
+            name="Grid check",
+            phase="prepare",
+            offset_days="-2",
+            due_time=time(9),
+            owner_role="opcc_staff",
+            automatic=False,
+        )
     occurrence = _meeting(world, office)
     milestone = next(m for m in services.milestones_for(occurrence) if m.key == "grid_check")
     db.session.commit()

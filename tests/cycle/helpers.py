@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time, timezone
 
 from sqlalchemy import select
 
@@ -14,14 +14,22 @@ from vawg_group.workflow import dispatch
 from vawg_group.workflow.models import DomainEvent
 
 # Long before every meeting the tests make: meetings can be scheduled "in the future".
-LONG_AGO = datetime(2025, 1, 1, 9, 0, tzinfo=timezone.utc)
+LONG_AGO = datetime(2025, 1, 1, 9, 0, tzinfo=UTC)
 
 
 def utc(year, month, day, hour=0, minute=0) -> datetime:
-    return datetime(year, month, day, hour, minute, tzinfo=timezone.utc)
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
-def make_meeting(on: date, *, start: time = time(10), end: time = time(11), title: str = "Lancashire MPs' VAWG Group", now: datetime = LONG_AGO, by=None):
+def make_meeting(
+    on: date,
+    *,
+    start: time = time(10),
+    end: time = time(11),
+    title: str = "Lancashire MPs' VAWG Group",
+    now: datetime = LONG_AGO,
+    by=None,
+):
     occurrence = meetings.create_one_off(title=title, on=on, start_time=start, end_time=end, by=by, now=now)
     db.session.commit()
     return occurrence

@@ -53,7 +53,12 @@ def test_real_events_complete_their_milestones(app):
         db.session.commit()
         handle_events()
     done = milestones(occurrence)
-    for key, event_type in (("pack_published", "pack.published"), ("agenda_published", "agenda.published"), ("pack_approved", "pack.prepared"), ("briefing_drafts", "briefing.submitted")):
+    for key, event_type in (
+        ("pack_published", "pack.published"),
+        ("agenda_published", "agenda.published"),
+        ("pack_approved", "pack.prepared"),
+        ("briefing_drafts", "briefing.submitted"),
+    ):
         assert done[key].status == MilestoneStatus.DONE, key
         assert done[key].done_by_event.event_type == event_type
         assert done[key].done_by_user_id is None
@@ -85,8 +90,26 @@ def test_a_proof_recorded_before_planning_completes_the_milestone_at_once(app):
 def test_only_milestones_without_a_proving_event_are_ticked_and_only_by_their_owner(app):
     admin, staff = make_user(role=Role.OPCC_ADMIN), make_user(role=Role.OPCC_STAFF)
     services.ensure_template()
-    services.add_step(by=admin, name="Speaker confirmed", phase="prepare", offset_days="-14", due_time=time(9), owner_role="opcc_admin", automatic=False, now=utc(2026, 11, 1))
-    services.add_step(by=admin, name="Room notes", phase="prepare", offset_days="-2", due_time=time(9), owner_role="opcc_staff", automatic=False, now=utc(2026, 11, 1))
+    services.add_step(
+        by=admin,
+        name="Speaker confirmed",
+        phase="prepare",
+        offset_days="-14",
+        due_time=time(9),
+        owner_role="opcc_admin",
+        automatic=False,
+        now=utc(2026, 11, 1),
+    )
+    services.add_step(
+        by=admin,
+        name="Room notes",
+        phase="prepare",
+        offset_days="-2",
+        due_time=time(9),
+        owner_role="opcc_staff",
+        automatic=False,
+        now=utc(2026, 11, 1),
+    )
     occurrence = make_meeting(date(2026, 12, 8))
     handle_events()
     planned = milestones(occurrence)

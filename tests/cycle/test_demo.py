@@ -1,6 +1,6 @@
 """The demo's next meeting shows its cycle in progress, seeded once."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime, timezone
 
 import time_machine
 
@@ -11,7 +11,7 @@ from vawg_group.demo.seed import seed_demo
 from vawg_group.extensions import db
 from vawg_group.meetings import services as meetings
 
-NOW = datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
 
 def test_the_demo_shows_the_next_meeting_in_its_cycle_and_seeds_once(app):
@@ -24,10 +24,14 @@ def test_the_demo_shows_the_next_meeting_in_its_cycle_and_seeds_once(app):
     upcoming = meetings.next_occurrence(now=NOW)  # Tuesday 8 December 2026
     state = {m.key: m for m in services.milestones_for(upcoming)}
     assert state["call_for_casework"].status == MilestoneStatus.DONE and state["call_for_casework"].fired_dt == NOW
-    for key, proof in (("briefing_drafts", "briefing.submitted"), ("pack_approved", "pack.prepared"), ("pack_published", "pack.published")):
+    for key, proof in (
+        ("briefing_drafts", "briefing.submitted"),
+        ("pack_approved", "pack.prepared"),
+        ("pack_published", "pack.published"),
+    ):
         assert state[key].status == MilestoneStatus.DONE and state[key].done_by_event.event_type == proof, key
     assert state["casework_deadline"].status == MilestoneStatus.PLANNED
-    assert services.next_casework_deadline(NOW) == (upcoming, datetime(2026, 11, 27, 17, tzinfo=timezone.utc))
+    assert services.next_casework_deadline(NOW) == (upcoming, datetime(2026, 11, 27, 17, tzinfo=UTC))
     assert len(all_events("milestone.fired")) == 1  # not fired again by the second run
     # Only meetings ahead are planned; the past is history.
     planned_for = {m.occurrence_id for m in db.session.query(MeetingMilestone)}

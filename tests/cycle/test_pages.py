@@ -14,8 +14,14 @@ from vawg_group.extensions import db
 from vawg_group.people.roles import Role
 
 STEP = {
-    "name": "Speaker confirmed", "phase": "prepare", "offset_days": "-14", "due_time": "10:30",
-    "owner_role": "opcc_staff", "kind": "manual", "action": "", "completed_by": "",
+    "name": "Speaker confirmed",
+    "phase": "prepare",
+    "offset_days": "-14",
+    "due_time": "10:30",
+    "owner_role": "opcc_staff",
+    "kind": "manual",
+    "action": "",
+    "completed_by": "",
 }
 
 
@@ -76,7 +82,16 @@ def test_editing_a_step_keeps_input_on_error_and_saves_when_right(app):
     step = next(s for s in services.steps() if s.key == "casework_deadline")
     form_page = client.get(f"/cycle/steps/{step.id}/edit").get_data(as_text=True)
     assert 'value="Casework deadline"' in form_page and 'value="-10"' in form_page and 'value="17:00"' in form_page
-    values = {"name": "Casework deadline", "phase": "prepare", "offset_days": "-11", "due_time": "16:00", "owner_role": "opcc_staff", "kind": "automatic", "action": "casework_deadline", "completed_by": ""}
+    values = {
+        "name": "Casework deadline",
+        "phase": "prepare",
+        "offset_days": "-11",
+        "due_time": "16:00",
+        "owner_role": "opcc_staff",
+        "kind": "automatic",
+        "action": "casework_deadline",
+        "completed_by": "",
+    }
     bad = post_form(client, f"/cycle/steps/{step.id}/edit", {**values, "name": "Pack published"})
     assert "already a milestone called" in bad.get_data(as_text=True) and 'value="-11"' in bad.get_data(as_text=True)
     assert post_form(client, f"/cycle/steps/{step.id}/edit", values).status_code == 302
@@ -95,7 +110,16 @@ def test_the_meeting_page_shows_the_cycle_and_staff_act_on_it(app):
     staff = make_user(role=Role.OPCC_STAFF, display_name="Cal Secretariat")
     member = make_user(role=Role.MEMBER, office=make_office())
     services.ensure_template()
-    services.add_step(by=None, name="Room notes", phase="prepare", offset_days="-2", due_time=time(9), owner_role="opcc_staff", automatic=False, now=utc(2026, 11, 1))
+    services.add_step(
+        by=None,
+        name="Room notes",
+        phase="prepare",
+        offset_days="-2",
+        due_time=time(9),
+        owner_role="opcc_staff",
+        automatic=False,
+        now=utc(2026, 11, 1),
+    )
     occurrence = make_meeting(date(2026, 12, 8))
     handle_events()
     with time_machine.travel(utc(2026, 12, 1, 12), tick=True):
@@ -112,17 +136,24 @@ def test_the_meeting_page_shows_the_cycle_and_staff_act_on_it(app):
         # Tick the milestone that has no proving event; the proven ones have no button.
         room = milestones(occurrence)["room_notes"]
         assert page.count("Mark done<span") == 1
-        response = post_form(client, f"/meetings/{occurrence.id}/cycle/{room.id}/done", {}, token_from=f"/meetings/{occurrence.id}")
+        response = post_form(
+            client, f"/meetings/{occurrence.id}/cycle/{room.id}/done", {}, token_from=f"/meetings/{occurrence.id}"
+        )
         assert response.status_code == 302 and response.headers["Location"].endswith("#cycle")
         assert milestones(occurrence)["room_notes"].status == MilestoneStatus.DONE
         pack = milestones(occurrence)["pack_published"]
-        refused = post_form(client, f"/meetings/{occurrence.id}/cycle/{pack.id}/done", {}, token_from=f"/meetings/{occurrence.id}")
+        refused = post_form(
+            client, f"/meetings/{occurrence.id}/cycle/{pack.id}/done", {}, token_from=f"/meetings/{occurrence.id}"
+        )
         assert refused.status_code == 302 and milestones(occurrence)["pack_published"].status == MilestoneStatus.PLANNED
         after = client.get(f"/meetings/{occurrence.id}").get_data(as_text=True)
         assert "cannot be ticked by hand" in after  # the refusal, flashed
         assert "ticked by Cal Secretariat" in after and "Room notes: done" in after
         # Re-plan from the template on request.
-        assert post_form(client, f"/meetings/{occurrence.id}/cycle/replan", {}, token_from=f"/meetings/{occurrence.id}").status_code == 302
+        assert (
+            post_form(client, f"/meetings/{occurrence.id}/cycle/replan", {}, token_from=f"/meetings/{occurrence.id}").status_code
+            == 302
+        )
         assert db.session.query(AuditEvent).filter_by(action="cycle.replanned").count() == 1
         # A member sees the milestones, without buttons or the staff's event list.
         reader = app.test_client()

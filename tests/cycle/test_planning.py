@@ -15,8 +15,15 @@ from vawg_group.meetings import services as meetings
 from vawg_group.people.roles import Role
 
 DEFAULT_KEYS = [
-    "call_for_casework", "casework_deadline", "briefing_drafts", "pack_approved", "pack_published",
-    "agenda_published", "meeting_reminder", "draft_minutes", "actions_circulated",
+    "call_for_casework",
+    "casework_deadline",
+    "briefing_drafts",
+    "pack_approved",
+    "pack_published",
+    "agenda_published",
+    "meeting_reminder",
+    "draft_minutes",
+    "actions_circulated",
 ]
 
 
@@ -60,7 +67,9 @@ def test_moving_a_meeting_moves_its_open_milestones_and_keeps_done_ones(app):
     services._mark_done(planned["call_for_casework"], at=done_at)
     planned["casework_deadline"].owner_reminded_dt = utc(2026, 11, 28, 9)
     db.session.commit()
-    meetings.move_occurrence(occurrence, on=date(2026, 12, 15), start_time=time(14), end_time=time(15), by=staff, now=utc(2026, 11, 20, 12))
+    meetings.move_occurrence(
+        occurrence, on=date(2026, 12, 15), start_time=time(14), end_time=time(15), by=staff, now=utc(2026, 11, 20, 12)
+    )
     db.session.commit()
     handle_events()
     moved = milestones(occurrence)
@@ -95,10 +104,28 @@ def test_a_template_change_reaches_only_meetings_whose_cycle_has_not_started(app
     now = utc(2026, 11, 20, 12)  # the December meeting's call for casework is past
     step = next(s for s in services.steps() if s.key == "casework_deadline")
     services.update_step(
-        step, by=admin, now=now, name="Casework deadline", phase="prepare", offset_days="-12", due_time=time(12),
-        owner_role="opcc_staff", automatic=True, action="casework_deadline", completed_by=None,
+        step,
+        by=admin,
+        now=now,
+        name="Casework deadline",
+        phase="prepare",
+        offset_days="-12",
+        due_time=time(12),
+        owner_role="opcc_staff",
+        automatic=True,
+        action="casework_deadline",
+        completed_by=None,
     )
-    services.add_step(by=admin, now=now, name="Book the Constabulary speaker", phase="prepare", offset_days="-14", due_time=time(10), owner_role="opcc_staff", automatic=False)
+    services.add_step(
+        by=admin,
+        now=now,
+        name="Book the Constabulary speaker",
+        phase="prepare",
+        offset_days="-14",
+        due_time=time(10),
+        owner_role="opcc_staff",
+        automatic=False,
+    )
     db.session.commit()
     assert milestones(running)["casework_deadline"].due_dt == utc(2026, 11, 27, 17)  # as it was
     assert "book_the_constabulary_speaker" not in milestones(running)
@@ -144,7 +171,9 @@ def test_the_worker_plans_meetings_that_have_no_plan(app):
     past = make_meeting(date(2025, 3, 4))
     # As if the events had been handled before the cycle existed.
     from sqlalchemy import update
+
     from vawg_group.workflow.models import DomainEvent, EventStatus
+
     db.session.execute(update(DomainEvent).values(status=EventStatus.DONE))
     db.session.commit()
     assert services.plan_unplanned(now=utc(2026, 11, 1)) == 1
@@ -155,7 +184,9 @@ def test_the_worker_plans_meetings_that_have_no_plan(app):
 def test_template_rules_refuse_bad_steps(app):
     admin = make_user(role=Role.OPCC_ADMIN)
     services.ensure_template()
-    base = dict(name="Speaker booked", phase="prepare", offset_days="-14", due_time=time(9), owner_role="opcc_staff", automatic=False)
+    base = dict(
+        name="Speaker booked", phase="prepare", offset_days="-14", due_time=time(9), owner_role="opcc_staff", automatic=False
+    )
     with pytest.raises(ValidationError) as caught:
         services.add_step(by=admin, **{**base, "offset_days": "3"})
     assert "must fall before it" in caught.value.errors["offset_days"]

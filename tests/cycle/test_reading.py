@@ -42,7 +42,12 @@ def test_due_between_and_overdue(app):
     assert all(m.occurrence.id == occurrence.id for m in week)
     assert [m.key for m in services.due_between(utc(2026, 12, 4, 9), utc(2026, 12, 4, 14))] == ["pack_approved"]  # end excluded
     # Overdue: manual milestones only (the worker fires automatic ones), soonest first.
-    assert [m.key for m in services.overdue(utc(2026, 12, 5))] == ["briefing_drafts", "pack_approved", "pack_published", "agenda_published"]
+    assert [m.key for m in services.overdue(utc(2026, 12, 5))] == [
+        "briefing_drafts",
+        "pack_approved",
+        "pack_published",
+        "agenda_published",
+    ]
     drafts = milestones(occurrence)["briefing_drafts"]
     services._mark_done(drafts, at=utc(2026, 12, 1))
     db.session.commit()
@@ -66,4 +71,6 @@ def test_milestone_urls_point_where_the_work_is_done(app):
     pack = packs.create_pack(by=staff, meeting_date=None, occurrence_id=occurrence.id)
     db.session.commit()
     assert services.milestone_url(planned["pack_published"]) == f"/packs/{pack.id}"
-    assert services.milestone_external_url(planned["agenda_published"]) == f"http://127.0.0.1:5000/meetings/{occurrence.id}#agenda"
+    assert (
+        services.milestone_external_url(planned["agenda_published"]) == f"http://127.0.0.1:5000/meetings/{occurrence.id}#agenda"
+    )

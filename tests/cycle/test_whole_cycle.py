@@ -56,7 +56,7 @@ class Cycle:
     def new_mail(self, expected: int):
         """The messages that arrived since the last look (exactly ``expected`` of them)."""
         received = self.mail.wait_for(self.seen + expected) if expected else self.mail.received
-        new = received[self.seen:]
+        new = received[self.seen :]
         assert len(new) == expected, [m.message["Subject"] for m in new]
         self.seen += expected
         return new
@@ -92,7 +92,9 @@ def test_a_whole_cycle_runs_from_the_call_for_casework_to_the_actions_circulated
 def _whole_cycle(cycle: Cycle, app):
     north, south = make_office(constituency="Testshire North"), make_office(constituency="Testshire South")
     members = [make_user(role=Role.MEMBER, office=o, display_name=f"Ada Member {o.constituency[-5:]}") for o in (north, south)]
-    assistants = [make_user(role=Role.ASSISTANT, office=o, display_name=f"Bea Assistant {o.constituency[-5:]}") for o in (north, south)]
+    assistants = [
+        make_user(role=Role.ASSISTANT, office=o, display_name=f"Bea Assistant {o.constituency[-5:]}") for o in (north, south)
+    ]
     make_user(role=Role.ASSISTANT, office=north, is_active=False)  # has left: hears nothing
     staff = make_user(role=Role.OPCC_STAFF, display_name="Cal Secretariat")
     admin = make_user(role=Role.OPCC_ADMIN, display_name="Dee Admin")
@@ -100,12 +102,16 @@ def _whole_cycle(cycle: Cycle, app):
 
     # 10 November: staff schedule the December meeting. Invites go out; the cycle is planned.
     cycle.at(utc(2026, 11, 10, 9))
-    occurrence = meetings.create_one_off(title="Lancashire MPs' VAWG Group", on=date(2026, 12, 8), start_time=time(10), end_time=time(11), by=staff)
+    occurrence = meetings.create_one_off(
+        title="Lancashire MPs' VAWG Group", on=date(2026, 12, 8), start_time=time(10), end_time=time(11), by=staff
+    )
     occurrence_id = occurrence.id
     cycle.work()
     invites = cycle.new_mail(4)
     assert recipients(invites) == group
-    assert all(item.message["Subject"].startswith("Invitation: Lancashire MPs' VAWG Group, Tuesday 8 December 2026") for item in invites)
+    assert all(
+        item.message["Subject"].startswith("Invitation: Lancashire MPs' VAWG Group, Tuesday 8 December 2026") for item in invites
+    )
     cycle.done(occurrence)  # nothing yet
     assert len(cycle.milestones(occurrence)) == 9
     assert services.casework_deadline(occurrence) == utc(2026, 11, 27, 17)
@@ -119,7 +125,10 @@ def _whole_cycle(cycle: Cycle, app):
     calls = cycle.new_mail(4)
     assert recipients(calls) == group
     for item in calls:
-        assert item.message["Subject"] == "Call for casework: VAWG Group meeting on Tuesday 8 December 2026 (deadline Friday 27 November, 17:00)"
+        assert (
+            item.message["Subject"]
+            == "Call for casework: VAWG Group meeting on Tuesday 8 December 2026 (deadline Friday 27 November, 17:00)"
+        )
         body = text_of(item)
         assert "must reach the OPCC by Friday 27 November 2026, 17:00" in body
         assert "http://127.0.0.1:5000/casework/new" in body
@@ -193,7 +202,9 @@ def _whole_cycle(cycle: Cycle, app):
     cycle.work()
     reminders = cycle.new_mail(3)
     assert recipients(reminders) == sorted(e for e in group if e != members[1].email.lower())
-    assert all(item.message["Subject"] == "Reminder: Lancashire MPs' VAWG Group, Tuesday 8 December 2026, 10:00" for item in reminders)
+    assert all(
+        item.message["Subject"] == "Reminder: Lancashire MPs' VAWG Group, Tuesday 8 December 2026, 10:00" for item in reminders
+    )
     assert all("meets on Tuesday 8 December 2026, 10:00 (UK time)" in text_of(item) for item in reminders)
     cycle.done(occurrence, "meeting_reminder")
 
@@ -224,8 +235,16 @@ def _whole_cycle(cycle: Cycle, app):
     cycle.at(utc(2026, 12, 8, 12))
     occurrence = db.session.get(type(occurrence), occurrence_id)
     agenda.record_minutes(occurrence.items[0], minute_text="The chair welcomed members.", decisions="", by=staff)
-    open_action = actions.add_action(occurrence, description="Ask the Constabulary for stalking outcome figures by division", owner_user_id=staff.id, due_date=date(2027, 1, 8), by=staff)
-    closed = actions.add_action(occurrence, description="Circulate the Drive evaluation summary", owner_name="Cal Secretariat", by=staff)
+    open_action = actions.add_action(
+        occurrence,
+        description="Ask the Constabulary for stalking outcome figures by division",
+        owner_user_id=staff.id,
+        due_date=date(2027, 1, 8),
+        by=staff,
+    )
+    closed = actions.add_action(
+        occurrence, description="Circulate the Drive evaluation summary", owner_name="Cal Secretariat", by=staff
+    )
     actions.set_action_status(closed, "done", by=staff)
     cycle.work()
     cycle.new_mail(0)
@@ -248,9 +267,15 @@ def _whole_cycle(cycle: Cycle, app):
     assert {key: m.status for key, m in final.items()} == {key: MilestoneStatus.DONE for key in final}
     proofs = {key: m.done_by_event.event_type for key, m in final.items()}
     assert proofs == {
-        "call_for_casework": "milestone.fired", "casework_deadline": "milestone.fired", "briefing_drafts": "briefing.submitted",
-        "pack_approved": "pack.prepared", "pack_published": "pack.published", "agenda_published": "agenda.published",
-        "meeting_reminder": "milestone.fired", "draft_minutes": "minutes.drafted", "actions_circulated": "milestone.fired",
+        "call_for_casework": "milestone.fired",
+        "casework_deadline": "milestone.fired",
+        "briefing_drafts": "briefing.submitted",
+        "pack_approved": "pack.prepared",
+        "pack_published": "pack.published",
+        "agenda_published": "agenda.published",
+        "meeting_reminder": "milestone.fired",
+        "draft_minutes": "minutes.drafted",
+        "actions_circulated": "milestone.fired",
     }
     assert final["agenda_published"].owner_reminded_dt == utc(2026, 12, 4, 14, 1)
     assert final["agenda_published"].admins_reminded_dt == utc(2026, 12, 7, 14, 1)

@@ -16,7 +16,15 @@ def test_weekends_and_bank_holidays_are_not_working_days():
     assert workdays.is_working_day(date(2026, 11, 27))  # a Friday
     assert not workdays.is_working_day(date(2026, 11, 28))  # Saturday
     assert not workdays.is_working_day(date(2026, 11, 29))  # Sunday
-    for holiday in (date(2026, 12, 25), date(2026, 12, 28), date(2027, 1, 1), date(2027, 3, 26), date(2027, 3, 29), date(2026, 5, 25), date(2026, 8, 31)):
+    for holiday in (
+        date(2026, 12, 25),
+        date(2026, 12, 28),
+        date(2027, 1, 1),
+        date(2027, 3, 26),
+        date(2027, 3, 29),
+        date(2026, 5, 25),
+        date(2026, 8, 31),
+    ):
         assert workdays.is_bank_holiday(holiday) and not workdays.is_working_day(holiday)
     # Scotland's 2 January and Northern Ireland's St Patrick's Day are not England's.
     assert workdays.is_working_day(date(2026, 3, 17)) and not workdays.is_bank_holiday(date(2026, 1, 2))

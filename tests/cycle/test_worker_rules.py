@@ -64,7 +64,9 @@ def test_after_downtime_due_milestones_fire_late_and_those_too_late_are_missed(a
     assert counts["fired"] == 1 and counts["missed"] == 1
     state = milestones(occurrence)
     assert state["call_for_casework"].status == MilestoneStatus.MISSED  # its deadline had passed
-    assert state["casework_deadline"].status == MilestoneStatus.DONE and state["casework_deadline"].fired_dt == utc(2026, 11, 30, 10)
+    assert state["casework_deadline"].status == MilestoneStatus.DONE and state["casework_deadline"].fired_dt == utc(
+        2026, 11, 30, 10
+    )
     assert deliveries("cycle.call_for_casework") == []
     # Down again over the meeting: the reminder is missed, the follow-up fires when it returns.
     counts = run(utc(2026, 12, 20, 9))
@@ -118,7 +120,9 @@ def test_overdue_milestones_remind_the_owner_once_then_the_admins_once(app):
     assert pack.owner_reminded_dt == utc(2026, 12, 4, 9, 1)
     overdue_keys = [e.payload["key"] for e in all_events("milestone.overdue")]
     assert overdue_keys == ["briefing_drafts", "pack_approved"]
-    assert [d.recipient for d in deliveries("cycle.milestone_overdue") if d.params["milestone_id"] == pack.id] == [people["admin"].email]
+    assert [d.recipient for d in deliveries("cycle.milestone_overdue") if d.params["milestone_id"] == pack.id] == [
+        people["admin"].email
+    ]
 
 
 def test_an_overdue_reminder_over_a_weekend_escalates_on_the_next_working_day(app):

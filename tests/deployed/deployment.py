@@ -60,7 +60,10 @@ class Deployment:
                 return
             if time.monotonic() > deadline:
                 raise AssertionError(
-                    f"the worker left work undone after {WORKER_TIMEOUT_SECONDS} s:\n" + "\n".join(busy) + "\n" + self.log_tail("worker")
+                    f"the worker left work undone after {WORKER_TIMEOUT_SECONDS} s:\n"
+                    + "\n".join(busy)
+                    + "\n"
+                    + self.log_tail("worker")
                 )
             time.sleep(0.2)
 
@@ -76,17 +79,24 @@ class Deployment:
                 select(Delivery).where(
                     or_(
                         Delivery.status.in_([DeliveryStatus.FAILED, DeliveryStatus.SENDING]),
-                        (Delivery.status == DeliveryStatus.PENDING) & ((Delivery.next_attempt_dt <= now) | (Delivery.attempts > 0)),
+                        (Delivery.status == DeliveryStatus.PENDING)
+                        & ((Delivery.next_attempt_dt <= now) | (Delivery.attempts > 0)),
                     )
                 )
             ).all()
-            problems = [f"event {e.event_type}: {e.status} {e.last_error}" for e in events if e.status == EventStatus.FAILED or e.attempts > 0]
+            problems = [
+                f"event {e.event_type}: {e.status} {e.last_error}"
+                for e in events
+                if e.status == EventStatus.FAILED or e.attempts > 0
+            ]
             problems += [
                 f"delivery {d.message} ({d.channel}): {d.status} after {d.attempts} attempt(s): {d.last_error}"
                 for d in deliveries
                 if d.status == DeliveryStatus.FAILED or d.attempts > 0
             ]
-            busy = [f"event {e.event_type}: {e.status}" for e in events] + [f"delivery {d.message}: {d.status}" for d in deliveries]
+            busy = [f"event {e.event_type}: {e.status}" for e in events] + [
+                f"delivery {d.message}: {d.status}" for d in deliveries
+            ]
             db.session.remove()
         return problems, busy
 
@@ -128,7 +138,9 @@ def _environment(database_url: str, storage: Path, smtp_port: int, web_port: int
 
 def _start(command: list[str], env: dict, log: Path) -> subprocess.Popen:
     with open(log, "ab") as output:
-        return subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True)
+        return subprocess.Popen(
+            command, cwd=PROJECT_ROOT, env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True
+        )
 
 
 def _wait_for_web(url: str, deployment: Deployment) -> None:

@@ -28,7 +28,9 @@ def test_a_pack_is_made_by_the_worker_process_published_and_downloaded(open_page
     # Series (invitations over SMTP), briefing, approval, pack rendered by the worker process
     # and published, agenda rendered and published: every step waits for the real worker.
     prepare_the_meeting(open_page, deployment)
-    invitations = [m for m in deployment.mail_to(MEMBER[1]) if m.get_content_type() == "multipart/mixed" and "text/calendar" in str(m)]
+    invitations = [
+        m for m in deployment.mail_to(MEMBER[1]) if m.get_content_type() == "multipart/mixed" and "text/calendar" in str(m)
+    ]
     assert invitations, "no calendar invitation reached the member over SMTP"
 
     notices = [m for m in deployment.mail_to(MEMBER[1]) if "briefing pack for the meeting on" in m["Subject"]]
@@ -43,7 +45,7 @@ def test_a_pack_is_made_by_the_worker_process_published_and_downloaded(open_page
     pack = _download(member, member.get_by_role("button", name="Download the pack (PDF)"))
     texts = [text.replace("\n", " ") for text in page_texts(pack)]
     assert BRIEFING_TITLE in " ".join(texts)
-    for number, (page, text) in enumerate(zip(reader(pack).pages, texts), start=1):
+    for number, (page, text) in enumerate(zip(reader(pack).pages, texts, strict=True), start=1):
         assert found_at_top_and_bottom(page, "OFFICIAL-SENSITIVE") == (True, True), f"page {number}"
         assert f"Prepared for {MEMBER[0]}" in text, f"page {number}"
     # The render happened in the worker process, never in gunicorn.

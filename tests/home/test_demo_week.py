@@ -32,7 +32,7 @@ def test_early_in_the_cycle_the_demo_has_steps_due_this_week_a_deadline_and_a_la
         db.session.commit()
         week = staff_week()
         assert [row.name for row in week.due] == ["Casework deadline"]
-        upcoming, deadline = next_casework_deadline().meeting, next_casework_deadline().deadline_dt
+        upcoming = next_casework_deadline().meeting
         assert upcoming.id == meetings.next_occurrence().id
         late = _late_case()
         assert late.late and late.occurrence_id == upcoming.id

@@ -6,7 +6,7 @@ Summer Time, an hour before midnight UTC.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time, timezone
 
 import pytest
 import time_machine
@@ -20,11 +20,11 @@ from vawg_group.home.services import london_week, staff_week
 from vawg_group.meetings import services as meetings
 from vawg_group.people.roles import Role
 
-LONG_AGO = datetime(2025, 1, 1, 9, 0, tzinfo=timezone.utc)
+LONG_AGO = datetime(2025, 1, 1, 9, 0, tzinfo=UTC)
 
 
 def utc(year, month, day, hour=0, minute=0) -> datetime:
-    return datetime(year, month, day, hour, minute, tzinfo=timezone.utc)
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
 def make_meeting(on: date, *, title: str = "Lancashire MPs' VAWG Group", planned: bool = True):
@@ -35,7 +35,17 @@ def make_meeting(on: date, *, title: str = "Lancashire MPs' VAWG Group", planned
     return occurrence
 
 
-def make_milestone(occurrence, *, name: str, due_dt: datetime, key: str | None = None, owner_role: str = "opcc_staff", automatic: bool = False, status: str = MilestoneStatus.PLANNED, phase: str = "prepare"):
+def make_milestone(
+    occurrence,
+    *,
+    name: str,
+    due_dt: datetime,
+    key: str | None = None,
+    owner_role: str = "opcc_staff",
+    automatic: bool = False,
+    status: str = MilestoneStatus.PLANNED,
+    phase: str = "prepare",
+):
     """A milestone with exactly the due time a test needs (the template only gives working days)."""
     milestone = MeetingMilestone(
         occurrence_id=occurrence.id,
@@ -99,7 +109,9 @@ def test_overdue_and_due_this_week_across_the_bst_change(client, april_meeting):
     make_milestone(april_meeting, name="Monday small hours step", due_dt=utc(2026, 3, 29, 23, 30))  # 00:30 BST Monday
     make_milestone(april_meeting, name="Done step", due_dt=utc(2026, 3, 24, 9), status=MilestoneStatus.DONE)
     make_milestone(april_meeting, name="Reminder step", due_dt=utc(2026, 3, 26, 9), automatic=True)
-    make_milestone(other, name="Pack approved", owner_role="opcc_admin", due_dt=utc(2026, 3, 27, 9))  # 9am GMT, two days before the clocks change
+    make_milestone(
+        other, name="Pack approved", owner_role="opcc_admin", due_dt=utc(2026, 3, 27, 9)
+    )  # 9am GMT, two days before the clocks change
     with time_machine.travel(utc(2026, 3, 25, 12), tick=False):
         sign_in(client, make_user(role=Role.OPCC_STAFF))
         body = client.get("/").get_data(as_text=True)
@@ -182,7 +194,10 @@ def test_between_a_deadline_and_its_meeting_the_office_is_told_a_case_now_is_lat
     # January's deadline is 5pm on Thursday 31 December (New Year's Day is a bank holiday).
     body = _home(client, make_user(role=Role.ASSISTANT, office=office), utc(2027, 1, 4, 9))
     assert "Casework for the 9 February meeting is due by 5pm on Friday 29 January." in body
-    assert "The deadline for the 12 January meeting has passed: a case you send now goes to the 9 February meeting unless the OPCC accept it late." in body
+    assert (
+        "The deadline for the 12 January meeting has passed: a case you send now goes to the 9 February meeting unless the OPCC accept it late."
+        in body
+    )
 
 
 def test_with_no_deadline_planned_the_office_is_told_plainly(client, office):

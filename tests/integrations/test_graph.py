@@ -130,12 +130,14 @@ def test_a_revoked_token_is_dropped_and_the_next_try_fetches_a_new_one(app, micr
 def test_send_mail_posts_the_sendmail_body_as_the_sender(app, microsoft):
     pdf = b"%PDF-1.7\n fictional agenda \x00\xff"
     body = mail_body(
-        attachments=[{
-            "@odata.type": "#microsoft.graph.fileAttachment",
-            "name": "agenda.pdf",
-            "contentType": "application/pdf",
-            "contentBytes": base64.b64encode(pdf).decode("ascii"),
-        }],
+        attachments=[
+            {
+                "@odata.type": "#microsoft.graph.fileAttachment",
+                "name": "agenda.pdf",
+                "contentType": "application/pdf",
+                "contentBytes": base64.b64encode(pdf).decode("ascii"),
+            }
+        ],
         internetMessageHeaders=[{"name": "X-VAWG-Delivery", "value": "delivery-41"}],
     )
 
@@ -309,8 +311,10 @@ def test_an_event_graph_refuses_is_permanent(app, microsoft):
 
 def test_update_event_patches_only_what_changed(app, microsoft):
     created = graph.create_event(OPCC_MAILBOX, meeting(), "vawg-occurrence-12-v1")
-    patch = {"start": {"dateTime": "2026-04-14T14:00:00", "timeZone": "Europe/London"},
-             "end": {"dateTime": "2026-04-14T15:30:00", "timeZone": "Europe/London"}}
+    patch = {
+        "start": {"dateTime": "2026-04-14T14:00:00", "timeZone": "Europe/London"},
+        "end": {"dateTime": "2026-04-14T15:30:00", "timeZone": "Europe/London"},
+    }
 
     updated = graph.update_event(OPCC_MAILBOX, created.id, patch)
 

@@ -15,8 +15,13 @@ from vawg_group.meetings import actions, agenda, services
 
 def _series(world, office):
     series = services.create_series(
-        title="Grid meetings", rule="FREQ=MONTHLY;BYDAY=2TU", first_date=to_london(utcnow()).date(),
-        start_time=time(10), end_time=time(11), tzid="Europe/London", by=world.users["opcc_staff"],
+        title="Grid meetings",
+        rule="FREQ=MONTHLY;BYDAY=2TU",
+        first_date=to_london(utcnow()).date(),
+        start_time=time(10),
+        end_time=time(11),
+        tzid="Europe/London",
+        by=world.users["opcc_staff"],
     )
     db.session.commit()
     return series

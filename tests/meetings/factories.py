@@ -2,20 +2,39 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time, timezone
 
+from tests.factories import make_office, make_user
 from vawg_group.extensions import db
 from vawg_group.meetings import services
 from vawg_group.people.roles import Role
-from tests.factories import make_office, make_user
 
 # A Tuesday morning in September 2026, before the second Tuesday.
-SEPT_1 = datetime(2026, 9, 1, 8, 0, tzinfo=timezone.utc)
+SEPT_1 = datetime(2026, 9, 1, 8, 0, tzinfo=UTC)
 
 
-def make_series(*, title: str = "Lancashire MPs' VAWG Group", rule: str = "FREQ=MONTHLY;BYDAY=2TU", first_date: date | None = None, start: time = time(10), end: time = time(11), tzid: str = "Europe/London", join_url: str = "https://teams.example.org/meet/vawg", now: datetime = SEPT_1, by=None):
+def make_series(
+    *,
+    title: str = "Lancashire MPs' VAWG Group",
+    rule: str = "FREQ=MONTHLY;BYDAY=2TU",
+    first_date: date | None = None,
+    start: time = time(10),
+    end: time = time(11),
+    tzid: str = "Europe/London",
+    join_url: str = "https://teams.example.org/meet/vawg",
+    now: datetime = SEPT_1,
+    by=None,
+):
     series = services.create_series(
-        title=title, rule=rule, first_date=first_date or now.date(), start_time=start, end_time=end, tzid=tzid, join_url=join_url, by=by, now=now
+        title=title,
+        rule=rule,
+        first_date=first_date or now.date(),
+        start_time=start,
+        end_time=end,
+        tzid=tzid,
+        join_url=join_url,
+        by=by,
+        now=now,
     )
     db.session.commit()
     return series

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timezone
+from datetime import UTC, timezone
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 
@@ -11,6 +11,7 @@ import vobject
 
 from vawg_group.workflow import registry
 from vawg_group.workflow.events import timeline
+from vawg_group.workflow.messages import OutgoingMessage
 from vawg_group.workflow.models import Delivery
 
 
@@ -25,7 +26,7 @@ def vevents(ics: str) -> list:
 
 
 def utc(value):
-    return value.astimezone(timezone.utc)
+    return value.astimezone(UTC)
 
 
 def sends_for(subject, event_type: str, *, at=None):
@@ -49,9 +50,17 @@ def _sends_for(subject, event_type: str):
     return sends
 
 
-def build(send) -> "OutgoingMessage":
+def build(send) -> OutgoingMessage:
     """The message the worker would send for ``send`` (a transient delivery, never stored)."""
-    delivery = Delivery(handler="test", recipient=send.recipient, channel=send.channel, recipient_user_id=send.user_id, message=send.message, params=send.params, message_id="<test@example.org>")
+    delivery = Delivery(
+        handler="test",
+        recipient=send.recipient,
+        channel=send.channel,
+        recipient_user_id=send.user_id,
+        message=send.message,
+        params=send.params,
+        message_id="<test@example.org>",
+    )
     return registry.message_builder(send.message)(delivery)
 
 
@@ -60,5 +69,7 @@ def as_email(message) -> EmailMessage:
     from vawg_group.core.clock import utcnow
     from vawg_group.workflow.channels.mime import render_mime
 
-    raw = render_mime(message, message_id="<test@lancashire-opcc.example>", mail_from="vawg-group@lancashire-opcc.example", date=utcnow())
+    raw = render_mime(
+        message, message_id="<test@lancashire-opcc.example>", mail_from="vawg-group@lancashire-opcc.example", date=utcnow()
+    )
     return message_from_bytes(raw, policy=policy.default)

@@ -119,9 +119,9 @@ def test_a_stamp_that_fails_says_why_instead_of_serving_an_unstamped_copy(app, c
 
 
 def test_an_agenda_pdf_that_cannot_be_made_fails_its_task_and_staff_see_why(app, client):
+    from tests.briefings.factories import make_staff
     from vawg_group.workflow.models import Delivery, DeliveryStatus
     from vawg_group.workflow.worker import Worker
-    from tests.briefings.factories import make_staff
 
     occurrence = make_series().occurrences[0]
     agenda.start_default_agenda(occurrence, by=None)

@@ -2,24 +2,26 @@
 feeds; stored UIDs, SEQUENCE raised on every change, METHOD on the calendar, VTIMEZONE for
 Europe/London, and titles that cannot break the file or the email headers."""
 
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time, timezone
 
 import icalendar
 import recurring_ical_events
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.meetings.factories import SEPT_1, make_series
+from tests.meetings.helpers import both_parsers, utc
 from vawg_group.extensions import db
 from vawg_group.meetings import calendar, services
 from vawg_group.meetings.models import Occurrence
-from tests.meetings.factories import SEPT_1, make_series
-from tests.meetings.helpers import both_parsers, utc
 
-UTC = timezone.utc
+UTC = UTC
 
 
 def _invite(occurrence):
-    return calendar.invite(occurrence, attendees=[("ada.member@example.org", "Ada Member")], meeting_url="https://vawg.example/meetings/1")
+    return calendar.invite(
+        occurrence, attendees=[("ada.member@example.org", "Ada Member")], meeting_url="https://vawg.example/meetings/1"
+    )
 
 
 def test_an_invite_is_an_itip_request_both_parsers_agree_on(app):
@@ -81,7 +83,9 @@ def test_a_cancellation_is_method_cancel_with_a_higher_sequence(app):
 
 def test_the_feed_expands_to_exactly_the_app_meetings(app):
     series = make_series()
-    services.move_occurrence(series.occurrences[1], on=date(2026, 10, 27), start_time=time(14), end_time=time(15), by=None, now=SEPT_1)
+    services.move_occurrence(
+        series.occurrences[1], on=date(2026, 10, 27), start_time=time(14), end_time=time(15), by=None, now=SEPT_1
+    )
     services.cancel_occurrence(series.occurrences[2], by=None, now=SEPT_1)
     db.session.commit()
     occurrences = db.session.query(Occurrence).order_by(Occurrence.starts_dt).all()
@@ -111,18 +115,32 @@ def test_other_time_zones_get_their_own_vtimezone(app):
     assert utc(theirs.vevent.dtstart.value) == occurrence.starts_dt == datetime(2026, 9, 8, 14, 0, tzinfo=UTC)
 
 
-FRAGMENTS = list(";,:\\\"'\r\n\t\x00\x0b\u2028\u0085éœ漢字🙂") + ["\r\nATTENDEE:mailto:x@evil.example", "\nBEGIN:VEVENT", "\r\nBcc: x@evil.example", "Ann, \"Q\"; x"]
-hostile_titles = st.lists(
-    st.one_of(st.sampled_from(FRAGMENTS), st.text(min_size=1, max_size=6)), min_size=1, max_size=12
-).map("".join).filter(lambda text: calendar.one_line(text) != "")
+FRAGMENTS = list(";,:\\\"'\r\n\t\x00\x0b\u2028\u0085éœ漢字🙂") + [
+    "\r\nATTENDEE:mailto:x@evil.example",
+    "\nBEGIN:VEVENT",
+    "\r\nBcc: x@evil.example",
+    'Ann, "Q"; x',
+]
+hostile_titles = (
+    st.lists(st.one_of(st.sampled_from(FRAGMENTS), st.text(min_size=1, max_size=6)), min_size=1, max_size=12)
+    .map("".join)
+    .filter(lambda text: calendar.one_line(text) != "")
+)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(title=hostile_titles)
 def test_any_title_stays_inside_its_summary(app, title):
     occurrence = Occurrence(
-        id=1, title=title, starts_dt=datetime(2026, 10, 13, 9, tzinfo=UTC), ends_dt=datetime(2026, 10, 13, 10, tzinfo=UTC),
-        tzid="Europe/London", uid="fixed@vawg-group.test", sequence=3, status="scheduled", join_url="https://teams.example.org/x",
+        id=1,
+        title=title,
+        starts_dt=datetime(2026, 10, 13, 9, tzinfo=UTC),
+        ends_dt=datetime(2026, 10, 13, 10, tzinfo=UTC),
+        tzid="Europe/London",
+        uid="fixed@vawg-group.test",
+        sequence=3,
+        status="scheduled",
+        join_url="https://teams.example.org/x",
     )
     ics, _ = _invite(occurrence)
     ours, theirs = both_parsers(ics)
@@ -133,5 +151,19 @@ def test_any_title_stays_inside_its_summary(app, title):
     assert len(theirs.vevent.contents.get("attendee", [])) == 1
     assert theirs.vevent.uid.value == "fixed@vawg-group.test"
     assert sorted(ours.walk("VEVENT")[0].keys()) == sorted(
-        ["UID", "SEQUENCE", "DTSTAMP", "DTSTART", "DTEND", "SUMMARY", "DESCRIPTION", "LOCATION", "URL", "STATUS", "TRANSP", "ORGANIZER", "ATTENDEE"]
+        [
+            "UID",
+            "SEQUENCE",
+            "DTSTAMP",
+            "DTSTART",
+            "DTEND",
+            "SUMMARY",
+            "DESCRIPTION",
+            "LOCATION",
+            "URL",
+            "STATUS",
+            "TRANSP",
+            "ORGANIZER",
+            "ATTENDEE",
+        ]
     )

@@ -44,8 +44,14 @@ def invites_for(received, uid: str) -> list:
 def _series(app, staff):
     app.config["MEETINGS_WINDOW_MONTHS"] = 2
     series = services.create_series(
-        title="Lancashire MPs' VAWG Group", rule="FREQ=MONTHLY;BYDAY=2TU", first_date=to_london(utcnow()).date() + timedelta(days=1),
-        start_time=time(10), end_time=time(11), tzid="Europe/London", join_url="https://teams.example.org/meet/vawg", by=staff,
+        title="Lancashire MPs' VAWG Group",
+        rule="FREQ=MONTHLY;BYDAY=2TU",
+        first_date=to_london(utcnow()).date() + timedelta(days=1),
+        start_time=time(10),
+        end_time=time(11),
+        tzid="Europe/London",
+        join_url="https://teams.example.org/meet/vawg",
+        by=staff,
     )
     db.session.commit()
     return series
@@ -84,7 +90,9 @@ def test_invites_moves_and_cancellations_arrive_as_itip(mail_app, mail_server):
     client = mail_app.test_client()
     sign_in(client, staff)
     new_day = to_london(first.starts_dt).date() + timedelta(days=1)
-    moved = post_form(client, f"/meetings/{first_id}/move", {"date": new_day.isoformat(), "start_time": "14:00", "end_time": "15:30"})
+    moved = post_form(
+        client, f"/meetings/{first_id}/move", {"date": new_day.isoformat(), "start_time": "14:00", "end_time": "15:30"}
+    )
     assert moved.status_code == 302
     before = len(mail_server.received)
     run(mail_app)
@@ -129,10 +137,23 @@ def test_a_published_agenda_is_mailed_and_its_pdf_rendered_by_the_worker(mail_ap
     agenda.start_default_agenda(occurrence, by=staff)
     for number in range(1, 16):
         agenda.add_agenda_item(
-            occurrence, kind="briefing", title=f"Briefing {number}: <script>alert(1)</script> & partners",
-            description="Drive referrals, CARA workshops and Operation Soteria. " * 12, presenter="Policy officer", minutes=3, by=staff,
+            occurrence,
+            kind="briefing",
+            title=f"Briefing {number}: <script>alert(1)</script> & partners",
+            description="Drive referrals, CARA workshops and Operation Soteria. " * 12,
+            presenter="Policy officer",
+            minutes=3,
+            by=staff,
         )
-    agenda.add_agenda_item(occurrence, kind="casework", title="Casework: repeat stalking breaches", description="An anonymised summary only.", linked_type="casework", linked_id=424242, by=staff)
+    agenda.add_agenda_item(
+        occurrence,
+        kind="casework",
+        title="Casework: repeat stalking breaches",
+        description="An anonymised summary only.",
+        linked_type="casework",
+        linked_id=424242,
+        by=staff,
+    )
     assert occurrence.classification == "OFFICIAL-SENSITIVE"
     agenda.publish_agenda(occurrence, by=staff)
     occurrence_id = occurrence.id
@@ -152,7 +173,7 @@ def test_a_published_agenda_is_mailed_and_its_pdf_rendered_by_the_worker(mail_ap
     pdf = response.get_data()
     texts = page_texts(pdf)
     assert len(texts) >= 2
-    for number, (page_obj, text) in enumerate(zip(reader(pdf).pages, texts), start=1):
+    for number, (page_obj, text) in enumerate(zip(reader(pdf).pages, texts, strict=True), start=1):
         assert f"Page {number} of {len(texts)}" in text
         assert found_at_top_and_bottom(page_obj, "OFFICIAL-SENSITIVE") == (True, True)
     everything = "\n".join(texts)
@@ -170,7 +191,13 @@ def test_minutes_go_to_attendees_and_overdue_actions_are_reminded(mail_app, mail
     after_first = first.ends_dt + timedelta(minutes=5)
     agenda.record_minutes(first.items[0], minute_text="The chair welcomed members.", decisions="", by=staff, now=after_first)
     attendance.mark_attendance(first, present_user_ids={members[0].id}, present_guest_ids=set(), by=staff, now=after_first)
-    action = actions.add_action(first, description="Write to the Home Office", owner_user_id=staff.id, due_date=to_london(utcnow()).date() - timedelta(days=1), by=staff)
+    action = actions.add_action(
+        first,
+        description="Write to the Home Office",
+        owner_user_id=staff.id,
+        due_date=to_london(utcnow()).date() - timedelta(days=1),
+        by=staff,
+    )
     agenda.approve_minutes(first, by=staff, now=second.starts_dt + timedelta(minutes=5))
     db.session.commit()
     run(mail_app)
@@ -184,7 +211,7 @@ def test_minutes_go_to_attendees_and_overdue_actions_are_reminded(mail_app, mail
     assert worker.run_job("meetings.remind_overdue_actions") is True
     assert worker.run_job("meetings.remind_overdue_actions") is False  # not due again yet
     run(mail_app)
-    [reminder] = mail_server.wait_for(invites + 2)[invites + 1:]
+    [reminder] = mail_server.wait_for(invites + 2)[invites + 1 :]
     assert reminder.rcpt_tos == [staff.email.lower()]
     assert "Write to the Home Office" in reminder.message.get_body(("plain",)).get_content()
     assert db.session.get(type(action), action.id).last_reminded_dt is not None

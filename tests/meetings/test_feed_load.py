@@ -6,10 +6,10 @@ from datetime import date, time, timedelta
 
 import time_machine
 
+from tests.meetings.factories import SEPT_1, make_group, make_series
 from vawg_group.extensions import db
 from vawg_group.meetings import feeds, services
 from vawg_group.meetings.models import CalendarFeed
-from tests.meetings.factories import SEPT_1, make_group, make_series
 
 
 def _feed_path(member) -> str:
@@ -35,7 +35,9 @@ def test_the_feed_text_is_reused_until_a_meeting_changes(app, client):
         assert "SUMMARY:VAWG Group: October\\, moved online" in changed
         assert "DTSTAMP:20260901T090000Z" in changed
 
-        services.create_one_off(title="Extra meeting on spiking", on=date(2026, 9, 30), start_time=time(14), end_time=time(15), by=None)
+        services.create_one_off(
+            title="Extra meeting on spiking", on=date(2026, 9, 30), start_time=time(14), end_time=time(15), by=None
+        )
         db.session.commit()
         added = client.get(path).get_data(as_text=True)
         assert "SUMMARY:Extra meeting on spiking" in added

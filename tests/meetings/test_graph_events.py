@@ -25,8 +25,12 @@ from vawg_group.workflow.worker import Worker
 def graph_app(app_factory, microsoft, tmp_path):
     server = MailServer().start()
     app = app_factory(
-        **microsoft.graph_settings(), SMTP_HOST="127.0.0.1", SMTP_PORT=server.port, SMTP_SECURITY="none",
-        DELIVERY_BACKOFF_SECONDS=60, MEETINGS_WINDOW_MONTHS=2,
+        **microsoft.graph_settings(),
+        SMTP_HOST="127.0.0.1",
+        SMTP_PORT=server.port,
+        SMTP_SECURITY="none",
+        DELIVERY_BACKOFF_SECONDS=60,
+        MEETINGS_WINDOW_MONTHS=2,
     )
     app.mail_server = server
     with app.app_context():
@@ -49,8 +53,13 @@ def make_due() -> None:
 
 def _series(staff):
     series = services.create_series(
-        title="Lancashire MPs' VAWG Group", rule="FREQ=MONTHLY;BYDAY=2TU", first_date=to_london(utcnow()).date() + timedelta(days=1),
-        start_time=time(10), end_time=time(11), tzid="Europe/London", by=staff,
+        title="Lancashire MPs' VAWG Group",
+        rule="FREQ=MONTHLY;BYDAY=2TU",
+        first_date=to_london(utcnow()).date() + timedelta(days=1),
+        start_time=time(10),
+        end_time=time(11),
+        tzid="Europe/London",
+        by=staff,
     )
     db.session.commit()
     return series
@@ -69,7 +78,9 @@ def test_each_meeting_becomes_a_teams_event_once(graph_app, microsoft):
         assert event["organizer"]["emailAddress"]["address"] == OPCC_MAILBOX
         assert event["isOnlineMeeting"] is True and event["onlineMeetingProvider"] == "teamsForBusiness"
         assert event["start"] == {"dateTime": occurrence.starts_dt.strftime("%Y-%m-%dT%H:%M:%S"), "timeZone": "UTC"}
-        assert sorted(a["emailAddress"]["address"] for a in event["attendees"]) == sorted([members[0].email.lower(), assistants[0].email.lower()])
+        assert sorted(a["emailAddress"]["address"] for a in event["attendees"]) == sorted(
+            [members[0].email.lower(), assistants[0].email.lower()]
+        )
     # Exchange sends the invitations: no iTIP mail of ours.
     assert graph_app.mail_server.received == []
     # Running again (as after a crash) creates nothing more.
@@ -93,7 +104,13 @@ def test_an_answer_without_a_join_link_is_retried_into_the_same_event(graph_app,
     make_due()
     run(graph_app)
     occurrence = db.session.get(Occurrence, first.id)
-    posts = [r for r in microsoft.graph_requests() if r.method == "POST" and r.path.endswith("/events") and r.json["transactionId"] == graph_events.transaction_id(occurrence)]
+    posts = [
+        r
+        for r in microsoft.graph_requests()
+        if r.method == "POST"
+        and r.path.endswith("/events")
+        and r.json["transactionId"] == graph_events.transaction_id(occurrence)
+    ]
     assert len(posts) == 2  # the first answer lacked the link; the retry found the same event
     assert len([e for e in microsoft.events.values() if e["transactionId"] == graph_events.transaction_id(occurrence)]) == 1
     assert occurrence.join_url == microsoft.events[occurrence.graph_event_id]["onlineMeeting"]["joinUrl"]
@@ -120,14 +137,24 @@ def test_moves_guests_and_cancellations_update_the_event(graph_app, microsoft):
     sign_in(client, staff)
     occurrence = db.session.get(Occurrence, first_id)
     new_day = to_london(occurrence.starts_dt).date() + timedelta(days=1)
-    assert post_form(client, f"/meetings/{first_id}/move", {"date": new_day.isoformat(), "start_time": "14:00", "end_time": "15:00"}).status_code == 302
+    assert (
+        post_form(
+            client, f"/meetings/{first_id}/move", {"date": new_day.isoformat(), "start_time": "14:00", "end_time": "15:00"}
+        ).status_code
+        == 302
+    )
     run(graph_app)
     occurrence = db.session.get(Occurrence, first_id)
     event = microsoft.events[occurrence.graph_event_id]
     assert event["start"]["dateTime"] == occurrence.starts_dt.strftime("%Y-%m-%dT%H:%M:%S")
     assert occurrence.graph_sequence == occurrence.sequence == 1
 
-    assert post_form(client, f"/meetings/{first_id}/guests", {"email": "lead@constabulary.example.org", "name": "Dee Lead"}).status_code == 302
+    assert (
+        post_form(
+            client, f"/meetings/{first_id}/guests", {"email": "lead@constabulary.example.org", "name": "Dee Lead"}
+        ).status_code
+        == 302
+    )
     run(graph_app)
     event = microsoft.events[occurrence.graph_event_id]
     assert "lead@constabulary.example.org" in [a["emailAddress"]["address"] for a in event["attendees"]]

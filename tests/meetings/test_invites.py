@@ -2,19 +2,19 @@
 iTIP part whose method matches the file, RSVP links, and subjects no title can break."""
 
 import re
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time, timezone
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from vawg_group.extensions import db
-from vawg_group.meetings import calendar, services
-from vawg_group.people.roles import Role
 from tests.factories import make_user
 from tests.meetings.factories import SEPT_1, make_group, make_series
 from tests.meetings.helpers import as_email, both_parsers, build, sends_for
+from vawg_group.extensions import db
+from vawg_group.meetings import calendar, services
+from vawg_group.people.roles import Role
 
-UTC = timezone.utc
+UTC = UTC
 
 
 def test_scheduling_invites_every_member_and_assistant_once(app):
@@ -105,7 +105,10 @@ def test_no_invites_or_updates_before_they_are_due(app):
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(title=st.text(min_size=1, max_size=80).filter(lambda t: calendar.one_line(t)) | st.sampled_from(["Group\r\nBcc: x@evil.example", "Ümlaut; comma, newline\nthere", "漢字 🙂"]))
+@given(
+    title=st.text(min_size=1, max_size=80).filter(lambda t: calendar.one_line(t))
+    | st.sampled_from(["Group\r\nBcc: x@evil.example", "Ümlaut; comma, newline\nthere", "漢字 🙂"])
+)
 def test_no_title_breaks_the_email_headers(app, title):
     from vawg_group.meetings.models import Occurrence
 
@@ -122,6 +125,15 @@ def test_no_title_breaks_the_email_headers(app, title):
     mail = as_email(message)
     assert mail["Subject"] == message.subject
     assert mail["Bcc"] is None
-    assert sorted(k.lower() for k in mail.keys()) == ["auto-submitted", "content-type", "date", "from", "message-id", "mime-version", "subject", "to"]
+    assert sorted(k.lower() for k in mail.keys()) == [
+        "auto-submitted",
+        "content-type",
+        "date",
+        "from",
+        "message-id",
+        "mime-version",
+        "subject",
+        "to",
+    ]
     _, theirs = both_parsers(message.calendar.ics)
     assert theirs.vevent.summary.value == calendar.one_line(title)

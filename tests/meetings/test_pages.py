@@ -1,27 +1,36 @@
 """Meeting pages through the real app: staff forms (with kept input on errors), the list with
 the next meeting first, the meeting page, the home panel."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime, timezone
 
 import time_machine
 
+from tests.conftest import post_form, sign_in
+from tests.meetings.factories import SEPT_1, make_group, make_series
 from vawg_group.extensions import db
 from vawg_group.meetings import agenda
 from vawg_group.meetings.models import MeetingSeries, Occurrence, OccurrenceStatus
-from tests.conftest import post_form, sign_in
-from tests.meetings.factories import SEPT_1, make_group, make_series
 
-UTC = timezone.utc
+UTC = UTC
 
 
 def test_staff_set_up_the_series_through_the_form(app, client):
     _, _, staff = make_group(offices=1)
     with time_machine.travel(SEPT_1, tick=False):
         sign_in(client, staff)
-        response = post_form(client, "/meetings/series/new", {
-            "title": "Lancashire MPs' VAWG Group", "rule": "FREQ=MONTHLY;BYDAY=2TU", "first_date": "01/09/2026",
-            "start_time": "10:00", "end_time": "11:00", "tzid": "Europe/London", "join_url": "",
-        })
+        response = post_form(
+            client,
+            "/meetings/series/new",
+            {
+                "title": "Lancashire MPs' VAWG Group",
+                "rule": "FREQ=MONTHLY;BYDAY=2TU",
+                "first_date": "01/09/2026",
+                "start_time": "10:00",
+                "end_time": "11:00",
+                "tzid": "Europe/London",
+                "join_url": "",
+            },
+        )
         assert response.status_code == 302
         page = client.get("/meetings").get_data(as_text=True)
     assert "Second Tuesday of every month, 10:00 to 11:00" in page
@@ -44,7 +53,15 @@ def test_series_form_errors_keep_the_input(app, client):
             ({"first_date": "31/02/2027"}, "Enter a real date"),
         ]
         for changes, message in cases:
-            data = {"title": "Group", "rule": "FREQ=MONTHLY;BYDAY=2TU", "first_date": "01/09/2026", "start_time": "10:00", "end_time": "11:00", "tzid": "Europe/London", "join_url": ""}
+            data = {
+                "title": "Group",
+                "rule": "FREQ=MONTHLY;BYDAY=2TU",
+                "first_date": "01/09/2026",
+                "start_time": "10:00",
+                "end_time": "11:00",
+                "tzid": "Europe/London",
+                "join_url": "",
+            }
             data.update(changes)
             response = post_form(client, "/meetings/series/new", data)
             page = response.get_data(as_text=True)
@@ -73,9 +90,13 @@ def test_moving_and_cancelling_through_the_forms(app, client):
     october_id, november_id = series.occurrences[1].id, series.occurrences[2].id
     with time_machine.travel(SEPT_1, tick=False):
         sign_in(client, staff)
-        past = post_form(client, f"/meetings/{october_id}/move", {"date": "2026-08-20", "start_time": "10:00", "end_time": "11:00"})
+        past = post_form(
+            client, f"/meetings/{october_id}/move", {"date": "2026-08-20", "start_time": "10:00", "end_time": "11:00"}
+        )
         assert "The new time is in the past" in past.get_data(as_text=True)
-        moved = post_form(client, f"/meetings/{october_id}/move", {"date": "2026-10-20", "start_time": "14:00", "end_time": "15:00"})
+        moved = post_form(
+            client, f"/meetings/{october_id}/move", {"date": "2026-10-20", "start_time": "14:00", "end_time": "15:00"}
+        )
         assert moved.status_code == 302
         cancelled = post_form(client, f"/meetings/{november_id}/cancel", {})
         assert cancelled.status_code == 302
@@ -93,7 +114,9 @@ def test_members_see_a_published_agenda_only(app, client):
     members, _, staff = make_group(offices=1)
     series = make_series()
     october = series.occurrences[1]
-    agenda.add_agenda_item(october, kind="briefing", title="Spiking: what the new offence changes", presenter="Policy officer", minutes=20, by=staff)
+    agenda.add_agenda_item(
+        october, kind="briefing", title="Spiking: what the new offence changes", presenter="Policy officer", minutes=20, by=staff
+    )
     db.session.commit()
     with time_machine.travel(SEPT_1, tick=False):
         sign_in(client, members[0])

@@ -2,19 +2,19 @@
 and apologies; personal calendar feeds by secret URL (renewable, revocable)."""
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import time_machine
 
+from tests.conftest import csrf_token_from, post_form, sign_in
+from tests.meetings.factories import SEPT_1, make_group, make_series
+from tests.meetings.helpers import both_parsers, build, sends_for, utc
 from vawg_group.core.audit import AuditEvent
 from vawg_group.extensions import db
 from vawg_group.meetings import attendance, services
 from vawg_group.meetings.models import Attendance, Occurrence
-from tests.conftest import csrf_token_from, post_form, sign_in
-from tests.meetings.factories import SEPT_1, make_group, make_series
-from tests.meetings.helpers import both_parsers, build, sends_for, utc
 
-UTC = timezone.utc
+UTC = UTC
 
 
 def _rsvp_links(occurrence, user):
@@ -25,13 +25,15 @@ def _rsvp_links(occurrence, user):
 def _links(occurrence, user):
     [send] = [s for s in sends_for(occurrence, "meeting.scheduled") if s.user_id == user.id]
     links = re.findall(r"http://127\.0\.0\.1:5000(/meetings/rsvp/\S+)", build(send).text)
-    return dict(zip(["accepted", "declined", "apologies"], links))
+    return dict(zip(["accepted", "declined", "apologies"], links, strict=True))
 
 
 def _answer(client, link, response):
     page = client.get(link)
     assert page.status_code == 200
-    return client.post(link.split("?")[0], data={"response": response, "csrf_token": csrf_token_from(page.get_data(as_text=True))})
+    return client.post(
+        link.split("?")[0], data={"response": response, "csrf_token": csrf_token_from(page.get_data(as_text=True))}
+    )
 
 
 def test_an_rsvp_link_works_without_signing_in_and_twice_is_harmless(app, client):
@@ -74,7 +76,9 @@ def test_a_cancelled_meeting_cannot_be_answered(app, client):
         page = client.get(link)
         services.cancel_occurrence(db.session.get(Occurrence, october.id), by=None, now=SEPT_1)
         db.session.commit()
-        response = client.post(link.split("?")[0], data={"response": "accepted", "csrf_token": csrf_token_from(page.get_data(as_text=True))})
+        response = client.post(
+            link.split("?")[0], data={"response": "accepted", "csrf_token": csrf_token_from(page.get_data(as_text=True))}
+        )
         assert response.status_code == 410 and "cancelled" in response.get_data(as_text=True)
     assert db.session.query(Attendance).count() == 0
 
@@ -90,7 +94,9 @@ def test_staff_take_the_register_and_it_shows_replies(app, client):
         sign_in(client, staff)
         page = client.get(f"/meetings/{september.id}/register").get_data(as_text=True)
         assert "Apologies sent" in page and "Dee Lead (Guest)" in page
-        response = post_form(client, f"/meetings/{september.id}/register", {"present_user": [str(members[0].id)], "present_guest": [str(guest_id)]})
+        response = post_form(
+            client, f"/meetings/{september.id}/register", {"present_user": [str(members[0].id)], "present_guest": [str(guest_id)]}
+        )
         assert response.status_code == 302
     users, guests = attendance.attendees(db.session.get(Occurrence, september.id))
     assert [u.id for u in users] == [members[0].id] and [g.email for g in guests] == ["lead@constabulary.example.org"]

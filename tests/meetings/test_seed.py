@@ -1,6 +1,6 @@
 """The demo seeds a year and a half of meetings with agendas, minutes and actions, once."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime, timezone
 
 import time_machine
 
@@ -11,7 +11,7 @@ from vawg_group.meetings import actions, agenda_pdf, services
 from vawg_group.meetings.models import MinutesStatus, Occurrence
 from vawg_group.workflow.models import DomainEvent, EventStatus
 
-NOW = datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
 
 def test_the_demo_meetings_are_seeded_once(app):
@@ -22,7 +22,9 @@ def test_the_demo_meetings_are_seeded_once(app):
     assert first["meetings"] >= 18 and again["meetings"] == 0
     meetings = db.session.query(Occurrence).order_by(Occurrence.starts_dt).all()
     assert len(meetings) == first["meetings"]
-    assert all(to_london(o.starts_dt).strftime("%a %H:%M") == "Tue 10:00" and 8 <= to_london(o.starts_dt).day <= 14 for o in meetings)
+    assert all(
+        to_london(o.starts_dt).strftime("%a %H:%M") == "Tue 10:00" and 8 <= to_london(o.starts_dt).day <= 14 for o in meetings
+    )
     past = [o for o in meetings if o.ends_dt <= NOW]
     future = [o for o in meetings if o.ends_dt > NOW]
     assert len(past) == 6 and len(future) == 12  # six months back, a year ahead

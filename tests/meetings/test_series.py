@@ -1,19 +1,19 @@
 """The series: rules in plain English, a year of occurrences, moves, cancellations, changes,
 and times that stay at 10:00 in London across the October and March clock changes."""
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta, timezone
 
 import pytest
 
+from tests.meetings.factories import SEPT_1, make_series
 from vawg_group.core.clock import to_london
 from vawg_group.core.validation import ValidationError
 from vawg_group.extensions import db
 from vawg_group.meetings import rules, services
 from vawg_group.meetings.models import Occurrence, OccurrenceStatus
 from vawg_group.workflow.events import timeline
-from tests.meetings.factories import SEPT_1, make_series
 
-UTC = timezone.utc
+UTC = UTC
 
 
 @pytest.mark.parametrize(
@@ -35,9 +35,18 @@ def test_a_year_of_second_tuesdays_at_ten_in_london(app):
     series = make_series()
     occurrences = series.occurrences
     assert [to_london(o.starts_dt).date() for o in occurrences] == [
-        date(2026, 9, 8), date(2026, 10, 13), date(2026, 11, 10), date(2026, 12, 8),
-        date(2027, 1, 12), date(2027, 2, 9), date(2027, 3, 9), date(2027, 4, 13),
-        date(2027, 5, 11), date(2027, 6, 8), date(2027, 7, 13), date(2027, 8, 10),
+        date(2026, 9, 8),
+        date(2026, 10, 13),
+        date(2026, 11, 10),
+        date(2026, 12, 8),
+        date(2027, 1, 12),
+        date(2027, 2, 9),
+        date(2027, 3, 9),
+        date(2027, 4, 13),
+        date(2027, 5, 11),
+        date(2027, 6, 8),
+        date(2027, 7, 13),
+        date(2027, 8, 10),
     ]
     for occurrence in occurrences:
         local = to_london(occurrence.starts_dt)
@@ -106,7 +115,16 @@ def test_cancelling_one_meeting_once(app):
 def test_changing_the_times_moves_future_meetings_only(app):
     series = make_series()
     later = SEPT_1 + timedelta(days=60)  # 31 October: September and October are past
-    counts = services.change_series(series, rule="FREQ=MONTHLY;BYDAY=2TU", start_time=time(14), end_time=time(15), tzid="Europe/London", from_date=later.date(), by=None, now=later)
+    counts = services.change_series(
+        series,
+        rule="FREQ=MONTHLY;BYDAY=2TU",
+        start_time=time(14),
+        end_time=time(15),
+        tzid="Europe/London",
+        from_date=later.date(),
+        by=None,
+        now=later,
+    )
     db.session.commit()
     # The window now runs to 31 October 2027: September and October 2027 are added.
     assert counts == {"kept": 0, "moved": 10, "cancelled": 0, "added": 2}
@@ -122,7 +140,16 @@ def test_changing_the_times_moves_future_meetings_only(app):
 def test_changing_the_day_cancels_and_adds(app):
     series = make_series()
     later = datetime(2026, 10, 31, 9, 0, tzinfo=UTC)
-    counts = services.change_series(series, rule="FREQ=MONTHLY;BYDAY=3WE", start_time=time(10), end_time=time(11), tzid="Europe/London", from_date=later.date(), by=None, now=later)
+    counts = services.change_series(
+        series,
+        rule="FREQ=MONTHLY;BYDAY=3WE",
+        start_time=time(10),
+        end_time=time(11),
+        tzid="Europe/London",
+        from_date=later.date(),
+        by=None,
+        now=later,
+    )
     db.session.commit()
     assert counts["cancelled"] == 10 and counts["added"] == 12 and counts["moved"] == 0
     scheduled = db.session.query(Occurrence).filter_by(status=OccurrenceStatus.SCHEDULED).order_by(Occurrence.starts_dt).all()
@@ -153,7 +180,14 @@ def test_ending_the_series_cancels_later_meetings(app):
     ],
 )
 def test_bad_series_input_is_refused_by_field(app, changes, field, message):
-    values = dict(title="Group", rule="FREQ=MONTHLY;BYDAY=2TU", first_date=date(2026, 9, 1), start_time=time(10), end_time=time(11), tzid="Europe/London")
+    values = dict(
+        title="Group",
+        rule="FREQ=MONTHLY;BYDAY=2TU",
+        first_date=date(2026, 9, 1),
+        start_time=time(10),
+        end_time=time(11),
+        tzid="Europe/London",
+    )
     values.update(changes)
     with pytest.raises(ValidationError) as caught:
         services.create_series(**values, by=None, now=SEPT_1)
@@ -164,7 +198,9 @@ def test_bad_series_input_is_refused_by_field(app, changes, field, message):
 def test_a_move_into_the_past_is_refused(app):
     series = make_series()
     with pytest.raises(ValidationError) as caught:
-        services.move_occurrence(series.occurrences[1], on=date(2026, 8, 30), start_time=time(10), end_time=time(11), by=None, now=SEPT_1)
+        services.move_occurrence(
+            series.occurrences[1], on=date(2026, 8, 30), start_time=time(10), end_time=time(11), by=None, now=SEPT_1
+        )
     assert "in the past" in caught.value.errors["date"]
 
 

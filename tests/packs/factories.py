@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
+from tests.briefings.factories import make_briefing, make_staff
 from vawg_group.extensions import db
 from vawg_group.packs import services
-from tests.briefings.factories import make_briefing, make_staff
 
 FIGURES = (
     {"label": "Domestic abuse crimes recorded", "value": "23639", "unit": "crimes", "period": "12 months to March 2025"},
@@ -77,8 +77,8 @@ def make_published_pack(*, staff=None, classification: str = "OFFICIAL", pdf: by
 
 def make_pack_with_attachment(classification="OFFICIAL-SENSITIVE"):
     """A published pack whose one briefing had a PDF attached before the version was prepared."""
-    from vawg_group.briefings import services as briefings
     from tests.briefings.factories import pdf_bytes
+    from vawg_group.briefings import services as briefings
 
     staff, reviewer = make_staff(), make_staff()
     briefing = make_briefing(author=staff, title="Refuge places in Lancashire", classification=classification)

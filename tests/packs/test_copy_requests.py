@@ -6,14 +6,14 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from tests.conftest import sign_in
+from tests.factories import make_office, make_user
+from tests.packs.factories import make_pack
 from vawg_group.extensions import db
 from vawg_group.packs import rendering, services, tasks
 from vawg_group.packs.models import RenderStatus
 from vawg_group.people.roles import Role
 from vawg_group.workflow.models import DomainEvent
-from tests.conftest import sign_in
-from tests.factories import make_office, make_user
-from tests.packs.factories import make_pack
 
 
 def _copy_requests() -> int:

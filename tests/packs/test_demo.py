@@ -4,6 +4,7 @@ from datetime import date
 
 import time_machine
 
+from tests.pdf_reading import outline_titles, page_texts
 from vawg_group.briefings.models import Briefing, BriefingStatus
 from vawg_group.demo.briefings import seed_briefings
 from vawg_group.demo.packs import second_tuesday_on_or_after, seed_packs
@@ -11,7 +12,6 @@ from vawg_group.demo.people import seed_people
 from vawg_group.extensions import db
 from vawg_group.packs import rendering
 from vawg_group.packs.models import Pack, PackStatus
-from tests.pdf_reading import outline_titles, page_texts
 
 
 def test_second_tuesdays():

@@ -5,14 +5,14 @@ from datetime import date
 import time_machine
 from sqlalchemy import event
 
-from vawg_group.core import audit
-from vawg_group.extensions import db
-from vawg_group.packs import services
-from vawg_group.core.clock import utcnow
-from vawg_group.packs.models import PackStatus, PackVersion
-from vawg_group.people.roles import Role
 from tests.factories import make_office, make_user
 from tests.packs.factories import make_pack
+from vawg_group.core import audit
+from vawg_group.core.clock import utcnow
+from vawg_group.extensions import db
+from vawg_group.packs import services
+from vawg_group.packs.models import PackStatus, PackVersion
+from vawg_group.people.roles import Role
 
 
 def _published(meeting_date: date, staff=None):
@@ -25,8 +25,15 @@ def _published(meeting_date: date, staff=None):
 def _publish_version(pack, staff) -> PackVersion:
     number = len(pack.versions) + 1
     version = PackVersion(
-        pack=pack, number=number, classification="OFFICIAL", html="", input_hash="0" * 64,
-        render_status="ready", prepared_by_id=staff.id, published_by_id=staff.id, published_dt=utcnow(),
+        pack=pack,
+        number=number,
+        classification="OFFICIAL",
+        html="",
+        input_hash="0" * 64,
+        render_status="ready",
+        prepared_by_id=staff.id,
+        published_by_id=staff.id,
+        published_dt=utcnow(),
     )
     db.session.add(version)
     pack.status = PackStatus.PUBLISHED
@@ -100,7 +107,9 @@ def test_a_correction_is_new_again_until_that_version_is_downloaded(app):
     with time_machine.travel("2026-12-01 09:00:00+00:00", tick=False):
         assert services.new_packs_for(member) == []
         # A working version (prepared, not published) is not news.
-        working = PackVersion(pack=pack, number=2, classification="OFFICIAL", html="", input_hash="1" * 64, prepared_by_id=staff.id)
+        working = PackVersion(
+            pack=pack, number=2, classification="OFFICIAL", html="", input_hash="1" * 64, prepared_by_id=staff.id
+        )
         db.session.add(working)
         db.session.commit()
         assert services.new_packs_for(member) == []

@@ -5,12 +5,12 @@ from datetime import date
 
 import pytest
 
-from vawg_group.core.validation import ValidationError
-from vawg_group.extensions import db
-from vawg_group.packs import services
 from tests.briefings.factories import make_staff
 from tests.conftest import post_form, sign_in
 from tests.cycle.helpers import make_meeting
+from vawg_group.core.validation import ValidationError
+from vawg_group.extensions import db
+from vawg_group.packs import services
 
 
 def test_a_second_pack_for_a_meeting_is_refused(app):

@@ -40,7 +40,13 @@ def _long_pack() -> bytes:
     briefings = []
     for n in range(4):
         figures = [
-            {"label": f"Measure {k + 1}", "value": str(1000 + 137 * k + n), "previous_value": str(900 + 101 * k + n), "unit": "cases", "period": "2024/25"}
+            {
+                "label": f"Measure {k + 1}",
+                "value": str(1000 + 137 * k + n),
+                "previous_value": str(900 + 101 * k + n),
+                "unit": "cases",
+                "period": "2024/25",
+            }
             for k in range(6)
         ]
         briefings.append(

@@ -5,21 +5,21 @@ from datetime import date
 import pytest
 import time_machine
 
+from tests.briefings.factories import make_briefing, make_staff
+from tests.conftest import fetch_csrf_token, post_form, sign_in
+from tests.factories import make_office, make_user
+from tests.packs.factories import make_pack
+from tests.pdf_reading import page_texts
+from vawg_group.briefings import services as briefing_services
 from vawg_group.core.audit import AuditEvent
 from vawg_group.core.validation import ValidationError
 from vawg_group.extensions import db
-from vawg_group.briefings import services as briefing_services
 from vawg_group.packs import handlers, rendering, services, tasks
 from vawg_group.packs.models import Pack, PackCopy, PackStatus, RenderStatus
 from vawg_group.people.roles import Role
 from vawg_group.workflow import registry
 from vawg_group.workflow.events import timeline
 from vawg_group.workflow.models import Delivery, DomainEvent
-from tests.briefings.factories import make_briefing, make_staff
-from tests.conftest import fetch_csrf_token, post_form, sign_in
-from tests.factories import make_office, make_user
-from tests.packs.factories import make_pack
-from tests.pdf_reading import page_texts
 
 
 def _ready(pack, staff, **kwargs):
@@ -115,7 +115,15 @@ def test_publishing_tells_every_member_and_assistant_with_the_pdf_attached_when_
     assert sorted(s.recipient for s in sends) == sorted([member.email, assistant.email])
     assert all(s.channel == registry.EMAIL and s.message == handlers.NOTICE for s in sends)
 
-    delivery = Delivery(event_id=event.id, handler="h", recipient=member.email, channel="email", message=handlers.NOTICE, params=sends[0].params, message_id="m")
+    delivery = Delivery(
+        event_id=event.id,
+        handler="h",
+        recipient=member.email,
+        channel="email",
+        message=handlers.NOTICE,
+        params=sends[0].params,
+        message_id="m",
+    )
     message = registry.message_builder(handlers.NOTICE)(delivery)
     assert message.subject == "VAWG Group: briefing pack for the meeting on 8 December 2026"
     assert "\n" not in message.subject
@@ -137,7 +145,15 @@ def test_an_official_sensitive_pack_is_never_attached(app):
     copies = [s for s in sends if s.channel == registry.TASK]
     assert len(notices) == 2 and len(copies) == 2
     assert {c.user_id for c in copies} == {member.id, assistant.id}
-    delivery = Delivery(event_id=event.id, handler="h", recipient=member.email, channel="email", message=handlers.NOTICE, params=notices[0].params, message_id="m")
+    delivery = Delivery(
+        event_id=event.id,
+        handler="h",
+        recipient=member.email,
+        channel="email",
+        message=handlers.NOTICE,
+        params=notices[0].params,
+        message_id="m",
+    )
     message = registry.message_builder(handlers.NOTICE)(delivery)
     assert message.attachments == ()
     assert "not attached" in message.text
@@ -161,7 +177,15 @@ def test_a_correction_makes_version_two_supersedes_one_and_tells_recipients_what
     assert pack.current_version.id == second.id
     [event] = [e for e in timeline(pack) if e.event_type == "pack.reissued"]
     notice = [s for s in _deliveries_for(event) if s.recipient == member.email][0]
-    delivery = Delivery(event_id=event.id, handler="h", recipient=member.email, channel="email", message=handlers.NOTICE, params=notice.params, message_id="m")
+    delivery = Delivery(
+        event_id=event.id,
+        handler="h",
+        recipient=member.email,
+        channel="email",
+        message=handlers.NOTICE,
+        params=notice.params,
+        message_id="m",
+    )
     message = registry.message_builder(handlers.NOTICE)(delivery)
     assert "version 2" in message.subject
     assert "What changed: Corrected the Drive referral figure" in message.text
@@ -236,7 +260,9 @@ def test_members_see_only_published_packs_and_no_staff_pages(app, client):
     sign_in(client, member)
     assert client.get(f"/packs/{pack.id}").status_code == 404
     assert client.get(f"/packs/{pack.id}/download").status_code == 404
-    assert pack.title not in client.get("/packs/").get_data(as_text=True) or "No packs yet" in client.get("/packs/").get_data(as_text=True)
+    assert pack.title not in client.get("/packs/").get_data(as_text=True) or "No packs yet" in client.get("/packs/").get_data(
+        as_text=True
+    )
     for path in ("/packs/new",):
         assert client.get(path).status_code == 403
     response = client.post(f"/packs/{pack.id}/publish", data={"csrf_token": fetch_csrf_token(client, "/packs/")})
@@ -304,8 +330,8 @@ def test_the_command_renders_what_is_queued(app):
 
 
 def test_staff_create_a_pack_for_a_scheduled_meeting(app, client):
-    from vawg_group.core.clock import to_london, utcnow
     from tests.meetings.factories import make_series
+    from vawg_group.core.clock import to_london, utcnow
 
     series = make_series()
     upcoming = [o for o in series.occurrences if o.starts_dt > utcnow()][0]

@@ -12,6 +12,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from tests.conftest import post_form, sign_in
+from tests.packs.factories import make_pack
 from vawg_group.core.clock import utcnow
 from vawg_group.core.pdf_process import RenderFailed
 from vawg_group.extensions import db
@@ -20,8 +22,6 @@ from vawg_group.packs import handlers, rendering, services, tasks
 from vawg_group.packs.models import RenderStatus
 from vawg_group.workflow.models import Delivery, DeliveryStatus, DomainEvent
 from vawg_group.workflow.worker import Worker
-from tests.conftest import post_form, sign_in
-from tests.packs.factories import make_pack
 
 
 def _run(app):

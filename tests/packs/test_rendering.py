@@ -4,15 +4,15 @@ import re
 
 import pytest
 
-from vawg_group.extensions import db
-from vawg_group.packs import rendering, services, tasks
-from vawg_group.packs.models import PackVersion, RenderStatus
 from tests.briefings.factories import make_briefing, make_staff
 from tests.factories import make_user
 from tests.packs.factories import make_pack
 from tests.pdf_reading import found_at_top_and_bottom, outline_titles, reader
 from tests.pdf_reading import page_texts as page_texts_of
 from vawg_group.core.validation import ValidationError
+from vawg_group.extensions import db
+from vawg_group.packs import rendering, services, tasks
+from vawg_group.packs.models import PackVersion, RenderStatus
 
 
 def _render(pack, staff, **kwargs) -> tuple[PackVersion, bytes]:
@@ -142,8 +142,8 @@ def test_hostile_briefing_text_is_printed_not_obeyed(app):
 
 
 def test_the_casework_section_counts_and_lists_what_is_put_forward(app):
-    from vawg_group.casework import discussion
     from tests.casework.factories import make_case
+    from vawg_group.casework import discussion
 
     pack, staff, _ = make_pack(classifications=("OFFICIAL",))
     make_case(themes=("stalking",))
@@ -155,7 +155,9 @@ def test_the_casework_section_counts_and_lists_what_is_put_forward(app):
     assert "No casework has been put forward for discussion at this meeting." in text
 
     raised = make_case(themes=("spiking",), may_raise_anonymised=True)
-    discussion.put_forward(raised, occurrence_id=None, summary="A constituent reports a delay in a spiking case reaching charge.", by=staff)
+    discussion.put_forward(
+        raised, occurrence_id=None, summary="A constituent reports a delay in a spiking case reaching charge.", by=staff
+    )
     db.session.commit()
     # The pack changed since it was prepared: the casework section is part of what it holds.
     with pytest.raises(ValidationError, match="changed since this version was prepared"):
@@ -176,12 +178,16 @@ def test_the_casework_section_counts_and_lists_what_is_put_forward(app):
 
 
 def test_a_pack_for_a_meeting_carries_its_agenda_open_actions_and_asks(app):
-    from vawg_group.meetings import actions, agenda
     from tests.meetings.factories import make_series
+    from vawg_group.meetings import actions, agenda
 
     occurrence = make_series().occurrences[1]
-    agenda.add_agenda_item(occurrence, kind="briefing", title="Drive and CARA: funding", presenter="Policy officer", minutes=20, by=None)
-    actions.add_action(occurrence, description="Write to the Home Office about perpetrator funding", owner_name="OPCC secretariat", by=None)
+    agenda.add_agenda_item(
+        occurrence, kind="briefing", title="Drive and CARA: funding", presenter="Policy officer", minutes=20, by=None
+    )
+    actions.add_action(
+        occurrence, description="Write to the Home Office about perpetrator funding", owner_name="OPCC secretariat", by=None
+    )
     actions.add_lobbying_ask(target="Home Office", ask="Multi-year funding for perpetrator programmes", by=None)
     db.session.commit()
     staff = make_staff()

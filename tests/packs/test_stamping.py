@@ -73,7 +73,10 @@ def test_a_copy_is_the_versions_pdf_stamped_not_a_render_of_its_own(app, monkeyp
 
 
 def test_the_stamp_font_is_embedded_with_a_unicode_map(app):
-    stamped = stamping.stamp(render_pdf(SMALL, title="t", classification="OFFICIAL-SENSITIVE"), "Prepared for Zoë Łukasiewicz-Ó Briain, 8 December 2026")
+    stamped = stamping.stamp(
+        render_pdf(SMALL, title="t", classification="OFFICIAL-SENSITIVE"),
+        "Prepared for Zoë Łukasiewicz-Ó Briain, 8 December 2026",
+    )
     with pikepdf.open(io.BytesIO(stamped)) as pdf:
         font = pdf.pages[0].Resources.Font[stamping.RESOURCE_NAME]
         assert font.Subtype == "/Type0" and "/ToUnicode" in font
@@ -91,9 +94,17 @@ def test_the_stamp_sits_where_the_renderer_puts_the_recipient_line():
     stamped = stamping.stamp(render_pdf(SMALL, title="t", classification="OFFICIAL-SENSITIVE"), LINE)
 
     def line_positions(pdf):
-        return [(text, round(y, 1)) for text, y in text_positions(reader(pdf).pages[0]) if text in ("Prepared for Ada Brightwater, 8", "December 2026")]
+        return [
+            (text, round(y, 1))
+            for text, y in text_positions(reader(pdf).pages[0])
+            if text in ("Prepared for Ada Brightwater, 8", "December 2026")
+        ]
 
-    assert line_positions(stamped) == line_positions(rendered) == [("Prepared for Ada Brightwater, 8", 35.8), ("December 2026", 26.3)]
+    assert (
+        line_positions(stamped)
+        == line_positions(rendered)
+        == [("Prepared for Ada Brightwater, 8", 35.8), ("December 2026", 26.3)]
+    )
 
 
 def test_a_copy_whose_version_pdf_is_not_cached_renders_the_version_first(app):
@@ -131,7 +142,10 @@ def test_the_copy_key_identifies_its_content(app):
     [
         ("山田 花子", "no installed font has the characters"),
         ("نور الهدى", "cannot lay out"),
-        ("A" * 40 + " " + "B" * 40 + " " + "C" * 40 + " " + "D" * 40 + " " + "E" * 40 + " " + "F" * 40, "more than the page margin holds"),
+        (
+            "A" * 40 + " " + "B" * 40 + " " + "C" * 40 + " " + "D" * 40 + " " + "E" * 40 + " " + "F" * 40,
+            "more than the page margin holds",
+        ),
     ],
 )
 def test_a_name_the_stamp_cannot_print_fails_the_copy_with_a_reason(app, name, words):

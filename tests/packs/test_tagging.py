@@ -41,7 +41,13 @@ def test_a_packs_tags_hold_up(app):
     # Contents: one Link per entry, holding the heading alone (no leader dots, no page number),
     # each with its link annotation.
     contents = [link for link in tree.find("Link") if link.page == 1]
-    expected = ["Briefings", *[b.title for b in briefings], "Casework summary", "Open actions and lobbying asks", "Appendix: key figures"]
+    expected = [
+        "Briefings",
+        *[b.title for b in briefings],
+        "Casework summary",
+        "Open actions and lobbying asks",
+        "Appendix: key figures",
+    ]
     assert [link.text for link in contents] == expected
     assert all(link.annotations == 1 for link in contents)
     assert not any("." * 3 in link.text for link in tree.find("Link"))

@@ -3,14 +3,14 @@ in the worker, publish, notices arrive (with the PDF only when OFFICIAL), copies
 
 from email import policy
 
+from tests.factories import make_office, make_user
+from tests.packs.factories import make_pack
+from tests.pdf_reading import page_texts
 from vawg_group.extensions import db
 from vawg_group.packs import rendering, services
 from vawg_group.packs.models import PackCopy, RenderStatus
 from vawg_group.people.roles import Role
 from vawg_group.workflow.worker import Worker
-from tests.factories import make_office, make_user
-from tests.packs.factories import make_pack
-from tests.pdf_reading import page_texts
 
 
 def _run(app):

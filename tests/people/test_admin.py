@@ -186,7 +186,9 @@ def test_edit_refuses_another_users_email(client, admin):
     user = make_user(email="first@example.org")
     make_user(email="second@example.org")
     response = _edit(client, user, email="SECOND@example.org", display_name="Kept Name")
-    assert_form_error(response, "Someone is already registered with this email address", 'value="SECOND@example.org"', 'value="Kept Name"')
+    assert_form_error(
+        response, "Someone is already registered with this email address", 'value="SECOND@example.org"', 'value="Kept Name"'
+    )
     db.session.expire_all()
     assert db.session.get(User, user.id).email == "first@example.org"
 
@@ -243,7 +245,9 @@ def test_deactivating_ends_the_users_sessions(app, client, admin):
     assert response.status_code == 302
     assert "can no longer sign in" in client.get(response.headers["Location"]).get_data(as_text=True)
     assert their_client.get("/").status_code == 302
-    open_sessions = select(func.count()).select_from(AuthSession).where(AuthSession.user_id == user.id, AuthSession.ended_dt.is_(None))
+    open_sessions = (
+        select(func.count()).select_from(AuthSession).where(AuthSession.user_id == user.id, AuthSession.ended_dt.is_(None))
+    )
     assert db.session.scalar(open_sessions) == 0
     # Their old cookie stays dead even once they are given access again.
     assert _reactivate(client, user).status_code == 302
@@ -317,7 +321,9 @@ def test_add_an_office(client, admin):
 def test_add_an_office_refuses_a_constituency_already_there_in_any_case(client, admin):
     make_office(constituency="Preston Test")
     response = post_form(client, "/admin/offices/new", {"constituency": "preston TEST", "division": "South"})
-    assert_form_error(response, "There is already an office for this constituency", 'value="preston TEST"', 'value="South" checked')
+    assert_form_error(
+        response, "There is already an office for this constituency", 'value="preston TEST"', 'value="South" checked'
+    )
     assert db.session.scalar(select(func.count()).select_from(Office)) == 1
 
 
@@ -331,7 +337,9 @@ def test_add_an_office_needs_a_name_and_division(client, admin):
 
 def test_edit_an_office(client, admin):
     office = make_office(constituency="Oldname", division="East")
-    response = post_form(client, f"/admin/offices/{office.id}/edit", {"constituency": "Newname", "division": "West", "is_active": "y"})
+    response = post_form(
+        client, f"/admin/offices/{office.id}/edit", {"constituency": "Newname", "division": "West", "is_active": "y"}
+    )
     assert response.status_code == 302
     db.session.expire_all()
     office = db.session.get(Office, office.id)
@@ -341,7 +349,9 @@ def test_edit_an_office(client, admin):
 def test_edit_an_office_refuses_another_offices_constituency(client, admin):
     make_office(constituency="Taken Place")
     office = make_office(constituency="Free Place")
-    response = post_form(client, f"/admin/offices/{office.id}/edit", {"constituency": "TAKEN PLACE", "division": "East", "is_active": "y"})
+    response = post_form(
+        client, f"/admin/offices/{office.id}/edit", {"constituency": "TAKEN PLACE", "division": "East", "is_active": "y"}
+    )
     assert_form_error(response, "There is already an office for this constituency", 'value="TAKEN PLACE"')
     db.session.expire_all()
     assert db.session.get(Office, office.id).constituency == "Free Place"
@@ -349,13 +359,17 @@ def test_edit_an_office_refuses_another_offices_constituency(client, admin):
 
 def test_an_office_may_keep_its_own_name_in_another_case(client, admin):
     office = make_office(constituency="Case Town")
-    response = post_form(client, f"/admin/offices/{office.id}/edit", {"constituency": "Case TOWN", "division": "East", "is_active": "y"})
+    response = post_form(
+        client, f"/admin/offices/{office.id}/edit", {"constituency": "Case TOWN", "division": "East", "is_active": "y"}
+    )
     assert response.status_code == 302
 
 
 def test_deactivating_an_office_from_its_form(client, admin):
     office = make_office()
-    response = post_form(client, f"/admin/offices/{office.id}/edit", {"constituency": office.constituency, "division": office.division})
+    response = post_form(
+        client, f"/admin/offices/{office.id}/edit", {"constituency": office.constituency, "division": office.division}
+    )
     assert response.status_code == 302
     db.session.expire_all()
     assert db.session.get(Office, office.id).is_active is False

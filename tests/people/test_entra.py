@@ -118,8 +118,12 @@ def test_the_flow_uses_pkce_a_nonce_and_the_secret_and_keeps_no_tokens(app, clie
     assert token.form["client_secret"] == app.config["ENTRA_CLIENT_SECRET"]
     # msal's own cache would otherwise hold every signed-in person's tokens for ever.
     cache = app.extensions["vawg_msal"].token_cache
-    for kind in (msal.TokenCache.CredentialType.ID_TOKEN, msal.TokenCache.CredentialType.ACCESS_TOKEN,
-                 msal.TokenCache.CredentialType.ACCOUNT, msal.TokenCache.CredentialType.REFRESH_TOKEN):
+    for kind in (
+        msal.TokenCache.CredentialType.ID_TOKEN,
+        msal.TokenCache.CredentialType.ACCESS_TOKEN,
+        msal.TokenCache.CredentialType.ACCOUNT,
+        msal.TokenCache.CredentialType.REFRESH_TOKEN,
+    ):
         assert list(cache.search(kind)) == []
 
 

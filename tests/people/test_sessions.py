@@ -41,9 +41,7 @@ def test_demo_sign_in_without_csrf_is_refused(client):
 
 
 def test_unknown_email_reshows_the_form_with_the_error_and_input(client):
-    response = client.post(
-        "/demo/sign-in", data={"email": "nobody@example.org", "csrf_token": fetch_csrf_token(client)}
-    )
+    response = client.post("/demo/sign-in", data={"email": "nobody@example.org", "csrf_token": fetch_csrf_token(client)})
     body = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "There is a problem" in body
@@ -108,9 +106,9 @@ def test_deactivating_a_user_ends_their_session_on_the_next_request(client):
 def test_cookie_flags(client):
     user = make_user()
     sign_in(client, user)
-    set_cookie = client.post(
-        "/demo/sign-in", data={"email": user.email, "csrf_token": fetch_csrf_token(client)}
-    ).headers["Set-Cookie"]
+    set_cookie = client.post("/demo/sign-in", data={"email": user.email, "csrf_token": fetch_csrf_token(client)}).headers[
+        "Set-Cookie"
+    ]
     assert "HttpOnly" in set_cookie
     assert "SameSite=Lax" in set_cookie
 
@@ -152,8 +150,7 @@ def test_sign_in_is_rate_limited(app_factory):
     client = app.test_client()
     token = fetch_csrf_token(client)
     statuses = [
-        client.post("/demo/sign-in", data={"email": "guess@example.org", "csrf_token": token}).status_code
-        for _ in range(5)
+        client.post("/demo/sign-in", data={"email": "guess@example.org", "csrf_token": token}).status_code for _ in range(5)
     ]
     assert statuses[:3] == [200, 200, 200]
     assert statuses[3:] == [429, 429]

@@ -57,8 +57,13 @@ def _rsvp_kwargs(world: World, office: Office) -> dict:
     from vawg_group.meetings import attendance, services
 
     series = services.create_series(
-        title="Fuzzed meeting", rule="FREQ=MONTHLY;BYDAY=2TU", first_date=to_london(utcnow()).date(),
-        start_time=time(10), end_time=time(11), tzid="Europe/London", by=world.users["opcc_staff"],
+        title="Fuzzed meeting",
+        rule="FREQ=MONTHLY;BYDAY=2TU",
+        first_date=to_london(utcnow()).date(),
+        start_time=time(10),
+        end_time=time(11),
+        tzid="Europe/London",
+        by=world.users["opcc_staff"],
     )
     db.session.commit()
     return {"token": attendance.rsvp_token(series.occurrences[0], world.member_of(office))}
@@ -70,7 +75,9 @@ def _no_kwargs(world: World, office: Office) -> dict:
 
 # Public routes that change state: not in the grid (it holds guarded routes only).
 PUBLIC_FORM_ROUTES = [
-    FormRoute("people.demo_sign_in", "POST", None, _no_kwargs, form=lambda world, office: {"email": world.users["assistant"].email}),
+    FormRoute(
+        "people.demo_sign_in", "POST", None, _no_kwargs, form=lambda world, office: {"email": world.users["assistant"].email}
+    ),
     FormRoute("people.sign_out", "POST", "assistant", _no_kwargs),
     FormRoute("meetings.rsvp", "POST", None, _rsvp_kwargs, form=lambda world, office: {"response": "accepted"}),
 ]

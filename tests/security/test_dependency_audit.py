@@ -153,7 +153,9 @@ def test_a_known_npm_vulnerability_fails_the_build(stand_in):
 
 def test_unreachable_services_are_reported_loudly_and_do_not_fail(stand_in):
     port = _closed_port()
-    result = run_audit(VAWG_AUDIT_OSV_URL=f"http://127.0.0.1:{port}/v1/query", VAWG_AUDIT_NPM_REGISTRY=f"http://127.0.0.1:{port}/")
+    result = run_audit(
+        VAWG_AUDIT_OSV_URL=f"http://127.0.0.1:{port}/v1/query", VAWG_AUDIT_NPM_REGISTRY=f"http://127.0.0.1:{port}/"
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     lines = result.stdout.splitlines()
     python_line = next(line for line in lines if line.startswith("DEPENDENCY AUDIT COULD NOT RUN: Python packages"))

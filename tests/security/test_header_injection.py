@@ -37,8 +37,21 @@ INJECTIONS = {
 }
 
 ALLOWED_HEADERS = {
-    "from", "to", "subject", "date", "message-id", "mime-version", "content-type", "content-transfer-encoding",
-    "auto-submitted", "reply-to", "list-unsubscribe", "in-reply-to", "references", "precedence", "x-auto-response-suppress",
+    "from",
+    "to",
+    "subject",
+    "date",
+    "message-id",
+    "mime-version",
+    "content-type",
+    "content-transfer-encoding",
+    "auto-submitted",
+    "reply-to",
+    "list-unsubscribe",
+    "in-reply-to",
+    "references",
+    "precedence",
+    "x-auto-response-suppress",
 }
 
 
@@ -78,7 +91,11 @@ def test_no_stored_text_adds_a_header_or_a_calendar_property(mail_app, mail_serv
     received = mail_server.received
     recipients = {rcpt for item in received for rcpt in item.rcpt_tos}
     # Everyone invited got their invite, whatever their name holds.
-    assert {hostile_group["member"].email.lower(), hostile_group["assistant"].email.lower(), "guest.person@partner.example.org"} <= recipients
+    assert {
+        hostile_group["member"].email.lower(),
+        hostile_group["assistant"].email.lower(),
+        "guest.person@partner.example.org",
+    } <= recipients
     assert not any("evil.example" in rcpt for rcpt in recipients)
 
     calendars = 0
@@ -103,7 +120,13 @@ def test_no_stored_text_adds_a_header_or_a_calendar_property(mail_app, mail_serv
             assert len(events) == 1 == len(theirs.vevent_list)
             event = events[0]
             for prop in ("SUMMARY", "LOCATION", "DESCRIPTION", "UID", "DTSTART", "ORGANIZER"):
-                assert len(event.property_items(recursive=False) and [k for k, _v in event.property_items(recursive=False) if k == prop]) == 1, prop
+                assert (
+                    len(
+                        event.property_items(recursive=False)
+                        and [k for k, _v in event.property_items(recursive=False) if k == prop]
+                    )
+                    == 1
+                ), prop
             assert "\n" not in str(event["SUMMARY"]) and "\n" not in str(event["LOCATION"])
             attendees = event.get("ATTENDEE", [])
             attendees = attendees if isinstance(attendees, list) else [attendees]
@@ -115,7 +138,9 @@ def test_no_stored_text_adds_a_header_or_a_calendar_property(mail_app, mail_serv
             unfolded = ics.replace("\r\n ", "").replace("\r\n\t", "")
             # The hostile text is inside values (escaped), never a line, so never a property.
             lines = unfolded.split("\r\n")
-            assert not any(line.startswith(("LOCATION:evil", "BCC", "CC:", "SUMMARY:Injected", "ATTENDEE:mailto:evil")) for line in lines)
+            assert not any(
+                line.startswith(("LOCATION:evil", "BCC", "CC:", "SUMMARY:Injected", "ATTENDEE:mailto:evil")) for line in lines
+            )
             assert sum(line.startswith("ATTENDEE") for line in lines) == len(item.rcpt_tos)
             # vobject reads the same one SUMMARY.
             assert theirs.vevent.summary.value == str(event["SUMMARY"])

@@ -59,7 +59,9 @@ def _document(target: str) -> str:
         f'<filter id="f"><feImage href="{target}/feimage"/></filter></svg>',
         "image/svg+xml",
     )
-    css_pointing_out = _b64(f'@import url("{target}/nested-import"); body {{ background: url("{target}/nested-bg"); }}', "text/css")
+    css_pointing_out = _b64(
+        f'@import url("{target}/nested-import"); body {{ background: url("{target}/nested-bg"); }}', "text/css"
+    )
     return f"""<!doctype html><html lang="en-GB"><head><title>Hostile</title>
       <base href="{target}/base/">
       <meta http-equiv="refresh" content="0; url={target}/refresh">
@@ -108,7 +110,12 @@ def test_a_huge_data_url_is_refused_before_it_is_decoded():
     huge = "data:image/png;base64," + "A" * (MAX_ASSET_BYTES + 1)
     fetcher = AssetFetcher()
     started = time.monotonic()
-    pdf = render_pdf(f'<html lang="en-GB"><head><title>t</title></head><body><img src="{huge}" alt="x"><p>Still here</p></body></html>', title="t", classification="OFFICIAL", fetcher=fetcher)
+    pdf = render_pdf(
+        f'<html lang="en-GB"><head><title>t</title></head><body><img src="{huge}" alt="x"><p>Still here</p></body></html>',
+        title="t",
+        classification="OFFICIAL",
+        fetcher=fetcher,
+    )
     assert "data:" in fetcher.refused
     assert "Still here" in "".join(_text_of(pdf))
     assert time.monotonic() - started < 60

@@ -92,7 +92,12 @@ def test_safe_next_path_keeps_our_own_paths(target):
 @given(
     st.one_of(
         st.text(max_size=40),
-        st.lists(st.sampled_from(["/", "\\", "//", ":", "@", "%2f", "%5c", "\t", "\n", "\r", " ", ".", "evil.example", "javascript", "http", "s"]), max_size=8).map("".join),
+        st.lists(
+            st.sampled_from(
+                ["/", "\\", "//", ":", "@", "%2f", "%5c", "\t", "\n", "\r", " ", ".", "evil.example", "javascript", "http", "s"]
+            ),
+            max_size=8,
+        ).map("".join),
     )
 )
 def test_safe_next_path_never_leaves_the_site(target):

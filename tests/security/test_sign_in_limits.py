@@ -6,7 +6,7 @@ sign-in, per client address, with the limit lifting once the window has passed.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import time_machine
 
@@ -15,7 +15,7 @@ from tests.factories import make_user
 from tests.standins.microsoft import microsoft, microsoft_server  # noqa: F401  (fixtures)
 
 LIMIT = "3 per minute"
-START = datetime(2026, 11, 3, 9, 0, tzinfo=timezone.utc)
+START = datetime(2026, 11, 3, 9, 0, tzinfo=UTC)
 
 
 def _from(address: str) -> dict:
@@ -29,7 +29,9 @@ def test_the_demo_limit_is_per_address_counts_right_answers_too_and_lifts(app_fa
         attacker, colleague = app.test_client(), app.test_client()
         token = fetch_csrf_token(attacker)
         guesses = [
-            attacker.post("/demo/sign-in", data={"email": f"guess{n}@example.org", "csrf_token": token}, **_from("203.0.113.7")).status_code
+            attacker.post(
+                "/demo/sign-in", data={"email": f"guess{n}@example.org", "csrf_token": token}, **_from("203.0.113.7")
+            ).status_code
             for n in range(3)
         ]
         assert guesses == [200, 200, 200]

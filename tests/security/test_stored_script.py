@@ -254,7 +254,7 @@ def test_stored_script_is_escaped_on_every_page_and_in_every_mail(stored_world, 
         assert len(pages) > 10
         for path, body in pages.items():
             match = DANGEROUS.search(body)
-            assert match is None, f"{role} {path}: unescaped payload: {body[max(0, match.start() - 200):match.end() + 50]}"
+            assert match is None, f"{role} {path}: unescaped payload: {body[max(0, match.start() - 200) : match.end() + 50]}"
             for tag, field in harvest.stored.items():
                 if escaped_marker(tag) in body or short_escaped_marker(tag) in body:
                     shown.add(field)
@@ -269,7 +269,9 @@ def test_stored_script_is_escaped_on_every_page_and_in_every_mail(stored_world, 
     real_render_pdf = agenda_pdf.render_pdf
     monkeypatch.setattr(agenda_pdf, "render_pdf", lambda html, **kw: captured.append(html) or real_render_pdf(html, **kw))
     occurrence_ids = db.session.scalars(
-        select(AgendaItem.occurrence_id).where(or_(AgendaItem.title.contains("xss("), AgendaItem.description.contains("xss("))).distinct()
+        select(AgendaItem.occurrence_id)
+        .where(or_(AgendaItem.title.contains("xss("), AgendaItem.description.contains("xss(")))
+        .distinct()
     ).all()
     assert occurrence_ids
     for occurrence_id in occurrence_ids:
@@ -278,7 +280,7 @@ def test_stored_script_is_escaped_on_every_page_and_in_every_mail(stored_world, 
         captured.append(rendering.build_html(pack, number=1, classification="OFFICIAL"))
     for html in captured:
         match = DANGEROUS.search(html)
-        assert match is None, f"PDF source: {html[max(0, match.start() - 200):match.end()]}"
+        assert match is None, f"PDF source: {html[max(0, match.start() - 200) : match.end()]}"
         for tag, field in harvest.stored.items():
             if escaped_marker(tag) in html or short_escaped_marker(tag) in html:
                 shown.add(field)
@@ -301,7 +303,7 @@ def test_stored_script_is_escaped_on_every_page_and_in_every_mail(stored_world, 
             if part.get_content_type() == "text/html":
                 html = part.get_content()
                 match = DANGEROUS.search(html)
-                assert match is None, f"mail to {mail.rcpt_tos}: {html[max(0, match.start() - 200):match.end()]}"
+                assert match is None, f"mail to {mail.rcpt_tos}: {html[max(0, match.start() - 200) : match.end()]}"
                 carried += any(escaped_marker(tag) in html or short_escaped_marker(tag) in html for tag in harvest.stored)
     # Some of the mail quoted what was typed (titles, notes...): the check above saw payloads.
     assert carried > 0
@@ -314,7 +316,9 @@ def test_pack_pdf_html_escapes_every_briefing_field(app):
     from vawg_group.packs import rendering
 
     staff, reviewer = make_staff(), make_staff()
-    figures = ({"label": payload("FL"), "value": "12", "unit": short_payload("FU"), "period": payload("FP"), "source": payload("FS")},)
+    figures = (
+        {"label": payload("FL"), "value": "12", "unit": short_payload("FU"), "period": payload("FP"), "source": payload("FS")},
+    )
     briefing = make_briefing(
         author=staff,
         approved_by=reviewer,

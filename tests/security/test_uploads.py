@@ -27,6 +27,8 @@ JAVASCRIPT = b"alert(document.cookie);//"
 EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00" + b"\x00" * 200 + b"This program cannot be run in DOS mode"
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x00" * 20
 ELF = b"\x7fELF\x02\x01\x01" + b"\x00" * 100
+
+
 def _zip_with_html_only() -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as package:
@@ -86,8 +88,22 @@ def test_content_that_is_not_what_its_name_says_is_refused(app, client, briefing
 
 @pytest.mark.parametrize(
     "filename",
-    ["picture.svg", "picture.png", "page.html", "page.htm", "script.js", "setup.exe", "x.pdf.html", "x.pdf.exe",
-     "x.pdf%00.html", "x.pdf\x00.html", "macro.docm", "macro.xlsm", "x.PDF ", "x.pdf."],
+    [
+        "picture.svg",
+        "picture.png",
+        "page.html",
+        "page.htm",
+        "script.js",
+        "setup.exe",
+        "x.pdf.html",
+        "x.pdf.exe",
+        "x.pdf%00.html",
+        "x.pdf\x00.html",
+        "macro.docm",
+        "macro.xlsm",
+        "x.PDF ",
+        "x.pdf.",
+    ],
 )
 def test_extensions_outside_the_allow_list_are_refused(app, client, briefing_page, filename):
     _briefing, path = briefing_page
@@ -148,7 +164,10 @@ def test_hostile_file_names_stay_out_of_paths_and_headers(app, client, briefing_
     attachment = db.session.query(BriefingAttachment).one()
     stored = files.path_of(attachment.stored_name)
     # Stored under a generated name in the storage folder, whatever the name said.
-    assert stored.parent == (Path(app.config["STORAGE_DIR"]) / "briefings").resolve() or stored.parent == Path(app.config["STORAGE_DIR"]) / "briefings"
+    assert (
+        stored.parent == (Path(app.config["STORAGE_DIR"]) / "briefings").resolve()
+        or stored.parent == Path(app.config["STORAGE_DIR"]) / "briefings"
+    )
     assert "/" not in attachment.original_name and "\\" not in attachment.original_name
     assert not any(ord(ch) < 32 for ch in attachment.original_name)
     if shown:
@@ -171,7 +190,9 @@ def test_a_zip_bomb_is_refused_at_upload(app, client, briefing_page):
     _briefing, path = briefing_page
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as package:
-        package.writestr("[Content_Types].xml", '<Types><Override PartName="/word/document.xml" ContentType="application/xml"/></Types>')
+        package.writestr(
+            "[Content_Types].xml", '<Types><Override PartName="/word/document.xml" ContentType="application/xml"/></Types>'
+        )
         package.writestr("word/document.xml", "<document/>")
         with package.open("word/media/zeros.bin", "w", force_zip64=True) as member:
             chunk = b"\x00" * (1024 * 1024)

@@ -38,9 +38,7 @@ def all_form_classes() -> list[type[Form]]:
 
 def fields_of(cls: type[Form]) -> dict[str, UnboundField]:
     return {
-        name: value
-        for name in dir(cls)
-        if not name.startswith("_") and isinstance(value := getattr(cls, name), UnboundField)
+        name: value for name in dir(cls) if not name.startswith("_") and isinstance(value := getattr(cls, name), UnboundField)
     }
 
 

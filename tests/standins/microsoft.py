@@ -40,7 +40,7 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
@@ -298,18 +298,21 @@ class MicrosoftStandIn:
 
     def _discovery(self, tenant: str):
         issuer_tenant = "{tenantid}" if tenant in _MULTI_TENANT else tenant
-        return _json(200, {
-            "issuer": f"{self.base_url}/{issuer_tenant}/v2.0",
-            "authorization_endpoint": f"{self.base_url}/{tenant}/oauth2/v2.0/authorize",
-            "token_endpoint": f"{self.base_url}/{tenant}/oauth2/v2.0/token",
-            "jwks_uri": f"{self.base_url}/{tenant}/discovery/v2.0/keys",
-            "response_types_supported": ["code", "id_token", "code id_token", "id_token token"],
-            "subject_types_supported": ["pairwise"],
-            "id_token_signing_alg_values_supported": ["RS256"],
-            "scopes_supported": ["openid", "profile", "email", "offline_access"],
-            "token_endpoint_auth_methods_supported": ["client_secret_post", "private_key_jwt", "client_secret_basic"],
-            "code_challenge_methods_supported": ["S256"],
-        })
+        return _json(
+            200,
+            {
+                "issuer": f"{self.base_url}/{issuer_tenant}/v2.0",
+                "authorization_endpoint": f"{self.base_url}/{tenant}/oauth2/v2.0/authorize",
+                "token_endpoint": f"{self.base_url}/{tenant}/oauth2/v2.0/token",
+                "jwks_uri": f"{self.base_url}/{tenant}/discovery/v2.0/keys",
+                "response_types_supported": ["code", "id_token", "code id_token", "id_token token"],
+                "subject_types_supported": ["pairwise"],
+                "id_token_signing_alg_values_supported": ["RS256"],
+                "scopes_supported": ["openid", "profile", "email", "offline_access"],
+                "token_endpoint_auth_methods_supported": ["client_secret_post", "private_key_jwt", "client_secret_basic"],
+                "code_challenge_methods_supported": ["S256"],
+            },
+        )
 
     def _authorize(self, request: RecordedRequest):
         query = request.query
@@ -390,15 +393,18 @@ class MicrosoftStandIn:
         if nonce:
             claims["nonce"] = nonce
         client_info = _b64url(json.dumps({"uid": identity.oid, "utid": identity.tid}).encode())
-        return _json(200, {
-            "token_type": "Bearer",
-            "scope": "openid profile email",
-            "expires_in": 3599,
-            "ext_expires_in": 3599,
-            "access_token": "user-" + secrets.token_urlsafe(24),
-            "id_token": self._sign(claims),
-            "client_info": client_info,
-        })
+        return _json(
+            200,
+            {
+                "token_type": "Bearer",
+                "scope": "openid profile email",
+                "expires_in": 3599,
+                "ext_expires_in": 3599,
+                "access_token": "user-" + secrets.token_urlsafe(24),
+                "id_token": self._sign(claims),
+                "client_info": client_info,
+            },
+        )
 
     def _sign(self, claims: dict) -> str:
         header = {"alg": "RS256", "typ": "JWT", "kid": "standin"}
@@ -410,7 +416,7 @@ class MicrosoftStandIn:
 
     def _graph(self, request: RecordedRequest, parts: list[str]):
         authorization = request.headers.get("authorization", "")
-        token = authorization[len("Bearer "):] if authorization.startswith("Bearer ") else ""
+        token = authorization[len("Bearer ") :] if authorization.startswith("Bearer ") else ""
         with self._lock:
             expiry = self._state.app_tokens.get(token)
         if expiry is None or expiry < time.time():
@@ -422,7 +428,11 @@ class MicrosoftStandIn:
             return _graph_error(400, "BadRequest", "Resource not found for the segment.")
         mailbox = parts[1].lower()
         if self.allowed_mailboxes is not None and mailbox not in self.allowed_mailboxes:
-            return _graph_error(403, "ErrorAccessDenied", "Access to OData is disabled: [RAOP] : Blocked by tenant configured AppOnly AccessPolicy settings.")
+            return _graph_error(
+                403,
+                "ErrorAccessDenied",
+                "Access to OData is disabled: [RAOP] : Blocked by tenant configured AppOnly AccessPolicy settings.",
+            )
         rest = parts[2:]
         if rest == ["sendMail"] and request.method == "POST":
             return self._send_mail(mailbox, request)
@@ -452,7 +462,8 @@ class MicrosoftStandIn:
         for header in message.get("internetMessageHeaders", []):
             if not header.get("name", "").lower().startswith("x-"):
                 return _graph_error(
-                    400, "InvalidInternetMessageHeader",
+                    400,
+                    "InvalidInternetMessageHeader",
                     f"The internet message header name '{header.get('name')}' should start with 'x-' or 'X-'.",
                 )
         for attachment in message.get("attachments", []):
@@ -516,7 +527,11 @@ class MicrosoftStandIn:
                 if key == "attendees":
                     known = {a["emailAddress"]["address"].lower(): a.get("status") for a in event.get("attendees", [])}
                     value = [
-                        {**a, "status": known.get(a["emailAddress"]["address"].lower()) or {"response": "none", "time": "0001-01-01T00:00:00Z"}}
+                        {
+                            **a,
+                            "status": known.get(a["emailAddress"]["address"].lower())
+                            or {"response": "none", "time": "0001-01-01T00:00:00Z"},
+                        }
                         for a in value
                     ]
                 event[key] = value
@@ -600,7 +615,7 @@ def _b64url(raw: bytes) -> str:
 
 
 def _now_iso() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f0Z")
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f0Z")
 
 
 def identity(**overrides) -> Identity:

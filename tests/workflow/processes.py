@@ -11,9 +11,7 @@ from pathlib import Path
 from config import PROJECT_ROOT
 
 
-def start_worker(
-    database_url: str, smtp_port: int, log_path: Path, *, standby: bool = False, **settings
-) -> subprocess.Popen:
+def start_worker(database_url: str, smtp_port: int, log_path: Path, *, standby: bool = False, **settings) -> subprocess.Popen:
     env = dict(os.environ)
     env.update(
         VAWG_ENV="test",
@@ -29,8 +27,7 @@ def start_worker(
     log = open(log_path, "ab")
     try:
         return subprocess.Popen(
-            [sys.executable, "-m", "flask", "--app", "tests.workflow.worker_app", "worker"]
-            + (["--standby"] if standby else []),
+            [sys.executable, "-m", "flask", "--app", "tests.workflow.worker_app", "worker"] + (["--standby"] if standby else []),
             cwd=PROJECT_ROOT,
             env=env,
             stdout=log,

@@ -41,7 +41,11 @@ def recorded_event_names() -> dict[str, list[str]]:
         constants = _constants(tree)
         for node in ast.walk(tree):
             function = getattr(node, "func", None)
-            if isinstance(node, ast.Call) and getattr(function, "id", getattr(function, "attr", None)) == "record_event" and node.args:
+            if (
+                isinstance(node, ast.Call)
+                and getattr(function, "id", getattr(function, "attr", None)) == "record_event"
+                and node.args
+            ):
                 for name in _names_in(node.args[0], constants, every_constant):
                     names.setdefault(name, []).append(str(path.relative_to(PROJECT_ROOT)))
     return names

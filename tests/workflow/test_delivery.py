@@ -58,7 +58,9 @@ def test_a_fan_out_sends_one_message_per_recipient(mail_app, mail_server):
     for row in rows:
         [copy] = arrived[row.recipient]
         assert copy.message["Message-ID"] == row.message_id
-        assert row.message_id == delivery_message_id(event.id, "tests.fan_out_notice", row.recipient, "email", "lancashire-opcc.example")
+        assert row.message_id == delivery_message_id(
+            event.id, "tests.fan_out_notice", row.recipient, "email", "lancashire-opcc.example"
+        )
         assert copy.message["To"] == row.recipient
     assert db.session.get(DomainEvent, event.id).status == EventStatus.DONE
 

@@ -42,10 +42,9 @@ def test_devserver_starts_the_worker_and_the_mail_catcher_and_stops_them(tmp_pat
         VAWG_DEVMAIL_DIR=str(tmp_path / "mail"),
         VAWG_LOG_LEVEL="WARNING",
     )
-    server = subprocess.Popen(
-        [sys.executable, "-m", "vawg_group.devserver", "--port", str(web_port)], cwd=PROJECT_ROOT, env=env
-    )
+    server = subprocess.Popen([sys.executable, "-m", "vawg_group.devserver", "--port", str(web_port)], cwd=PROJECT_ROOT, env=env)
     try:
+
         def ready():
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{web_port}/readyz", timeout=2) as response:

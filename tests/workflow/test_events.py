@@ -1,10 +1,10 @@
 """Events are recorded in the same transaction as the change they describe."""
 
+from tests.factories import make_office, make_user
 from vawg_group.extensions import db
 from vawg_group.workflow import registry
 from vawg_group.workflow.events import record_event, timeline
 from vawg_group.workflow.models import DomainEvent, EventStatus
-from tests.factories import make_office, make_user
 
 
 def test_an_event_commits_with_the_change(app):

@@ -225,7 +225,10 @@ def test_readyz_and_a_stale_worker(app_factory, required):
     with app.app_context():
         db.session.add(
             WorkerHeartbeat(
-                worker_id="old", hostname="h", pid=1, started_dt=utcnow() - timedelta(hours=1),
+                worker_id="old",
+                hostname="h",
+                pid=1,
+                started_dt=utcnow() - timedelta(hours=1),
                 last_seen_dt=utcnow() - timedelta(seconds=300),
             )
         )

@@ -63,8 +63,14 @@ def starttls_server(server_context):
 def test_starttls_with_authentication(ca, starttls_server):
     handler, port = starttls_server
     channel = SmtpChannel(
-        host="127.0.0.1", port=port, security="starttls", username="vawg-relay", password="relay-secret",
-        mail_from="vawg@example.org", ssl_context=client_context(ca), timeout=5,
+        host="127.0.0.1",
+        port=port,
+        security="starttls",
+        username="vawg-relay",
+        password="relay-secret",
+        mail_from="vawg@example.org",
+        ssl_context=client_context(ca),
+        timeout=5,
     )
     channel.send(MESSAGE, message_id="<delivery-1@example.org>")
     channel.send(MESSAGE, message_id="<delivery-2@example.org>")  # the same connection
@@ -102,8 +108,13 @@ def test_implicit_tls_and_an_untrusted_certificate(ca, server_context):
 def test_a_refused_password_is_retried_not_dropped(ca, starttls_server):
     handler, port = starttls_server
     settings = dict(
-        host="127.0.0.1", port=port, security="starttls", username="vawg-relay",
-        mail_from="vawg@example.org", ssl_context=client_context(ca), timeout=5,
+        host="127.0.0.1",
+        port=port,
+        security="starttls",
+        username="vawg-relay",
+        mail_from="vawg@example.org",
+        ssl_context=client_context(ca),
+        timeout=5,
     )
     # A relay password rotated under us is the operator's to fix: the message waits for it.
     wrong = SmtpChannel(password="last-months-secret", **settings)

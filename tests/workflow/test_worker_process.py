@@ -63,9 +63,7 @@ def test_sigterm_finishes_the_deliveries_in_hand_then_exits(app, database_url, m
     db.session.commit()
 
 
-def test_sigkill_at_random_moments_loses_nothing_and_repeats_at_most_once_per_kill(
-    app, database_url, mail_server, tmp_path
-):
+def test_sigkill_at_random_moments_loses_nothing_and_repeats_at_most_once_per_kill(app, database_url, mail_server, tmp_path):
     seed = random.randrange(1 << 30)
     rng = random.Random(seed)
     kills = rng.randint(3, 5)
@@ -82,7 +80,10 @@ def test_sigkill_at_random_moments_loses_nothing_and_repeats_at_most_once_per_ki
         try:
             # A fast worker can finish the fan-out before the last planned kill: then there is
             # nothing left to interrupt (waiting for another send would wait for ever).
-            wait_until(lambda: len(mail_server.received) > already or everyone_has_mail(), message="a worker to send something")
+            wait_until(
+                lambda already=already: len(mail_server.received) > already or everyone_has_mail(),
+                message="a worker to send something",
+            )
             if everyone_has_mail():
                 break
             successor = start_worker(database_url, mail_server.port, log, standby=True)
@@ -135,8 +136,14 @@ def test_a_second_worker_on_sqlite_exits_with_a_clear_message(mail_server, tmp_p
     migrate.upgrade(database)
     first = start_worker(database, mail_server.port, tmp_path / "first.log")
     try:
-        wait_until(lambda: (tmp_path / "single.sqlite.worker.lock").read_text().strip() != "" if (tmp_path / "single.sqlite.worker.lock").exists() else False,
-                   message="the first worker to hold the lock")
+        wait_until(
+            lambda: (
+                (tmp_path / "single.sqlite.worker.lock").read_text().strip() != ""
+                if (tmp_path / "single.sqlite.worker.lock").exists()
+                else False
+            ),
+            message="the first worker to hold the lock",
+        )
         second = start_worker(database, mail_server.port, tmp_path / "second.log")
         assert second.wait(timeout=30) == 2
         output = (tmp_path / "second.log").read_text()

@@ -131,8 +131,6 @@ def key_figures_svg(figures: Sequence, *, title: str, chart_id: str) -> Markup:
         f'aria-labelledby="{_attr(chart_id)}-title {_attr(chart_id)}-desc" '
         f'font-family="Liberation Sans, Arial, sans-serif">'
         f'<title id="{_attr(chart_id)}-title">{escape(title)}</title>'
-        f'<desc id="{_attr(chart_id)}-desc">{escape(description)}</desc>'
-        + "".join(pieces)
-        + "</svg>"
+        f'<desc id="{_attr(chart_id)}-desc">{escape(description)}</desc>' + "".join(pieces) + "</svg>"
     )
     return Markup(svg)

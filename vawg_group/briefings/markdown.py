@@ -19,8 +19,28 @@ MAX_TABLE_ROWS = 60
 MAX_TABLE_COLUMNS = 8
 
 ALLOWED_TAGS = {
-    "p", "br", "hr", "h3", "h4", "h5", "h6", "strong", "em", "code", "pre", "blockquote",
-    "ul", "ol", "li", "a", "table", "thead", "tbody", "tr", "th", "td",
+    "p",
+    "br",
+    "hr",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "strong",
+    "em",
+    "code",
+    "pre",
+    "blockquote",
+    "ul",
+    "ol",
+    "li",
+    "a",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
 }
 ALLOWED_ATTRIBUTES = {"a": {"href"}, "ol": {"start"}, "th": {"scope"}}
 ALLOWED_URL_SCHEMES = {"https", "http", "mailto"}
@@ -31,7 +51,15 @@ _TABLE_CLASSES = {
     "td_open": "govuk-table__cell",
 }
 # Only the classes we add ourselves survive: a class written in the Markdown never does.
-ALLOWED_CLASSES = {tag: {css} for tag, css in (("table", "govuk-table"), ("tr", "govuk-table__row"), ("th", "govuk-table__header"), ("td", "govuk-table__cell"))}
+ALLOWED_CLASSES = {
+    tag: {css}
+    for tag, css in (
+        ("table", "govuk-table"),
+        ("tr", "govuk-table__row"),
+        ("th", "govuk-table__header"),
+        ("td", "govuk-table__cell"),
+    )
+}
 
 
 def _parser() -> MarkdownIt:

@@ -136,7 +136,7 @@ class KeyFigure(db.Model):
 
     @property
     def change_text(self) -> str:
-        """"+16.3%" for counts, "+1.8 points" for percentages, "" with no previous value."""
+        """ "+16.3%" for counts, "+1.8 points" for percentages, "" with no previous value."""
         if self.previous_value is None:
             return ""
         if self.unit == "%":

@@ -236,7 +236,9 @@ def approve(briefing: Briefing, *, by) -> None:
     if by.id in {briefing.author_id, briefing.submitted_by_id}:
         # Kept on purpose: the refused request itself changes nothing (core/validation.py).
         audit.record_refusal("briefing.approval_refused", actor=by, obj=briefing)
-        raise ValidationError({"briefing": "A briefing must be approved by a different member of staff from the one who wrote or submitted it"})
+        raise ValidationError(
+            {"briefing": "A briefing must be approved by a different member of staff from the one who wrote or submitted it"}
+        )
     briefing.status = BriefingStatus.APPROVED
     briefing.approved_by_id = by.id
     briefing.approved_dt = utcnow()

@@ -164,9 +164,7 @@ def upload(briefing_id: int):
         upload_file = form.file.data
         try:
             data = upload_file.read(files.MAX_ATTACHMENT_BYTES + 1) if upload_file else b""
-            services.add_attachment(
-                briefing, by=current_user, filename=upload_file.filename if upload_file else "", data=data
-            )
+            services.add_attachment(briefing, by=current_user, filename=upload_file.filename if upload_file else "", data=data)
         except ValidationError as error:
             db.session.rollback()
             apply_to_form(form, error)

@@ -62,9 +62,7 @@ class KeyRing:
     def decrypt(self, stored: str, context: str) -> str:
         try:
             key_id, nonce, ciphertext = stored.split(":")
-            plaintext = AESGCM(self.key(key_id)).decrypt(
-                _unb64(nonce), _unb64(ciphertext), context.encode("utf-8")
-            )
+            plaintext = AESGCM(self.key(key_id)).decrypt(_unb64(nonce), _unb64(ciphertext), context.encode("utf-8"))
         except (ValueError, binascii.Error, InvalidTag) as error:
             raise DecryptionError(f"a stored value in {context} cannot be decrypted") from error
         return plaintext.decode("utf-8")
@@ -164,10 +162,7 @@ def rotate_keys(session, metadata, batch_size: int = 500) -> dict[str, int]:
         last_id = None
         while True:
             query = (
-                select(pk, raw)
-                .where(raw.is_not(None), ~raw.startswith(prefix, autoescape=True))
-                .order_by(pk)
-                .limit(batch_size)
+                select(pk, raw).where(raw.is_not(None), ~raw.startswith(prefix, autoescape=True)).order_by(pk).limit(batch_size)
             )
             if last_id is not None:
                 query = query.where(pk > last_id)
@@ -177,7 +172,9 @@ def rotate_keys(session, metadata, batch_size: int = 500) -> dict[str, int]:
             for row_id, stored in rows:
                 plaintext = ring.decrypt(stored, column.type.context)
                 session.execute(
-                    update(table).where(pk == row_id).values({column.name: type_coerce(ring.encrypt(plaintext, column.type.context), Text)})
+                    update(table)
+                    .where(pk == row_id)
+                    .values({column.name: type_coerce(ring.encrypt(plaintext, column.type.context), Text)})
                 )
                 counts[name] += 1
                 last_id = row_id

@@ -113,14 +113,18 @@ def accept_late(item: CaseworkItem, *, by: User, now: datetime | None = None) ->
         raise ValidationError({"late": "This late case has already been accepted"})
     missed = missed_meeting(item)
     if missed is None or missed.starts_dt <= now:
-        raise ValidationError({"late": "The meeting this case missed has started or been cancelled: it stays with the next meeting"})
+        raise ValidationError(
+            {"late": "The meeting this case missed has started or been cancelled: it stays with the next meeting"}
+        )
     previous = item.occurrence_id
     item.occurrence_id = missed.id
     item.late_accepted_dt = now
     item.late_accepted_by_id = by.id
     item.updated_dt = now
     db.session.flush()
-    audit.record("casework.late_accepted", actor=by, obj=item, detail={"occurrence_id": missed.id, "from_occurrence_id": previous})
+    audit.record(
+        "casework.late_accepted", actor=by, obj=item, detail={"occurrence_id": missed.id, "from_occurrence_id": previous}
+    )
     record_event(
         "casework.late_accepted",
         subject=item,
@@ -139,7 +143,9 @@ def move_from_cancelled(occurrence: Occurrence) -> list[int]:
     if not occurrence.is_cancelled:
         return []
     moved = []
-    for item in db.session.scalars(select(CaseworkItem).where(CaseworkItem.occurrence_id == occurrence.id).order_by(CaseworkItem.id)):
+    for item in db.session.scalars(
+        select(CaseworkItem).where(CaseworkItem.occurrence_id == occurrence.id).order_by(CaseworkItem.id)
+    ):
         where = placement(item.submitted_dt)
         item.occurrence_id = where.occurrence.id if where.occurrence else None
         item.late = where.late
@@ -148,7 +154,12 @@ def move_from_cancelled(occurrence: Occurrence) -> list[int]:
         audit.record(
             "casework.meeting_changed",
             obj=item,
-            detail={"from_occurrence_id": occurrence.id, "occurrence_id": item.occurrence_id, "late": item.late, "reason": "meeting_cancelled"},
+            detail={
+                "from_occurrence_id": occurrence.id,
+                "occurrence_id": item.occurrence_id,
+                "late": item.late,
+                "reason": "meeting_cancelled",
+            },
         )
         moved.append(item.id)
     db.session.flush()
@@ -185,10 +196,16 @@ def meeting_sentence(item: CaseworkItem) -> str:
     """Which meeting ``item`` is for and whether it was late, in one sentence for its pages."""
     meeting = meeting_of(item)
     if item.late and item.late_accepted_dt is not None:
-        return f"Sent after the casework deadline and accepted late by the OPCC for the {meeting_words(meeting, year=True)} meeting." if meeting else "Sent after the casework deadline and accepted late by the OPCC."
+        return (
+            f"Sent after the casework deadline and accepted late by the OPCC for the {meeting_words(meeting, year=True)} meeting."
+            if meeting
+            else "Sent after the casework deadline and accepted late by the OPCC."
+        )
     if item.late:
         missed = missed_meeting(item)
-        missed_part = f"the casework deadline for the {meeting_words(missed, year=True)} meeting" if missed else "the casework deadline"
+        missed_part = (
+            f"the casework deadline for the {meeting_words(missed, year=True)} meeting" if missed else "the casework deadline"
+        )
         next_part = f"the {meeting_words(meeting, year=True)} meeting" if meeting else "the next meeting once it is scheduled"
         return f"Sent after {missed_part}, so this case is for {next_part} unless the OPCC accept it late."
     if meeting is not None:

@@ -45,7 +45,10 @@ def upcoming_meetings() -> list[Meeting]:
     from vawg_group.meetings.models import Occurrence
 
     rows = db.session.scalars(
-        select(Occurrence).where(Occurrence.starts_dt >= utcnow(), Occurrence.status == "scheduled").order_by(Occurrence.starts_dt).limit(24)
+        select(Occurrence)
+        .where(Occurrence.starts_dt >= utcnow(), Occurrence.status == "scheduled")
+        .order_by(Occurrence.starts_dt)
+        .limit(24)
     ).all()
     return [Meeting(o.id, f"{o.title}, {format_london(o.starts_dt)}", o.starts_dt) for o in rows]
 
@@ -100,4 +103,8 @@ def put_forward(item: CaseworkItem, *, occurrence_id: int | None, summary: str, 
 
 
 def for_item(item: CaseworkItem) -> list[CaseworkDiscussion]:
-    return list(db.session.scalars(select(CaseworkDiscussion).where(CaseworkDiscussion.item_id == item.id).order_by(CaseworkDiscussion.created_dt)))
+    return list(
+        db.session.scalars(
+            select(CaseworkDiscussion).where(CaseworkDiscussion.item_id == item.id).order_by(CaseworkDiscussion.created_dt)
+        )
+    )

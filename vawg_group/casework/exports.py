@@ -21,10 +21,25 @@ from vawg_group.core import audit
 from vawg_group.extensions import db
 
 CSV_COLUMNS = [
-    "number", "reference", "status", "themes", "agency", "agency_other", "consent_to_share",
-    "may_raise_anonymised", "submitted", "acknowledged", "closed", "meeting", "late", "accepted_late",
-    "summary", "ask",
-    "shared_notes", "status_history", "referrals",
+    "number",
+    "reference",
+    "status",
+    "themes",
+    "agency",
+    "agency_other",
+    "consent_to_share",
+    "may_raise_anonymised",
+    "submitted",
+    "acknowledged",
+    "closed",
+    "meeting",
+    "late",
+    "accepted_late",
+    "summary",
+    "ask",
+    "shared_notes",
+    "status_history",
+    "referrals",
 ]
 
 
@@ -67,9 +82,7 @@ def office_records(office_id: int) -> dict:
                 "accepted_late": _iso(item.late_accepted_dt),
                 "summary": item.summary,
                 "ask": item.ask,
-                "shared_notes": [
-                    {"at": _iso(n.created_dt), "text": n.body} for n in item.notes if n.is_shared
-                ],
+                "shared_notes": [{"at": _iso(n.created_dt), "text": n.body} for n in item.notes if n.is_shared],
                 "status_history": [
                     {"at": _iso(c.at_dt), "from": c.from_status, "to": c.to_status, "reason": c.reason}
                     for c in item.status_changes
@@ -120,7 +133,9 @@ def export_office(office, *, fmt: str, by) -> tuple[str, str]:
         row = dict(item)
         row["themes"] = "; ".join(item["themes"])
         row["shared_notes"] = "\n".join(f"{n['at']}: {n['text']}" for n in item["shared_notes"])
-        row["status_history"] = "\n".join(f"{c['at']}: {c['from'] or '-'} -> {c['to']} ({c['reason']})" for c in item["status_history"])
+        row["status_history"] = "\n".join(
+            f"{c['at']}: {c['from'] or '-'} -> {c['to']} ({c['reason']})" for c in item["status_history"]
+        )
         row["referrals"] = "\n".join(f"{r['referred']}: {r['agency']}, due {r['response_due']}" for r in item["referrals"])
         writer.writerow({key: _csv_safe(value) for key, value in row.items()})
     return buffer.getvalue(), "text/csv; charset=utf-8"

@@ -34,8 +34,12 @@ class IntakeForm(FlaskForm):
     ask = TextAreaField("What are you asking the OPCC or the group to do?")
     agency = RadioField("Agency involved", choices=list(AGENCIES), validate_choice=False)
     agency_other = StringField("Name of the agency")
-    consent_to_share = RadioField("Has the constituent consented to the case being shared?", choices=YES_NO, validate_choice=False)
-    may_raise_anonymised = RadioField("May the case be raised, anonymised, at a group meeting?", choices=YES_NO, validate_choice=False)
+    consent_to_share = RadioField(
+        "Has the constituent consented to the case being shared?", choices=YES_NO, validate_choice=False
+    )
+    may_raise_anonymised = RadioField(
+        "May the case be raised, anonymised, at a group meeting?", choices=YES_NO, validate_choice=False
+    )
     submission_token = HiddenField()
     screening_digest = HiddenField()
     confirm_screening = BooleanField("I have checked these details: they are needed for this case")

@@ -119,7 +119,12 @@ def remind_of_overdue_referral(event):
     officer = item.assigned_to if item.assigned_to is not None and item.assigned_to.is_active else None
     people = [officer] if officer else _opcc_people()
     return [
-        Send(recipient=p.email, message=OVERDUE_NOTICE, params={"item_id": item.id, "referral_id": event.payload.get("referral_id")}, user_id=p.id)
+        Send(
+            recipient=p.email,
+            message=OVERDUE_NOTICE,
+            params={"item_id": item.id, "referral_id": event.payload.get("referral_id")},
+            user_id=p.id,
+        )
         for p in people
     ]
 
@@ -132,19 +137,28 @@ def case_link(item_id: int) -> str:
 @registry.message(UPDATE_NOTICE)
 def build_update_notice(delivery) -> OutgoingMessage:
     return email_message(
-        "casework_update", to=delivery.recipient, subject="There is an update on a casework item", link=case_link(delivery.params["item_id"])
+        "casework_update",
+        to=delivery.recipient,
+        subject="There is an update on a casework item",
+        link=case_link(delivery.params["item_id"]),
     )
 
 
 @registry.message(NEW_ITEM_NOTICE)
 def build_new_item_notice(delivery) -> OutgoingMessage:
     return email_message(
-        "casework_new_item", to=delivery.recipient, subject="New casework item waiting for triage", link=case_link(delivery.params["item_id"])
+        "casework_new_item",
+        to=delivery.recipient,
+        subject="New casework item waiting for triage",
+        link=case_link(delivery.params["item_id"]),
     )
 
 
 @registry.message(OVERDUE_NOTICE)
 def build_overdue_notice(delivery) -> OutgoingMessage:
     return email_message(
-        "casework_referral_overdue", to=delivery.recipient, subject="A casework referral response is overdue", link=case_link(delivery.params["item_id"])
+        "casework_referral_overdue",
+        to=delivery.recipient,
+        subject="A casework referral response is overdue",
+        link=case_link(delivery.params["item_id"]),
     )

@@ -157,8 +157,7 @@ class CaseworkItem(db.Model):
     __table_args__ = (
         UniqueConstraint("office_id", "submission_token", name="uq_casework_item_submission"),
         CheckConstraint(
-            "status IN ('submitted', 'acknowledged', 'in_progress', 'referred', "
-            "'awaiting_response', 'resolved', 'closed')",
+            "status IN ('submitted', 'acknowledged', 'in_progress', 'referred', 'awaiting_response', 'resolved', 'closed')",
             name="status_known",
         ),
         # An office's list, newest first; the triage queue by status and age; retention.

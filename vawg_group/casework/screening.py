@@ -38,7 +38,9 @@ _PHONE = re.compile(r"(?<![\w])(?:\+44\s?\(?0?\)?\s?|\(?0)(?:\d[\s.-]?){9,10}(?!
 _POSTCODE = re.compile(r"\b(?:GIR ?0AA|[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2})\b", re.IGNORECASE)
 _MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
 _DATE = re.compile(
-    r"\b(?:\d{1,2}[/.-]\d{1,2}[/.-](?:\d{4}|\d{2})|\d{1,2}(?:st|nd|rd|th)?\s+(?:" + _MONTHS + r")\.?\s+\d{4}|\d{4}-\d{2}-\d{2})\b",
+    r"\b(?:\d{1,2}[/.-]\d{1,2}[/.-](?:\d{4}|\d{2})|\d{1,2}(?:st|nd|rd|th)?\s+(?:"
+    + _MONTHS
+    + r")\.?\s+\d{4}|\d{4}-\d{2}-\d{2})\b",
     re.IGNORECASE,
 )
 _BIRTH_WORDS = re.compile(r"\b(?:d\.?o\.?b\.?|date of birth|born(?: on| in)?|birthday)\b", re.IGNORECASE)
@@ -93,11 +95,11 @@ def screen(text: str) -> list[Finding]:
         if not _inside(match.span(), email_spans):
             add(match.start(), "postcode", match.group())
     for match in _DATE.finditer(text):
-        window = text[max(0, match.start() - 40): match.start()]
+        window = text[max(0, match.start() - 40) : match.start()]
         if _BIRTH_WORDS.search(window) or _looks_like_birth_year(match.group()):
             add(match.start(), "date_of_birth", match.group())
     for match in _BIRTH_WORDS.finditer(text):
-        following = text[match.end(): match.end() + 30]
+        following = text[match.end() : match.end() + 30]
         if re.search(r"\d", following) and not _DATE.search(following):
             add(match.start(), "date_of_birth", (match.group() + following).split("\n")[0])
 

@@ -97,8 +97,14 @@ def submit(
         return existing, False
 
     values = clean_intake(
-        reference=reference, themes=themes, summary=summary, ask=ask, agency=agency, agency_other=agency_other,
-        consent_to_share=consent_to_share, may_raise_anonymised=may_raise_anonymised,
+        reference=reference,
+        themes=themes,
+        summary=summary,
+        ask=ask,
+        agency=agency,
+        agency_other=agency_other,
+        consent_to_share=consent_to_share,
+        may_raise_anonymised=may_raise_anonymised,
     )
     reference, summary, ask, agency_other = values["reference"], values["summary"], values["ask"], values["agency_other"]
 
@@ -131,23 +137,33 @@ def submit(
             raise
         return existing, False
     db.session.add(
-        CaseworkStatusChange(item_id=item.id, from_status=None, to_status=Status.SUBMITTED.value, reason="Submitted by the office", by_id=by.id, at_dt=now)
+        CaseworkStatusChange(
+            item_id=item.id,
+            from_status=None,
+            to_status=Status.SUBMITTED.value,
+            reason="Submitted by the office",
+            by_id=by.id,
+            at_dt=now,
+        )
     )
     deadlines.place(item)
     audit.record(
         "casework.submitted",
         actor=by,
         obj=item,
-        detail={"themes": item.theme_codes, "screening_confirmed": item.screening_confirmed, "occurrence_id": item.occurrence_id, "late": item.late},
+        detail={
+            "themes": item.theme_codes,
+            "screening_confirmed": item.screening_confirmed,
+            "occurrence_id": item.occurrence_id,
+            "late": item.late,
+        },
     )
     record_event("casework.submitted", subject=item, actor=by, payload={"item_id": item.id, "office_id": office_id})
     db.session.flush()
     return item, True
 
 
-def clean_intake(
-    *, reference, themes, summary, ask, agency, agency_other, consent_to_share, may_raise_anonymised
-) -> dict:
+def clean_intake(*, reference, themes, summary, ask, agency, agency_other, consent_to_share, may_raise_anonymised) -> dict:
     """The intake fields trimmed, or ValidationError naming each field that is wrong."""
     reference = (reference or "").strip()
     summary = (summary or "").strip()
@@ -183,7 +199,6 @@ def clean_intake(
     if errors:
         raise ValidationError(errors)
     return {"reference": reference, "summary": summary, "ask": ask, "agency_other": agency_other}
-
 
 
 def find_submission(office_id: int, token: str) -> CaseworkItem | None:
@@ -226,7 +241,9 @@ def change_status(item: CaseworkItem, to_status: str, *, reason: str, by: User) 
     if target is Status.ACKNOWLEDGED and item.acknowledged_dt is None:
         item.acknowledged_dt = now
     item.closed_dt = now if target is Status.CLOSED else None
-    change = CaseworkStatusChange(item_id=item.id, from_status=current.value, to_status=target.value, reason=reason, by_id=by.id, at_dt=now)
+    change = CaseworkStatusChange(
+        item_id=item.id, from_status=current.value, to_status=target.value, reason=reason, by_id=by.id, at_dt=now
+    )
     db.session.add(change)
     db.session.flush()
     audit.record("casework.status_changed", actor=by, obj=item, detail={"from": current.value, "to": target.value})
@@ -317,7 +334,9 @@ def refer(item: CaseworkItem, *, agency: str, response_due_on: date | None, deta
         errors["agency"] = f"A case that is {item.status_enum.label.lower()} cannot be referred"
     if errors:
         raise ValidationError(errors)
-    referral = CaseworkReferral(item_id=item.id, agency=agency, detail=detail, response_due_on=response_due_on, by_id=by.id, referred_dt=utcnow())
+    referral = CaseworkReferral(
+        item_id=item.id, agency=agency, detail=detail, response_due_on=response_due_on, by_id=by.id, referred_dt=utcnow()
+    )
     db.session.add(referral)
     db.session.flush()
     audit.record("casework.referred", actor=by, obj=item, detail={"referral_id": referral.id, "agency": agency})
@@ -392,9 +411,9 @@ def unlink(item: CaseworkItem, other_id: int, *, by: User) -> None:
 
 def related_items(item: CaseworkItem) -> list[CaseworkItem]:
     ids = db.session.scalars(
-        select(CaseworkLink.high_id).where(CaseworkLink.low_id == item.id).union(
-            select(CaseworkLink.low_id).where(CaseworkLink.high_id == item.id)
-        )
+        select(CaseworkLink.high_id)
+        .where(CaseworkLink.low_id == item.id)
+        .union(select(CaseworkLink.low_id).where(CaseworkLink.high_id == item.id))
     ).all()
     if not ids:
         return []
@@ -448,16 +467,22 @@ def _page(condition, order_by, page: int, per_page: int, count_condition=None, t
     options = (load_only(*_LIST_COLUMNS), *([selectinload(CaseworkItem.themes)] if themes else []))
     if page == 1:
         # Nothing to skip: the rows themselves come straight off the index, in one query.
-        items = list(db.session.scalars(select(CaseworkItem).where(*condition).order_by(*order_by).limit(per_page).options(*options)))
+        items = list(
+            db.session.scalars(select(CaseworkItem).where(*condition).order_by(*order_by).limit(per_page).options(*options))
+        )
         return Page(items=items, total=total, page=page, per_page=per_page)
     ids = db.session.scalars(
         select(CaseworkItem.id).where(*condition).order_by(*order_by).limit(per_page).offset((page - 1) * per_page)
     ).all()
-    loaded = {item.id: item for item in db.session.scalars(select(CaseworkItem).where(CaseworkItem.id.in_(ids)).options(*options))}
+    loaded = {
+        item.id: item for item in db.session.scalars(select(CaseworkItem).where(CaseworkItem.id.in_(ids)).options(*options))
+    }
     return Page(items=[loaded[item_id] for item_id in ids], total=total, page=page, per_page=per_page)
 
 
-def office_list(office_id: int, *, page: int = 1, per_page: int = PAGE_SIZE, open_only: bool = False, themes: bool = True) -> Page:
+def office_list(
+    office_id: int, *, page: int = 1, per_page: int = PAGE_SIZE, open_only: bool = False, themes: bool = True
+) -> Page:
     """An office's own items, newest first. Nothing from any other office, ever. ``themes``
     False leaves the items' themes unloaded, for a list that does not show them."""
     condition = [CaseworkItem.office_id == office_id]
@@ -517,7 +542,9 @@ def waiting_for_triage_count() -> int:
 def overdue_referral_count(today: date | None = None) -> int:
     today = today or london_today()
     return db.session.scalar(
-        select(func.count()).select_from(CaseworkReferral).where(CaseworkReferral.responded_dt.is_(None), CaseworkReferral.response_due_on < today)
+        select(func.count())
+        .select_from(CaseworkReferral)
+        .where(CaseworkReferral.responded_dt.is_(None), CaseworkReferral.response_due_on < today)
     )
 
 
@@ -526,5 +553,3 @@ def find_by_reference(reference: str, office_id: int | None = None) -> list[Case
     if office_id is not None:
         query = query.where(CaseworkItem.office_id == office_id)
     return list(db.session.scalars(query.options(load_only(*_LIST_COLUMNS))))
-
-

@@ -98,10 +98,7 @@ def monthly_trend(months: int = 12, now: datetime | None = None) -> list[tuple[s
         return counts
 
     submitted_counts, closed_counts = tally(submitted), tally(closed)
-    return [
-        (datetime(y, m, 1).strftime("%b %Y"), submitted_counts.get((y, m), 0), closed_counts.get((y, m), 0))
-        for y, m in keys
-    ]
+    return [(datetime(y, m, 1).strftime("%b %Y"), submitted_counts.get((y, m), 0), closed_counts.get((y, m), 0)) for y, m in keys]
 
 
 @dataclass
@@ -119,7 +116,14 @@ def overdue_referrals(today=None) -> list[OverdueReferral]:
     referrals = db.session.scalars(services.overdue_referrals_query(today)).all()
     offices = services.office_names(r.item.office_id for r in referrals)
     return [
-        OverdueReferral(r.item_id, r.item.reference, offices.get(r.item.office_id, ""), r.agency_label, r.response_due_on, (today - r.response_due_on).days)
+        OverdueReferral(
+            r.item_id,
+            r.item.reference,
+            offices.get(r.item.office_id, ""),
+            r.agency_label,
+            r.response_due_on,
+            (today - r.response_due_on).days,
+        )
         for r in referrals
     ]
 
@@ -173,5 +177,3 @@ def bar_rows(counts: dict[str, int]) -> list[dict]:
     """Rows for the SVG bar chart template: label, value, and bar width as a percentage."""
     top = max(counts.values(), default=0) or 1
     return [{"label": label, "value": value, "width": round(100 * value / top, 1)} for label, value in counts.items()]
-
-

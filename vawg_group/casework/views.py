@@ -84,7 +84,12 @@ def index():
             officers=services.user_names(i.assigned_to_id for i in page.items),
             statuses=STATUS_LABELS,
             meetings=deadlines.meeting_starts(i.occurrence_id for i in page.items),
-            applied={"status": status, "office": office, "mine": request.args.get("mine", ""), "late": request.args.get("late", "")},
+            applied={
+                "status": status,
+                "office": office,
+                "mine": request.args.get("mine", ""),
+                "late": request.args.get("late", ""),
+            },
             waiting=services.waiting_for_triage_count(),
             overdue=services.overdue_referral_count(),
         )
@@ -305,7 +310,10 @@ def accept_late(item_id: int):
         except ValidationError as error:
             flash(next(iter(error.errors.values())), "error")
         else:
-            flash(f"Accepted late for the {deadlines.meeting_words(meeting, year=True)} meeting: the office has been told", "success")
+            flash(
+                f"Accepted late for the {deadlines.meeting_words(meeting, year=True)} meeting: the office has been told",
+                "success",
+            )
     return redirect(url_for("casework.show", item_id=item.id, _anchor="triage"))
 
 
@@ -459,7 +467,11 @@ def discuss(item_id: int):
             flash("Put forward for discussion with your anonymised summary", "success")
             return redirect(url_for("casework.show", item_id=item.id))
     return render_template(
-        "casework/discuss.html", title=f"Put case {item.reference} forward for discussion", item=item, form=form, meetings=meetings
+        "casework/discuss.html",
+        title=f"Put case {item.reference} forward for discussion",
+        item=item,
+        form=form,
+        meetings=meetings,
     )
 
 
@@ -482,4 +494,6 @@ def export(office_id: int, fmt: str):
 @requires(Permission.TRIAGE_CASEWORK)
 def dashboard():
     audit.record("casework.dashboard_viewed", actor=current_user)
-    return render_template("casework/dashboard.html", title="Casework dashboard", figures=stats.dashboard(), bar_rows=stats.bar_rows)
+    return render_template(
+        "casework/dashboard.html", title="Casework dashboard", figures=stats.dashboard(), bar_rows=stats.bar_rows
+    )

@@ -105,9 +105,7 @@ def record(
     session = db.session
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _AUDIT_LOCK_KEY})
-    last = session.execute(
-        select(AuditEvent.seq, AuditEvent.row_hash).order_by(AuditEvent.seq.desc()).limit(1)
-    ).first()
+    last = session.execute(select(AuditEvent.seq, AuditEvent.row_hash).order_by(AuditEvent.seq.desc()).limit(1)).first()
     seq, prev_hash = (last.seq + 1, last.row_hash) if last else (1, GENESIS_HASH)
     row = AuditEvent(
         seq=seq,
@@ -232,7 +230,8 @@ def verify_chain(batch_size: int = 1000, *, known_head: ChainHead | None = None)
         db.session.expunge_all()
     if known_head is not None and last_seq < known_head.seq:
         return ChainBreak(
-            last_seq + 1, f"the log ends at row {last_seq}, before row {known_head.seq} recorded earlier (rows were cut from its end)"
+            last_seq + 1,
+            f"the log ends at row {last_seq}, before row {known_head.seq} recorded earlier (rows were cut from its end)",
         )
     return None
 

@@ -32,7 +32,9 @@ def register(app: Flask) -> None:
             click.echo(f"{name}: {count} added")
 
     @app.cli.command("audit-verify")
-    @click.option("--head", "known_head", metavar="SEQ:HASH", help="A head the worker logged earlier: it must still be there, unchanged.")
+    @click.option(
+        "--head", "known_head", metavar="SEQ:HASH", help="A head the worker logged earlier: it must still be there, unchanged."
+    )
     def audit_verify(known_head):
         """Check the audit log's hash chain; report the first changed or missing row."""
         from vawg_group.core.audit import ChainHead, chain_head, verify_chain

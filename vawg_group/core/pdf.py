@@ -116,9 +116,7 @@ class AssetFetcher(URLFetcher):
         content_type = _CONTENT_TYPES.get(resolved.suffix.lower())
         if content_type is None:
             self._refuse(url)
-        return URLFetcherResponse(
-            path2url(str(resolved)), resolved.read_bytes(), {"Content-Type": content_type}
-        )
+        return URLFetcherResponse(path2url(str(resolved)), resolved.read_bytes(), {"Content-Type": content_type})
 
     def _refuse(self, url: str):
         parts = urlsplit(url) if "://" in url else None
@@ -139,9 +137,7 @@ def css_string(value: str) -> str:
     return '"' + "".join(escaped) + '"'
 
 
-def marking_stylesheet(
-    classification: str | None, *, running_header: str | None = None, recipient: str | None = None
-) -> str:
+def marking_stylesheet(classification: str | None, *, running_header: str | None = None, recipient: str | None = None) -> str:
     """CSS for the page margins: ``classification`` at the top and bottom of every page, and
     the optional running header and "Prepared for" line. Raises ValueError for an unknown
     marking."""
@@ -196,9 +192,7 @@ def render_pdf(
     margins = marking_stylesheet(classification, running_header=running_header, recipient=recipient)
     if margins:
         extra.append(CSS(string=margins, url_fetcher=fetcher))
-    document = HTML(string=html, base_url=base_url, url_fetcher=fetcher).render(
-        stylesheets=extra, pdf_variant="pdf/ua-1"
-    )
+    document = HTML(string=html, base_url=base_url, url_fetcher=fetcher).render(stylesheets=extra, pdf_variant="pdf/ua-1")
     # Nothing is ever embedded: drop <link rel=attachment> files and attachment links.
     document.metadata.attachments = []
     for page in document.pages:

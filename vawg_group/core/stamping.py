@@ -124,9 +124,7 @@ def _font_file(pattern: str) -> str | None:
     if shutil.which("fc-match") is None:
         return None
     try:
-        found = subprocess.run(
-            ["fc-match", "--format=%{file}", pattern], capture_output=True, text=True, timeout=10, check=False
-        )
+        found = subprocess.run(["fc-match", "--format=%{file}", pattern], capture_output=True, text=True, timeout=10, check=False)
     except (OSError, subprocess.TimeoutExpired):
         return None
     path = found.stdout.strip()

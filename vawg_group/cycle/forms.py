@@ -27,7 +27,11 @@ class StepForm(FlaskForm):
         default=MANUAL,
         validate_choice=False,
     )
-    action = SelectField("What the service does (automatic milestones)", choices=[("", "Choose an action")] + list(ACTIONS.items()), validate_choice=False)
+    action = SelectField(
+        "What the service does (automatic milestones)",
+        choices=[("", "Choose an action")] + list(ACTIONS.items()),
+        validate_choice=False,
+    )
     completed_by = SelectField(
         "Done when (a person's milestone)",
         choices=[("", "The owner ticks it done")] + list(PROVING_EVENTS.items()),

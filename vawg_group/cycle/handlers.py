@@ -84,7 +84,12 @@ def _milestone(event_or_delivery_params: dict) -> MeetingMilestone | None:
 
 def _to_group(users, message: str, milestone: MeetingMilestone) -> list[Send]:
     return [
-        Send(recipient=user.email.lower(), message=message, params={"milestone_id": milestone.id, "occurrence_id": milestone.occurrence_id}, user_id=user.id)
+        Send(
+            recipient=user.email.lower(),
+            message=message,
+            params={"milestone_id": milestone.id, "occurrence_id": milestone.occurrence_id},
+            user_id=user.id,
+        )
         for user in users
     ]
 
@@ -102,7 +107,9 @@ def send_fired(event: DomainEvent) -> list[Send]:
         # Not to those who have said they will not come.
         away = set(
             db.session.scalars(
-                select(Attendance.user_id).where(Attendance.occurrence_id == occurrence.id, Attendance.response.in_([Response.DECLINED, Response.APOLOGIES]))
+                select(Attendance.user_id).where(
+                    Attendance.occurrence_id == occurrence.id, Attendance.response.in_([Response.DECLINED, Response.APOLOGIES])
+                )
             )
         )
         people = [user for user in people if user.id not in away]
@@ -162,7 +169,9 @@ def build_call_for_casework(delivery: Delivery) -> OutgoingMessage:
 @registry.message(MEETING_REMINDER)
 def build_meeting_reminder(delivery: Delivery) -> OutgoingMessage:
     context = _context(delivery)
-    return email_message("cycle/meeting_reminder", to=delivery.recipient, subject=f"Reminder: {context['title']}, {context['when']}", **context)
+    return email_message(
+        "cycle/meeting_reminder", to=delivery.recipient, subject=f"Reminder: {context['title']}, {context['when']}", **context
+    )
 
 
 @registry.message(ACTIONS_CIRCULATED)
@@ -173,7 +182,9 @@ def build_actions_circulated(delivery: Delivery) -> OutgoingMessage:
     context = _context(delivery)
     context["actions"] = [a for a in actions_for(context["occurrence"]) if a.status == ActionStatus.OPEN]
     context["page"] += "#actions"
-    return email_message("cycle/actions_circulated", to=delivery.recipient, subject=f"Actions from {context['title']}, {context['day']}", **context)
+    return email_message(
+        "cycle/actions_circulated", to=delivery.recipient, subject=f"Actions from {context['title']}, {context['day']}", **context
+    )
 
 
 def _overdue_message(delivery: Delivery, template: str, prefix: str) -> OutgoingMessage:
@@ -185,7 +196,9 @@ def _overdue_message(delivery: Delivery, template: str, prefix: str) -> Outgoing
         owner=OWNER_GROUPS.get(milestone.owner_role, milestone.owner_role),
         proof=services.PROVING_EVENTS.get(milestone.completed_by or "", ""),
     )
-    return email_message(template, to=delivery.recipient, subject=f"{prefix}: {milestone.name} for the meeting on {context['day']}", **context)
+    return email_message(
+        template, to=delivery.recipient, subject=f"{prefix}: {milestone.name} for the meeting on {context['day']}", **context
+    )
 
 
 @registry.message(OVERDUE)

@@ -108,7 +108,11 @@ MAX_OFFSET_DAYS = 90
 
 def steps() -> list[CycleStep]:
     """The template's steps in the order they fall (earliest first)."""
-    return list(db.session.scalars(select(CycleStep).order_by(CycleStep.offset_days, CycleStep.due_time, CycleStep.position, CycleStep.id)))
+    return list(
+        db.session.scalars(
+            select(CycleStep).order_by(CycleStep.offset_days, CycleStep.due_time, CycleStep.position, CycleStep.id)
+        )
+    )
 
 
 def ensure_template() -> list[CycleStep]:
@@ -119,8 +123,15 @@ def ensure_template() -> list[CycleStep]:
     for position, spec in enumerate(DEFAULT_STEPS):
         db.session.add(
             CycleStep(
-                key=spec.key, name=spec.name, phase=spec.phase, offset_days=spec.offset_days, due_time=spec.due_time,
-                owner_role=spec.owner_role, automatic=spec.automatic, action=spec.action, completed_by=spec.completed_by,
+                key=spec.key,
+                name=spec.name,
+                phase=spec.phase,
+                offset_days=spec.offset_days,
+                due_time=spec.due_time,
+                owner_role=spec.owner_role,
+                automatic=spec.automatic,
+                action=spec.action,
+                completed_by=spec.completed_by,
                 position=position,
             )
         )
@@ -168,7 +179,9 @@ def check_step(values: dict, *, step: CycleStep | None = None) -> dict:
     elif abs(offset) > MAX_OFFSET_DAYS:
         errors["offset_days"] = f"Enter a number of days from -{MAX_OFFSET_DAYS} to {MAX_OFFSET_DAYS}"
     elif phase == Phase.PREPARE and offset >= 0:
-        errors["offset_days"] = "A milestone that prepares the meeting must fall before it: enter a negative number of days, like -10"
+        errors["offset_days"] = (
+            "A milestone that prepares the meeting must fall before it: enter a negative number of days, like -10"
+        )
     elif phase == Phase.FOLLOW_UP and offset <= 0:
         errors["offset_days"] = "A follow-up milestone must fall after the meeting: enter a positive number of days, like 5"
     due_time = values.get("due_time")
@@ -191,8 +204,14 @@ def check_step(values: dict, *, step: CycleStep | None = None) -> dict:
     if errors:
         raise ValidationError(errors)
     return dict(
-        name=name, phase=phase, offset_days=offset, due_time=due_time.replace(second=0, microsecond=0),
-        owner_role=owner_role, automatic=automatic, action=action, completed_by=completed_by,
+        name=name,
+        phase=phase,
+        offset_days=offset,
+        due_time=due_time.replace(second=0, microsecond=0),
+        owner_role=owner_role,
+        automatic=automatic,
+        action=action,
+        completed_by=completed_by,
     )
 
 
@@ -286,7 +305,9 @@ def _copy_step(milestone: MeetingMilestone, step: CycleStep, occurrence: Occurre
     milestone.action = step.action
     milestone.completed_by = step.completed_by
     milestone.position = step.position
-    milestone.due_dt = due_dt_for(phase=step.phase, offset_days=step.offset_days, due_time=step.due_time, meeting_start=occurrence.starts_dt)
+    milestone.due_dt = due_dt_for(
+        phase=step.phase, offset_days=step.offset_days, due_time=step.due_time, meeting_start=occurrence.starts_dt
+    )
 
 
 def _reopen(milestone: MeetingMilestone, now: datetime) -> None:
@@ -322,7 +343,12 @@ def plan(occurrence: Occurrence, *, now: datetime | None = None, by=None) -> lis
     for milestone in existing:
         if not milestone.is_open:
             continue
-        due = due_dt_for(phase=milestone.phase, offset_days=milestone.offset_days, due_time=milestone.due_time, meeting_start=occurrence.starts_dt)
+        due = due_dt_for(
+            phase=milestone.phase,
+            offset_days=milestone.offset_days,
+            due_time=milestone.due_time,
+            meeting_start=occurrence.starts_dt,
+        )
         if due != milestone.due_dt:
             milestone.due_dt = due
             _reopen(milestone, now)
@@ -381,7 +407,12 @@ def replan(occurrence: Occurrence, *, by, now: datetime | None = None, reason: s
     for milestone in removed:
         db.session.delete(milestone)
     db.session.flush()
-    record_event("cycle.planned", subject=occurrence, actor=by, payload={"milestones": len(keys), "reason": reason, "added": len(added), "removed": len(removed)})
+    record_event(
+        "cycle.planned",
+        subject=occurrence,
+        actor=by,
+        payload={"milestones": len(keys), "reason": reason, "added": len(added), "removed": len(removed)},
+    )
     _complete_from_history(occurrence, added)
     if by is not None:
         audit.record("cycle.replanned", actor=by, obj=occurrence, detail={"added": len(added), "removed": len(removed)})
@@ -402,7 +433,9 @@ def apply_template(now: datetime | None = None) -> int:
     check_template()
     count = 0
     for occurrence in db.session.scalars(
-        select(Occurrence).where(Occurrence.status == OccurrenceStatus.SCHEDULED, Occurrence.starts_dt > now).order_by(Occurrence.starts_dt)
+        select(Occurrence)
+        .where(Occurrence.status == OccurrenceStatus.SCHEDULED, Occurrence.starts_dt > now)
+        .order_by(Occurrence.starts_dt)
     ):
         milestones = milestones_for(occurrence)
         if milestones and _not_started(milestones, now):
@@ -423,8 +456,24 @@ def differs_from_template(occurrence: Occurrence) -> bool:
         if milestone is None:
             return True
         if milestone.status == MilestoneStatus.PLANNED and (
-            milestone.name, milestone.offset_days, milestone.due_time, milestone.owner_role, milestone.automatic, milestone.action, milestone.completed_by, milestone.phase
-        ) != (step.name, step.offset_days, step.due_time, step.owner_role, step.automatic, step.action, step.completed_by, step.phase):
+            milestone.name,
+            milestone.offset_days,
+            milestone.due_time,
+            milestone.owner_role,
+            milestone.automatic,
+            milestone.action,
+            milestone.completed_by,
+            milestone.phase,
+        ) != (
+            step.name,
+            step.offset_days,
+            step.due_time,
+            step.owner_role,
+            step.automatic,
+            step.action,
+            step.completed_by,
+            step.phase,
+        ):
             return True
     return any(key not in template and m.status == MilestoneStatus.PLANNED for key, m in planned.items())
 
@@ -460,7 +509,12 @@ def _mark_done(milestone: MeetingMilestone, *, at: datetime, event: DomainEvent 
         "milestone.done",
         subject=milestone.occurrence,
         actor=user,
-        payload={"milestone_id": milestone.id, "key": milestone.key, "by_event_id": event.id if event is not None else None, "by_event": event.event_type if event is not None else None},
+        payload={
+            "milestone_id": milestone.id,
+            "key": milestone.key,
+            "by_event_id": event.id if event is not None else None,
+            "by_event": event.event_type if event is not None else None,
+        },
     )
 
 
@@ -485,10 +539,16 @@ def _briefing_occurrences(briefing_id: int) -> list[Occurrence]:
 
     ids = set(
         db.session.scalars(
-            select(Pack.occurrence_id).join(PackItem, PackItem.pack_id == Pack.id).where(PackItem.briefing_id == briefing_id, Pack.occurrence_id.is_not(None))
+            select(Pack.occurrence_id)
+            .join(PackItem, PackItem.pack_id == Pack.id)
+            .where(PackItem.briefing_id == briefing_id, Pack.occurrence_id.is_not(None))
         )
     )
-    ids |= set(db.session.scalars(select(AgendaItem.occurrence_id).where(AgendaItem.linked_type == "briefing", AgendaItem.linked_id == briefing_id)))
+    ids |= set(
+        db.session.scalars(
+            select(AgendaItem.occurrence_id).where(AgendaItem.linked_type == "briefing", AgendaItem.linked_id == briefing_id)
+        )
+    )
     if not ids:
         return []
     return list(db.session.scalars(select(Occurrence).where(Occurrence.id.in_(ids))))
@@ -536,7 +596,11 @@ def complete_by_event(event: DomainEvent) -> list[MeetingMilestone]:
     done = []
     for occurrence in occurrences_for_event(event):
         for milestone in milestones_for(occurrence):
-            if milestone.status == MilestoneStatus.PLANNED and not milestone.automatic and milestone.completed_by == event.event_type:
+            if (
+                milestone.status == MilestoneStatus.PLANNED
+                and not milestone.automatic
+                and milestone.completed_by == event.event_type
+            ):
                 _mark_done(milestone, at=event.occurred_dt, event=event)
                 done.append(milestone)
     return done
@@ -554,7 +618,10 @@ def _history_proof(occurrence: Occurrence, event_type: str) -> DomainEvent | Non
     if briefing_ids:
         conditions.append(and_(DomainEvent.subject_type == "briefing", DomainEvent.subject_id.in_(briefing_ids)))
     return db.session.scalar(
-        select(DomainEvent).where(DomainEvent.event_type == event_type, or_(*conditions)).order_by(DomainEvent.occurred_dt.desc(), DomainEvent.id.desc()).limit(1)
+        select(DomainEvent)
+        .where(DomainEvent.event_type == event_type, or_(*conditions))
+        .order_by(DomainEvent.occurred_dt.desc(), DomainEvent.id.desc())
+        .limit(1)
     )
 
 
@@ -562,8 +629,18 @@ def _linked_briefing_ids(occurrence: Occurrence) -> list[str]:
     from vawg_group.meetings.models import AgendaItem
     from vawg_group.packs.models import Pack, PackItem
 
-    ids = set(db.session.scalars(select(PackItem.briefing_id).join(Pack, Pack.id == PackItem.pack_id).where(Pack.occurrence_id == occurrence.id)))
-    ids |= set(db.session.scalars(select(AgendaItem.linked_id).where(AgendaItem.occurrence_id == occurrence.id, AgendaItem.linked_type == "briefing", AgendaItem.linked_id.is_not(None))))
+    ids = set(
+        db.session.scalars(
+            select(PackItem.briefing_id).join(Pack, Pack.id == PackItem.pack_id).where(Pack.occurrence_id == occurrence.id)
+        )
+    )
+    ids |= set(
+        db.session.scalars(
+            select(AgendaItem.linked_id).where(
+                AgendaItem.occurrence_id == occurrence.id, AgendaItem.linked_type == "briefing", AgendaItem.linked_id.is_not(None)
+            )
+        )
+    )
     return [str(i) for i in ids]
 
 
@@ -592,13 +669,19 @@ def mark_done(milestone: MeetingMilestone, *, by, now: datetime | None = None) -
     if milestone.automatic:
         raise ValidationError({"milestone": "The service does this milestone itself: it cannot be ticked by hand"})
     if milestone.completed_by is not None:
-        raise ValidationError({"milestone": f"This milestone is done when this happens: {PROVING_EVENTS.get(milestone.completed_by, milestone.completed_by).lower()}. It cannot be ticked by hand"})
+        raise ValidationError(
+            {
+                "milestone": f"This milestone is done when this happens: {PROVING_EVENTS.get(milestone.completed_by, milestone.completed_by).lower()}. It cannot be ticked by hand"
+            }
+        )
     if milestone.status != MilestoneStatus.PLANNED:
         raise ValidationError({"milestone": "This milestone is not open"})
     if not can_tick(milestone, by):
         raise ValidationError({"milestone": "Only its owner can tick this milestone done"})
     _mark_done(milestone, at=now, user=by)
-    audit.record("cycle.milestone_ticked", actor=by, obj=milestone.occurrence, detail={"milestone_id": milestone.id, "key": milestone.key})
+    audit.record(
+        "cycle.milestone_ticked", actor=by, obj=milestone.occurrence, detail={"milestone_id": milestone.id, "key": milestone.key}
+    )
     return milestone
 
 
@@ -617,7 +700,9 @@ def casework_deadline(occurrence: Occurrence) -> datetime | None:
     if occurrence is None or occurrence.is_cancelled:
         return None
     milestone = db.session.scalar(
-        select(MeetingMilestone).where(MeetingMilestone.occurrence_id == occurrence.id, MeetingMilestone.key == CASEWORK_DEADLINE_KEY)
+        select(MeetingMilestone).where(
+            MeetingMilestone.occurrence_id == occurrence.id, MeetingMilestone.key == CASEWORK_DEADLINE_KEY
+        )
     )
     return _casework_due(milestone)
 
@@ -629,7 +714,9 @@ def coming_casework_deadlines(after: datetime, *, limit: int) -> list[tuple[Occu
         select(Occurrence, MeetingMilestone)
         # Outer: a meeting with no casework deadline planned is still a coming meeting. The
         # (occurrence, key) pair is unique, so each meeting comes once.
-        .outerjoin(MeetingMilestone, and_(MeetingMilestone.occurrence_id == Occurrence.id, MeetingMilestone.key == CASEWORK_DEADLINE_KEY))
+        .outerjoin(
+            MeetingMilestone, and_(MeetingMilestone.occurrence_id == Occurrence.id, MeetingMilestone.key == CASEWORK_DEADLINE_KEY)
+        )
         .where(Occurrence.status == OccurrenceStatus.SCHEDULED, Occurrence.starts_dt > after)
         .order_by(Occurrence.starts_dt, Occurrence.id)
         .limit(limit)
@@ -709,7 +796,9 @@ def _where(milestone: MeetingMilestone) -> tuple[str, dict, str]:
     if proof.startswith("pack."):
         from vawg_group.packs.models import Pack
 
-        pack_id = db.session.scalar(select(Pack.id).where(Pack.occurrence_id == milestone.occurrence_id).order_by(Pack.id.desc()).limit(1))
+        pack_id = db.session.scalar(
+            select(Pack.id).where(Pack.occurrence_id == milestone.occurrence_id).order_by(Pack.id.desc()).limit(1)
+        )
         if pack_id is not None:
             return "packs.show", {"pack_id": pack_id}, ""
         return "packs.new", {}, ""

@@ -52,7 +52,11 @@ def _claim(milestone_id: int, **values) -> bool:
     """Move a planned, unfired milestone on, once: True if this call did it."""
     result = db.session.execute(
         update(MeetingMilestone)
-        .where(MeetingMilestone.id == milestone_id, MeetingMilestone.status == MilestoneStatus.PLANNED, MeetingMilestone.fired_dt.is_(None))
+        .where(
+            MeetingMilestone.id == milestone_id,
+            MeetingMilestone.status == MilestoneStatus.PLANNED,
+            MeetingMilestone.fired_dt.is_(None),
+        )
         .values(**values)
     )
     return result.rowcount == 1
@@ -87,7 +91,9 @@ def fire_due(now: datetime) -> dict[str, int]:
         if _too_late(milestone, now):
             if _claim(milestone.id, status=MilestoneStatus.MISSED):
                 db.session.refresh(milestone)
-                record_event("milestone.missed", subject=milestone.occurrence, payload={"milestone_id": milestone.id, "key": milestone.key})
+                record_event(
+                    "milestone.missed", subject=milestone.occurrence, payload={"milestone_id": milestone.id, "key": milestone.key}
+                )
                 missed += 1
             continue
         if not _claim(milestone.id, status=MilestoneStatus.DONE, fired_dt=now, done_dt=now):
@@ -116,7 +122,11 @@ def remind_overdue(now: datetime) -> dict[str, int]:
                 .values(owner_reminded_dt=now)
             )
             if result.rowcount == 1:
-                record_event("milestone.overdue", subject=milestone.occurrence, payload={"milestone_id": milestone.id, "key": milestone.key})
+                record_event(
+                    "milestone.overdue",
+                    subject=milestone.occurrence,
+                    payload={"milestone_id": milestone.id, "key": milestone.key},
+                )
                 reminded += 1
             continue
         if milestone.admins_reminded_dt is None and now >= workdays.one_working_day_later(milestone.owner_reminded_dt):
@@ -126,6 +136,10 @@ def remind_overdue(now: datetime) -> dict[str, int]:
                 .values(admins_reminded_dt=now)
             )
             if result.rowcount == 1:
-                record_event("milestone.escalated", subject=milestone.occurrence, payload={"milestone_id": milestone.id, "key": milestone.key})
+                record_event(
+                    "milestone.escalated",
+                    subject=milestone.occurrence,
+                    payload={"milestone_id": milestone.id, "key": milestone.key},
+                )
                 escalated += 1
     return {"reminded": reminded, "escalated": escalated}

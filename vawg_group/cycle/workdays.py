@@ -8,7 +8,7 @@ calendar dates; due times are London wall-clock times turned into UTC here, so a
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 
 import holidays
@@ -55,7 +55,7 @@ def london_datetime(day: date, at: time) -> datetime:
     spring-forward hour, is read as the time after the change)."""
     local = datetime.combine(day, at, tzinfo=LONDON)
     # Round-trip through UTC normalises a non-existent wall-clock time.
-    return local.astimezone(timezone.utc)
+    return local.astimezone(UTC)
 
 
 def one_working_day_later(moment: datetime) -> datetime:

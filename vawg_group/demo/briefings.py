@@ -118,7 +118,9 @@ DEMO_BRIEFINGS = (
         sources=REPORT,
         classification="OFFICIAL",
         figures=[
-            dict(label="Victims supported by Health ISVAs and IDVAs", value="1843", unit="victims", period="2024/25", source=REPORT),
+            dict(
+                label="Victims supported by Health ISVAs and IDVAs", value="1843", unit="victims", period="2024/25", source=REPORT
+            ),
         ],
         approve=True,
     ),
@@ -148,7 +150,14 @@ DEMO_BRIEFINGS = (
                 period=PERIOD,
                 source=REPORT,
             ),
-            dict(label="Positive outcome rate, domestic abuse", value="19.9", previous_value="18.1", unit="%", period=PERIOD, source=REPORT),
+            dict(
+                label="Positive outcome rate, domestic abuse",
+                value="19.9",
+                previous_value="18.1",
+                unit="%",
+                period=PERIOD,
+                source=REPORT,
+            ),
             dict(
                 label="Positive outcome rate, stalking or harassment",
                 value="19.3",

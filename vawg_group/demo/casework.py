@@ -39,27 +39,62 @@ DEMO_OFFICES = (
 
 # (status, themes, agency, summary, ask, days ago submitted)
 DEMO_CASES = (
-    (Status.SUBMITTED, ("stalking",), "constabulary_east",
-     "The constituent reports being followed on the way to work on several occasions and has received unwanted gifts at home.",
-     "Please find out whether the report has been allocated to an investigating officer.", 2),
-    (Status.ACKNOWLEDGED, ("domestic_abuse", "coercive_control"), "idva",
-     "The constituent left a controlling relationship and says the IDVA service has not been in touch since the first call.",
-     "Could the OPCC ask the IDVA service to make contact?", 9),
-    (Status.IN_PROGRESS, ("online_abuse",), "constabulary_south",
-     "Intimate images were shared online without consent; the constituent feels the report was not taken seriously.",
-     "Please ask for an update and confirm which team holds the case.", 24),
-    (Status.REFERRED, ("rasso",), "isva",
-     "The constituent reported a rape and is waiting to hear about support through the court process.",
-     "Please help the constituent reach an ISVA.", 40),
-    (Status.AWAITING_RESPONSE, ("harassment",), "constabulary_west",
-     "Repeated harassment in a town centre late at night; the constituent asks what is being done about the area.",
-     "Raise the pattern with the division and ask for a response.", 63),
-    (Status.RESOLVED, ("spiking",), "constabulary_south",
-     "The constituent believes her drink was spiked in a bar and wants to know how such reports are handled.",
-     "Explain the process and whether testing is available.", 110),
-    (Status.CLOSED, ("forced_marriage", "honour_based_abuse"), "other",
-     "Concerns raised by a family friend about pressure to marry abroad; the specialist service is now involved.",
-     "Confirm the right specialist service has the case.", 220),
+    (
+        Status.SUBMITTED,
+        ("stalking",),
+        "constabulary_east",
+        "The constituent reports being followed on the way to work on several occasions and has received unwanted gifts at home.",
+        "Please find out whether the report has been allocated to an investigating officer.",
+        2,
+    ),
+    (
+        Status.ACKNOWLEDGED,
+        ("domestic_abuse", "coercive_control"),
+        "idva",
+        "The constituent left a controlling relationship and says the IDVA service has not been in touch since the first call.",
+        "Could the OPCC ask the IDVA service to make contact?",
+        9,
+    ),
+    (
+        Status.IN_PROGRESS,
+        ("online_abuse",),
+        "constabulary_south",
+        "Intimate images were shared online without consent; the constituent feels the report was not taken seriously.",
+        "Please ask for an update and confirm which team holds the case.",
+        24,
+    ),
+    (
+        Status.REFERRED,
+        ("rasso",),
+        "isva",
+        "The constituent reported a rape and is waiting to hear about support through the court process.",
+        "Please help the constituent reach an ISVA.",
+        40,
+    ),
+    (
+        Status.AWAITING_RESPONSE,
+        ("harassment",),
+        "constabulary_west",
+        "Repeated harassment in a town centre late at night; the constituent asks what is being done about the area.",
+        "Raise the pattern with the division and ask for a response.",
+        63,
+    ),
+    (
+        Status.RESOLVED,
+        ("spiking",),
+        "constabulary_south",
+        "The constituent believes her drink was spiked in a bar and wants to know how such reports are handled.",
+        "Explain the process and whether testing is available.",
+        110,
+    ),
+    (
+        Status.CLOSED,
+        ("forced_marriage", "honour_based_abuse"),
+        "other",
+        "Concerns raised by a family friend about pressure to marry abroad; the specialist service is now involved.",
+        "Confirm the right specialist service has the case.",
+        220,
+    ),
 )
 
 PATHS = {
@@ -75,17 +110,23 @@ PATHS = {
 
 def seed_casework() -> int:
     """Add the demo cases that are missing; returns how many rows it added."""
-    officer = db.session.scalar(select(User).where(User.role == Role.OPCC_STAFF.value, User.is_active.is_(True)).order_by(User.id))
+    officer = db.session.scalar(
+        select(User).where(User.role == Role.OPCC_STAFF.value, User.is_active.is_(True)).order_by(User.id)
+    )
     added = 0
     now = utcnow()
     for office_number, (constituency, prefix) in enumerate(DEMO_OFFICES):
         office = db.session.scalar(select(Office).where(Office.constituency == constituency))
         if office is None:
             continue
-        submitter = db.session.scalar(select(User).where(User.office_id == office.id, User.role == Role.ASSISTANT.value).order_by(User.id))
+        submitter = db.session.scalar(
+            select(User).where(User.office_id == office.id, User.role == Role.ASSISTANT.value).order_by(User.id)
+        )
         for case_number, (status, themes, agency, summary, ask, days_ago) in enumerate(DEMO_CASES, start=1):
             reference = f"{prefix}-2026-{office_number * 10 + case_number:03d}"
-            exists = db.session.scalar(select(CaseworkItem.id).where(CaseworkItem.office_id == office.id, CaseworkItem.reference == reference))
+            exists = db.session.scalar(
+                select(CaseworkItem.id).where(CaseworkItem.office_id == office.id, CaseworkItem.reference == reference)
+            )
             if exists:
                 continue
             submitted = now - timedelta(days=days_ago + office_number * 3, hours=office_number)
@@ -109,7 +150,15 @@ def seed_casework() -> int:
             db.session.add(item)
             db.session.flush()
             added += 1
-            db.session.add(CaseworkStatusChange(item_id=item.id, to_status="submitted", reason="Submitted by the office", by_id=item.submitted_by_id, at_dt=submitted))
+            db.session.add(
+                CaseworkStatusChange(
+                    item_id=item.id,
+                    to_status="submitted",
+                    reason="Submitted by the office",
+                    by_id=item.submitted_by_id,
+                    at_dt=submitted,
+                )
+            )
             moment = submitted
             previous = Status.SUBMITTED
             for step in PATHS[status]:
@@ -118,8 +167,25 @@ def seed_casework() -> int:
                     due = london_today() + timedelta(days=7 + office_number)
                     if status is Status.AWAITING_RESPONSE and office_number % 2 == 0:
                         due = london_today() - timedelta(days=5)  # an overdue referral to chase
-                    db.session.add(CaseworkReferral(item_id=item.id, agency=agency, referred_dt=moment, response_due_on=due, by_id=getattr(officer, "id", None)))
-                db.session.add(CaseworkStatusChange(item_id=item.id, from_status=previous.value, to_status=step.value, reason=_REASONS[step], by_id=getattr(officer, "id", None), at_dt=moment))
+                    db.session.add(
+                        CaseworkReferral(
+                            item_id=item.id,
+                            agency=agency,
+                            referred_dt=moment,
+                            response_due_on=due,
+                            by_id=getattr(officer, "id", None),
+                        )
+                    )
+                db.session.add(
+                    CaseworkStatusChange(
+                        item_id=item.id,
+                        from_status=previous.value,
+                        to_status=step.value,
+                        reason=_REASONS[step],
+                        by_id=getattr(officer, "id", None),
+                        at_dt=moment,
+                    )
+                )
                 previous = step
                 if step is Status.ACKNOWLEDGED:
                     item.acknowledged_dt = moment
@@ -129,10 +195,34 @@ def seed_casework() -> int:
             if status is Status.CLOSED:
                 item.closed_dt = moment
             if status in (Status.IN_PROGRESS, Status.AWAITING_RESPONSE):
-                db.session.add(CaseworkNote(item_id=item.id, body="We have asked the division for an update and will let you know.", visibility="shared", author_id=getattr(officer, "id", None), created_dt=moment))
-                db.session.add(CaseworkNote(item_id=item.id, body="Similar reports from this area last month: check with the division lead.", visibility="opcc_only", author_id=getattr(officer, "id", None), created_dt=moment))
+                db.session.add(
+                    CaseworkNote(
+                        item_id=item.id,
+                        body="We have asked the division for an update and will let you know.",
+                        visibility="shared",
+                        author_id=getattr(officer, "id", None),
+                        created_dt=moment,
+                    )
+                )
+                db.session.add(
+                    CaseworkNote(
+                        item_id=item.id,
+                        body="Similar reports from this area last month: check with the division lead.",
+                        visibility="opcc_only",
+                        author_id=getattr(officer, "id", None),
+                        created_dt=moment,
+                    )
+                )
             if item.may_raise_anonymised and status is Status.IN_PROGRESS and officer is not None:
-                db.session.add(CaseworkDiscussion(item_id=item.id, summary="An office reports a case of image-based abuse where the victim felt the first response did not take the report seriously.", themes=list(themes), by_id=officer.id, created_dt=moment))
+                db.session.add(
+                    CaseworkDiscussion(
+                        item_id=item.id,
+                        summary="An office reports a case of image-based abuse where the victim felt the first response did not take the report seriously.",
+                        themes=list(themes),
+                        by_id=officer.id,
+                        created_dt=moment,
+                    )
+                )
     db.session.flush()
     return added
 
@@ -168,7 +258,9 @@ def seed_cycle_casework(now: datetime | None = None) -> int:
     added = 0
 
     # Cases written before the meetings existed: for the meeting they were sent in time for.
-    for item in db.session.scalars(select(CaseworkItem).where(CaseworkItem.occurrence_id.is_(None), CaseworkItem.late.is_(False))):
+    for item in db.session.scalars(
+        select(CaseworkItem).where(CaseworkItem.occurrence_id.is_(None), CaseworkItem.late.is_(False))
+    ):
         where = deadlines.placement(item.submitted_dt)
         if where.occurrence is not None:
             item.occurrence_id = where.occurrence.id
@@ -183,18 +275,37 @@ def seed_cycle_casework(now: datetime | None = None) -> int:
         late = _late_moment(now)
         if late is not None:
             sent, occurrence_id = late
-            submitter = db.session.scalar(select(User).where(User.office_id == office.id, User.role == Role.ASSISTANT.value).order_by(User.id))
+            submitter = db.session.scalar(
+                select(User).where(User.office_id == office.id, User.role == Role.ASSISTANT.value).order_by(User.id)
+            )
             themes, agency, summary, ask = LATE_CASE
             item = CaseworkItem(
-                office_id=office.id, reference=LATE_REFERENCE, summary=summary, ask=ask, agency=agency,
-                consent_to_share=True, may_raise_anonymised=True, status=Status.SUBMITTED.value,
-                submitted_dt=sent, updated_dt=sent, submitted_by_id=getattr(submitter, "id", None),
-                submission_token=uuid.uuid4().hex, themes=[CaseworkTheme(theme=theme) for theme in themes],
+                office_id=office.id,
+                reference=LATE_REFERENCE,
+                summary=summary,
+                ask=ask,
+                agency=agency,
+                consent_to_share=True,
+                may_raise_anonymised=True,
+                status=Status.SUBMITTED.value,
+                submitted_dt=sent,
+                updated_dt=sent,
+                submitted_by_id=getattr(submitter, "id", None),
+                submission_token=uuid.uuid4().hex,
+                themes=[CaseworkTheme(theme=theme) for theme in themes],
                 late=True,
             )
             db.session.add(item)
             db.session.flush()
-            db.session.add(CaseworkStatusChange(item_id=item.id, to_status="submitted", reason="Submitted by the office", by_id=item.submitted_by_id, at_dt=sent))
+            db.session.add(
+                CaseworkStatusChange(
+                    item_id=item.id,
+                    to_status="submitted",
+                    reason="Submitted by the office",
+                    by_id=item.submitted_by_id,
+                    at_dt=sent,
+                )
+            )
             item.occurrence_id, item.late = occurrence_id, True
             added += 1
     db.session.flush()
@@ -226,7 +337,9 @@ def _late_moment(now: datetime) -> tuple[datetime, int | None] | None:
     step = next((s for s in cycle.ensure_template() if s.key == cycle.CASEWORK_DEADLINE_KEY), None)
     if last is None or step is None:
         return None
-    deadline = cycle.due_dt_for(phase=step.phase, offset_days=step.offset_days, due_time=step.due_time, meeting_start=last.starts_dt)
+    deadline = cycle.due_dt_for(
+        phase=step.phase, offset_days=step.offset_days, due_time=step.due_time, meeting_start=last.starts_dt
+    )
     sent = deadline + timedelta(hours=2)
     if not sent < last.starts_dt:
         return None

@@ -22,7 +22,10 @@ from vawg_group.people.services import find_user_by_email
 from vawg_group.workflow.models import DomainEvent, EventStatus
 
 BRIEFINGS = [
-    ("Domestic abuse: 23,639 crimes recorded, up 3%", "What the year's figures say, and where the positive outcome rate (19.9%) is rising."),
+    (
+        "Domestic abuse: 23,639 crimes recorded, up 3%",
+        "What the year's figures say, and where the positive outcome rate (19.9%) is rising.",
+    ),
     ("Rape and serious sexual offences: Operation Soteria", "Reports up 16.3% to 5,705; early civil orders and ISVA support."),
     ("Drive and CARA: funding to Spring 2026", "The extra £442k, Drive's 184 referrals and 74 perpetrators accepted."),
     ("Stalking and harassment: positive outcomes up 3.7 points", "What changed, and what members can ask of the Constabulary."),
@@ -44,9 +47,21 @@ ACTIONS = [
     ("Arrange a briefing from the White Ribbon lead", "Sam Reddington"),
 ]
 ASKS = [
-    ("Home Office", "Multi-year funding for perpetrator programmes such as Drive, so services do not fall away after Spring 2026.", AskStatus.RESPONDED),
-    ("Ministry of Justice", "Shorter waits for RASSO trials, and ISVA support guaranteed from report to verdict.", AskStatus.SENT),
-    ("Department for Science, Innovation and Technology", "Duties on platforms to remove intimate images within 48 hours of a report.", AskStatus.DRAFTING),
+    (
+        "Home Office",
+        "Multi-year funding for perpetrator programmes such as Drive, so services do not fall away after Spring 2026.",
+        AskStatus.RESPONDED,
+    ),
+    (
+        "Ministry of Justice",
+        "Shorter waits for RASSO trials, and ISVA support guaranteed from report to verdict.",
+        AskStatus.SENT,
+    ),
+    (
+        "Department for Science, Innovation and Technology",
+        "Duties on platforms to remove intimate images within 48 hours of a report.",
+        AskStatus.DRAFTING,
+    ),
 ]
 
 
@@ -65,12 +80,20 @@ def seed_meetings(now: datetime | None = None) -> int:
     first_event_id = (db.session.scalar(select(DomainEvent.id).order_by(DomainEvent.id.desc()).limit(1)) or 0) + 1
     then = now - timedelta(days=183)
     series = services.create_series(
-        title="Lancashire MPs' VAWG Group", rule="FREQ=MONTHLY;BYDAY=2TU", first_date=london_date(then),
-        start_time=time(10), end_time=time(11), tzid="Europe/London", by=secretary, now=then,
+        title="Lancashire MPs' VAWG Group",
+        rule="FREQ=MONTHLY;BYDAY=2TU",
+        first_date=london_date(then),
+        start_time=time(10),
+        end_time=time(11),
+        tzid="Europe/London",
+        by=secretary,
+        now=then,
     )
     services.fill_windows(now=now)
     db.session.flush()
-    meetings = list(db.session.scalars(select(Occurrence).where(Occurrence.series_id == series.id).order_by(Occurrence.starts_dt)))
+    meetings = list(
+        db.session.scalars(select(Occurrence).where(Occurrence.series_id == series.id).order_by(Occurrence.starts_dt))
+    )
     past = [o for o in meetings if o.ends_dt <= now]
     people = services.group_invitees()
     for number, occurrence in enumerate(past):
@@ -80,7 +103,15 @@ def seed_meetings(now: datetime | None = None) -> int:
     if upcoming is not None:
         agenda.start_default_agenda(upcoming, by=secretary)
         title, summary = BRIEFINGS[len(past) % len(BRIEFINGS)]
-        agenda.add_agenda_item(upcoming, kind="briefing", title=title, description=summary, presenter="Robin Featherstone, OPCC policy officer", minutes=20, by=secretary)
+        agenda.add_agenda_item(
+            upcoming,
+            kind="briefing",
+            title=title,
+            description=summary,
+            presenter="Robin Featherstone, OPCC policy officer",
+            minutes=20,
+            by=secretary,
+        )
     db.session.flush()
     # History is not news: the seed's events about the past count as handled already.
     past_ids = [str(o.id) for o in past]
@@ -100,8 +131,24 @@ def _hold(occurrence: Occurrence, number: int, people, secretary, following: Occ
     after = occurrence.ends_dt + timedelta(hours=2)
     agenda.start_default_agenda(occurrence, by=secretary)
     title, summary = BRIEFINGS[number % len(BRIEFINGS)]
-    briefing = agenda.add_agenda_item(occurrence, kind="briefing", title=title, description=summary, presenter="Robin Featherstone, OPCC policy officer", minutes=20, by=secretary)
-    case = agenda.add_agenda_item(occurrence, kind="casework", title="Casework for discussion", description=CASEWORK[number % len(CASEWORK)], presenter="OPCC casework lead", minutes=15, by=secretary)
+    briefing = agenda.add_agenda_item(
+        occurrence,
+        kind="briefing",
+        title=title,
+        description=summary,
+        presenter="Robin Featherstone, OPCC policy officer",
+        minutes=20,
+        by=secretary,
+    )
+    case = agenda.add_agenda_item(
+        occurrence,
+        kind="casework",
+        title="Casework for discussion",
+        description=CASEWORK[number % len(CASEWORK)],
+        presenter="OPCC casework lead",
+        minutes=15,
+        by=secretary,
+    )
     agenda.add_agenda_item(occurrence, kind="sounding_board", title="Sounding board: members' issues", minutes=10, by=secretary)
     agenda.publish_agenda(occurrence, by=secretary, now=before)
     present = set()
@@ -123,7 +170,15 @@ def _hold(occurrence: Occurrence, number: int, people, secretary, following: Occ
         }[item.kind]
         agenda.record_minutes(item, minute_text=text, decisions=decisions, by=secretary, now=after)
     description, owner = ACTIONS[number % len(ACTIONS)]
-    action = actions.add_action(occurrence, description=description, owner_name=owner, owner_user_id=getattr(_staff(owner), "id", None), due_date=london_date(occurrence.starts_dt) + timedelta(days=21), agenda_item_id=case.id, by=secretary)
+    action = actions.add_action(
+        occurrence,
+        description=description,
+        owner_name=owner,
+        owner_user_id=getattr(_staff(owner), "id", None),
+        due_date=london_date(occurrence.starts_dt) + timedelta(days=21),
+        agenda_item_id=case.id,
+        by=secretary,
+    )
     if number % 2 == 0:
         actions.set_action_status(action, ActionStatus.DONE, by=secretary, now=after + timedelta(days=10))
     if following.status == OccurrenceStatus.SCHEDULED and following.starts_dt <= now:
@@ -140,6 +195,10 @@ def _asks(past: list[Occurrence], secretary, now: datetime) -> None:
             continue
         sent = london_date(raised.starts_dt) + timedelta(days=14) if raised else london_today(now)
         sent = min(sent, london_today(now))
-        response = "The department acknowledged the letter and pointed to current funding." if status == AskStatus.RESPONDED else ""
+        response = (
+            "The department acknowledged the letter and pointed to current funding." if status == AskStatus.RESPONDED else ""
+        )
         answered = min(sent + timedelta(days=30), london_today(now)) if response else None
-        actions.update_lobbying_ask(row, status=status, letter_sent_date=sent, response=response, response_date=answered, by=secretary, now=now)
+        actions.update_lobbying_ask(
+            row, status=status, letter_sent_date=sent, response=response, response_date=answered, by=secretary, now=now
+        )

@@ -46,7 +46,9 @@ def seed_packs() -> int:
     titles = [spec["title"] for spec in DEMO_BRIEFINGS if spec["approve"]]
     by_title = {
         b.title: b
-        for b in db.session.scalars(select(Briefing).where(Briefing.title.in_(titles), Briefing.status == BriefingStatus.APPROVED))
+        for b in db.session.scalars(
+            select(Briefing).where(Briefing.title.in_(titles), Briefing.status == BriefingStatus.APPROVED)
+        )
     }
     chosen = [by_title[title].id for title in titles if title in by_title]
     if not chosen:

@@ -48,7 +48,7 @@ def demo_email(name: str, domain: str) -> str:
 def seed_people() -> int:
     """Create the offices and people that are missing; returns how many rows it added."""
     added = 0
-    for (constituency, division), (mp, assistant) in zip(LANCASHIRE_OFFICES, FICTIONAL_OFFICE_PEOPLE):
+    for (constituency, division), (mp, assistant) in zip(LANCASHIRE_OFFICES, FICTIONAL_OFFICE_PEOPLE, strict=True):
         office = db.session.scalar(select(Office).where(Office.constituency == constituency))
         if office is None:
             office = services.create_office(constituency=constituency, division=division, by=None)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from vawg_group.demo.briefings import seed_briefings
 from vawg_group.demo.casework import seed_casework, seed_cycle_casework
 from vawg_group.demo.cycle import seed_cycle
-from vawg_group.demo.briefings import seed_briefings
-from vawg_group.demo.packs import seed_packs
 from vawg_group.demo.meetings import seed_meetings
+from vawg_group.demo.packs import seed_packs
 from vawg_group.demo.people import seed_people
 
 # Each domain's seeding step, in dependency order; each returns the number of rows it added.

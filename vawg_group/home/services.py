@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import func, select
 
@@ -115,16 +115,10 @@ def next_meeting_papers(user: User, now: datetime | None = None) -> MeetingPaper
 
 def staff_home(user: User | None = None) -> StaffHome:
     offices = db.session.scalars(select(Office).where(Office.is_active.is_(True)).order_by(Office.constituency)).all()
-    with_mp = set(
-        db.session.scalars(
-            select(User.office_id).where(User.role == Role.MEMBER, User.is_active.is_(True))
-        )
-    )
+    with_mp = set(db.session.scalars(select(User.office_id).where(User.role == Role.MEMBER, User.is_active.is_(True))))
     active_users = db.session.scalar(select(func.count()).select_from(User).where(User.is_active.is_(True)))
     today = london_today()
-    coming_packs = db.session.scalars(
-        select(Pack).where(Pack.meeting_date >= today).order_by(Pack.meeting_date).limit(3)
-    ).all()
+    coming_packs = db.session.scalars(select(Pack).where(Pack.meeting_date >= today).order_by(Pack.meeting_date).limit(3)).all()
     return StaffHome(
         coming_packs=list(coming_packs),
         active_offices=len(offices),
@@ -143,8 +137,8 @@ def london_week(now: datetime | None = None) -> tuple[datetime, datetime]:
     """
     today = london_today(now)
     monday = today - timedelta(days=today.weekday())
-    start = datetime.combine(monday, time(0), tzinfo=LONDON).astimezone(timezone.utc)
-    end = datetime.combine(monday + timedelta(days=7), time(0), tzinfo=LONDON).astimezone(timezone.utc)
+    start = datetime.combine(monday, time(0), tzinfo=LONDON).astimezone(UTC)
+    end = datetime.combine(monday + timedelta(days=7), time(0), tzinfo=LONDON).astimezone(UTC)
     return start, end
 
 
@@ -184,7 +178,9 @@ def next_casework_deadline(now: datetime | None = None) -> CaseworkDeadline | No
         return None
     meeting, deadline_dt = found
     missed = deadlines.placement(now).missed
-    return CaseworkDeadline(meeting=meeting, deadline_dt=deadline_dt, missed=missed if missed is not None and missed.id != meeting.id else None)
+    return CaseworkDeadline(
+        meeting=meeting, deadline_dt=deadline_dt, missed=missed if missed is not None and missed.id != meeting.id else None
+    )
 
 
 def office_home(user: User) -> OfficeHome:

@@ -24,14 +24,14 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass
-from datetime import timezone
+from datetime import UTC
 from email.utils import parsedate_to_datetime
 from urllib.parse import quote
 
 import msal
 import requests
-from msal.exceptions import MsalServiceError
 from flask import Flask, current_app
+from msal.exceptions import MsalServiceError
 
 from vawg_group.core.clock import utcnow
 from vawg_group.integrations import http
@@ -127,7 +127,9 @@ def _check_headers(headers: list) -> None:
                 f"internet message header {name!r} is not a custom X- header", code="InvalidInternetMessageHeader"
             )
         if "\r" in value or "\n" in value:
-            raise PermanentError(f"internet message header {name!r} has a line break in its value", code="InvalidInternetMessageHeader")
+            raise PermanentError(
+                f"internet message header {name!r} has a line break in its value", code="InvalidInternetMessageHeader"
+            )
 
 
 # -- calendar ---------------------------------------------------------------------------------------
@@ -203,7 +205,7 @@ def parse_retry_after(value: str | None) -> float | None:
     except (TypeError, ValueError, IndexError):
         return None
     if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
+        when = when.replace(tzinfo=UTC)
     return max(0.0, (when - utcnow()).total_seconds())
 
 
@@ -225,7 +227,9 @@ def _clients() -> _Clients:
     if existing is not None:
         return existing
     if not is_configured(app):
-        raise PermanentError("Microsoft Graph is not configured (GRAPH_TENANT_ID, GRAPH_CLIENT_ID, GRAPH_CLIENT_SECRET, GRAPH_SENDER)")
+        raise PermanentError(
+            "Microsoft Graph is not configured (GRAPH_TENANT_ID, GRAPH_CLIENT_ID, GRAPH_CLIENT_SECRET, GRAPH_SENDER)"
+        )
     with _lock:
         existing = app.extensions.get(_EXTENSION_KEY)
         if existing is None:
@@ -249,7 +253,9 @@ def _clients() -> _Clients:
                 raise TransientError(f"token authority: {error}") from None
             except ValueError as error:
                 # Discovery answered 400: the tenant or authority is wrong.
-                raise PermanentError(f"token authority: {error.__class__.__name__} (check GRAPH_TENANT_ID and GRAPH_AUTHORITY_HOST)") from None
+                raise PermanentError(
+                    f"token authority: {error.__class__.__name__} (check GRAPH_TENANT_ID and GRAPH_AUTHORITY_HOST)"
+                ) from None
             existing = _Clients(msal_app=msal_app, session=session)
             app.extensions[_EXTENSION_KEY] = existing
     return existing

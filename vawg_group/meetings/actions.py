@@ -32,7 +32,16 @@ def _text(value: str, field: str, message: str, max_length: int, *, one_line: bo
     return value
 
 
-def add_action(occurrence: Occurrence, *, description: str, owner_name: str = "", owner_user_id: int | None = None, due_date: date | None = None, agenda_item_id: int | None = None, by) -> Action:
+def add_action(
+    occurrence: Occurrence,
+    *,
+    description: str,
+    owner_name: str = "",
+    owner_user_id: int | None = None,
+    due_date: date | None = None,
+    agenda_item_id: int | None = None,
+    by,
+) -> Action:
     """Record an action agreed at ``occurrence``. The owner is a user, or a name if outside the app."""
     description = _text(description, "description", "Describe the action", 2000)
     owner_user = db.session.get(User, owner_user_id) if owner_user_id else None
@@ -44,8 +53,13 @@ def add_action(occurrence: Occurrence, *, description: str, owner_name: str = ""
     if agenda_item_id is not None and agenda_item_id not in {item.id for item in occurrence.items}:
         raise ValidationError({"agenda_item_id": "Choose an item on this meeting's agenda"})
     action = Action(
-        occurrence_id=occurrence.id, description=description, owner_name=owner_name, owner_user_id=owner_user.id if owner_user else None,
-        due_date=due_date, agenda_item_id=agenda_item_id, created_by_id=getattr(by, "id", None),
+        occurrence_id=occurrence.id,
+        description=description,
+        owner_name=owner_name,
+        owner_user_id=owner_user.id if owner_user else None,
+        due_date=due_date,
+        agenda_item_id=agenda_item_id,
+        created_by_id=getattr(by, "id", None),
     )
     db.session.add(action)
     db.session.flush()
@@ -71,7 +85,9 @@ def open_actions() -> list[Action]:
     """Every open action, soonest due first (undated last)."""
     return list(
         db.session.scalars(
-            select(Action).where(Action.status == ActionStatus.OPEN).order_by(Action.due_date.is_(None), Action.due_date, Action.id)
+            select(Action)
+            .where(Action.status == ActionStatus.OPEN)
+            .order_by(Action.due_date.is_(None), Action.due_date, Action.id)
         )
     )
 
@@ -118,7 +134,9 @@ def add_lobbying_ask(*, target: str, ask: str, occurrence: Occurrence | None = N
         errors.update(error.errors)
     if errors:
         raise ValidationError(errors)
-    row = LobbyingAsk(target=target, ask=ask, occurrence_id=occurrence.id if occurrence else None, created_by_id=getattr(by, "id", None))
+    row = LobbyingAsk(
+        target=target, ask=ask, occurrence_id=occurrence.id if occurrence else None, created_by_id=getattr(by, "id", None)
+    )
     db.session.add(row)
     db.session.flush()
     record_event("lobbying_ask.created", subject=row, actor=by)
@@ -126,7 +144,16 @@ def add_lobbying_ask(*, target: str, ask: str, occurrence: Occurrence | None = N
     return row
 
 
-def update_lobbying_ask(row: LobbyingAsk, *, status: str, letter_sent_date: date | None, response: str, response_date: date | None, by, now: datetime | None = None) -> LobbyingAsk:
+def update_lobbying_ask(
+    row: LobbyingAsk,
+    *,
+    status: str,
+    letter_sent_date: date | None,
+    response: str,
+    response_date: date | None,
+    by,
+    now: datetime | None = None,
+) -> LobbyingAsk:
     today = london_today(now)
     errors = {}
     if status not in AskStatus.LABELS:

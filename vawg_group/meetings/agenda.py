@@ -60,7 +60,18 @@ def _editable(occurrence: Occurrence) -> None:
         raise ValidationError({"title": "This meeting has been cancelled: its agenda cannot change"})
 
 
-def add_agenda_item(occurrence: Occurrence, *, kind: str, title: str, description: str = "", presenter: str = "", minutes: int = 10, linked_type: str | None = None, linked_id: int | None = None, by) -> AgendaItem:
+def add_agenda_item(
+    occurrence: Occurrence,
+    *,
+    kind: str,
+    title: str,
+    description: str = "",
+    presenter: str = "",
+    minutes: int = 10,
+    linked_type: str | None = None,
+    linked_id: int | None = None,
+    by,
+) -> AgendaItem:
     """Append an item to ``occurrence``'s agenda and return it (flushed).
 
     ``kind`` is one of "welcome", "briefing", "casework", "sounding_board", "lobbying_actions",
@@ -112,7 +123,11 @@ def update_agenda_item(item: AgendaItem, *, kind: str, title: str, description: 
 def remove_agenda_item(item: AgendaItem, *, by) -> None:
     occurrence = item.occurrence
     _editable(occurrence)
-    if item.minute_text or item.decisions or db.session.scalar(select(func.count()).select_from(Action).where(Action.agenda_item_id == item.id)):
+    if (
+        item.minute_text
+        or item.decisions
+        or db.session.scalar(select(func.count()).select_from(Action).where(Action.agenda_item_id == item.id))
+    ):
         raise ValidationError({"title": "This item has minutes or actions recorded: it cannot be removed"})
     db.session.delete(item)
     db.session.flush()

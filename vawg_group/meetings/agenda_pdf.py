@@ -100,7 +100,11 @@ def store(occurrence: Occurrence, published_dt: datetime) -> Path:
     options = render_options(occurrence)
     # The name says the marking the file was rendered with: a download stamps a sensitive
     # file even when the meeting's marking has been lowered since.
-    name = f"agenda-{occurrence.id}-official-sensitive.pdf" if options["classification"] == SENSITIVE else f"agenda-{occurrence.id}.pdf"
+    name = (
+        f"agenda-{occurrence.id}-official-sensitive.pdf"
+        if options["classification"] == SENSITIVE
+        else f"agenda-{occurrence.id}.pdf"
+    )
     previous = occurrence.agenda_pdf_name
     handle, temporary = tempfile.mkstemp(dir=folder, prefix=".agenda-", suffix=".pdf")
     os.close(handle)

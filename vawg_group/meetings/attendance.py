@@ -133,7 +133,9 @@ def register(occurrence: Occurrence) -> list[RegisterLine]:
     return lines
 
 
-def mark_attendance(occurrence: Occurrence, *, present_user_ids: set[int], present_guest_ids: set[int], by: User, now=None) -> None:
+def mark_attendance(
+    occurrence: Occurrence, *, present_user_ids: set[int], present_guest_ids: set[int], by: User, now=None
+) -> None:
     """Staff record who came; everyone else on the register is marked absent."""
     now = now or utcnow()
     if occurrence.starts_dt > now:
@@ -146,7 +148,9 @@ def mark_attendance(occurrence: Occurrence, *, present_user_ids: set[int], prese
     for guest in occurrence.guests:
         guest.attended = guest.id in present_guest_ids
     db.session.flush()
-    audit.record("meeting.register_taken", actor=by, obj=occurrence, detail={"present": len(present_user_ids) + len(present_guest_ids)})
+    audit.record(
+        "meeting.register_taken", actor=by, obj=occurrence, detail={"present": len(present_user_ids) + len(present_guest_ids)}
+    )
 
 
 def apologies(occurrence: Occurrence) -> list[str]:
@@ -161,7 +165,9 @@ def attendees(occurrence: Occurrence) -> tuple[list[User], list[Guest]]:
     """Who was marked present: the people approved minutes are sent to."""
     users = [
         row.user
-        for row in db.session.scalars(select(Attendance).where(Attendance.occurrence_id == occurrence.id, Attendance.attended.is_(True)))
+        for row in db.session.scalars(
+            select(Attendance).where(Attendance.occurrence_id == occurrence.id, Attendance.attended.is_(True))
+        )
         if row.user.is_active
     ]
     guests = [guest for guest in occurrence.guests if guest.attended]

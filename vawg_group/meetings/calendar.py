@@ -50,6 +50,13 @@ def one_line(text: str) -> str:
     return " ".join(cleaned.split())
 
 
+def ics_text(text: str) -> str:
+    """One-line text for an iCalendar text value. icalendar reads a literal backslash-N in the
+    text as an escaped line break (RFC 5545 writes newlines as ``\\N``), so a title holding one
+    would reach calendars as two lines: the lower-case form is escaped as written."""
+    return one_line(text).replace("\\N", "\\n")
+
+
 def _parameter(text: str) -> str:
     # Parameter values cannot hold DQUOTE at all (RFC 5545 3.1); drop them rather than rely on
     # RFC 6868 escaping, which not every client reads.
@@ -64,8 +71,8 @@ def _calendar(method: str | None, occurrences: list[Occurrence], name: str | Non
     if method:
         calendar.add("method", method)
     if name:
-        calendar.add("x-wr-calname", one_line(name))
-        calendar.add("name", one_line(name))
+        calendar.add("x-wr-calname", ics_text(name))
+        calendar.add("name", ics_text(name))
     tzids = {o.tzid for o in occurrences} or {"Europe/London"}
     for tzid in sorted(tzids):
         if tzid == "Europe/London":
@@ -104,9 +111,9 @@ def _event(occurrence: Occurrence, *, description: str, url: str | None, stamp: 
     event.add("dtstamp", stamp)
     event.add("dtstart", occurrence.starts_dt.astimezone(tz))
     event.add("dtend", occurrence.ends_dt.astimezone(tz))
-    event.add("summary", vText(one_line(occurrence.title)))
+    event.add("summary", vText(ics_text(occurrence.title)))
     event.add("description", description)
-    event.add("location", one_line(occurrence.join_url) or "Online")
+    event.add("location", ics_text(occurrence.join_url) or "Online")
     if url:
         event.add("url", url)
     event.add("status", "CANCELLED" if occurrence.is_cancelled else "CONFIRMED")
@@ -127,7 +134,9 @@ def event_description(occurrence: Occurrence, meeting_url: str | None) -> str:
     return "\n".join(lines)
 
 
-def invite(occurrence: Occurrence, *, attendees: list[tuple[str, str]], meeting_url: str | None = None, stamp: datetime | None = None) -> tuple[str, str]:
+def invite(
+    occurrence: Occurrence, *, attendees: list[tuple[str, str]], meeting_url: str | None = None, stamp: datetime | None = None
+) -> tuple[str, str]:
     """An iTIP message for ``attendees`` [(email, name)]: REQUEST, or CANCEL once cancelled.
 
     Returns (ics text, method); the method is what the text/calendar part must name.
@@ -146,7 +155,9 @@ def invite(occurrence: Occurrence, *, attendees: list[tuple[str, str]], meeting_
 def download(occurrence: Occurrence, *, meeting_url: str | None = None, stamp: datetime | None = None) -> str:
     """One meeting as a file to open in a calendar (METHOD:PUBLISH: information, no reply)."""
     calendar = _calendar("PUBLISH", [occurrence])
-    calendar.add_component(_event(occurrence, description=event_description(occurrence, meeting_url), url=meeting_url, stamp=stamp or utcnow()))
+    calendar.add_component(
+        _event(occurrence, description=event_description(occurrence, meeting_url), url=meeting_url, stamp=stamp or utcnow())
+    )
     return calendar.to_ical().decode("utf-8")
 
 

@@ -14,7 +14,7 @@ from vawg_group.meetings.models import ActionStatus, AgendaKind, AskStatus
 
 
 def parse_date(raw: str | None) -> date | None:
-    """"2026-10-13" (a date picker) or "13/10/2026"; None if empty or unreadable."""
+    """ "2026-10-13" (a date picker) or "13/10/2026"; None if empty or unreadable."""
     value = (raw or "").strip()
     for fmt in ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d %m %Y"):
         try:
@@ -100,7 +100,9 @@ class GuestForm(FlaskForm):
 
 
 class AgendaItemForm(FlaskForm):
-    kind = RadioField("Kind of item", choices=list(AgendaKind.LABELS.items()), validators=[InputRequired("Choose the kind of item")])
+    kind = RadioField(
+        "Kind of item", choices=list(AgendaKind.LABELS.items()), validators=[InputRequired("Choose the kind of item")]
+    )
     title = StringField("Title")
     description = TextAreaField("Description (for casework: the anonymised summary only)")
     presenter = StringField("Presenter (optional)")
@@ -117,7 +119,9 @@ class ActionForm(FlaskForm, DateTimeFields):
     owner_user_id = SelectField("Owner", coerce=lambda v: int(v) if v not in (None, "", "None") else None, validate_choice=False)
     owner_name = StringField("Or, for someone outside the app, their name")
     due_date = StringField("Due date (optional)")
-    agenda_item_id = SelectField("Agenda item (optional)", coerce=lambda v: int(v) if v not in (None, "", "None") else None, validate_choice=False)
+    agenda_item_id = SelectField(
+        "Agenda item (optional)", coerce=lambda v: int(v) if v not in (None, "", "None") else None, validate_choice=False
+    )
 
 
 class ActionStatusForm(FlaskForm):
@@ -137,7 +141,9 @@ class AskUpdateForm(FlaskForm, DateTimeFields):
 
 
 class RsvpForm(FlaskForm):
-    response = RadioField("Will you attend?", choices=list(RESPONSE_LABELS.items()), validators=[InputRequired("Choose whether you will attend")])
+    response = RadioField(
+        "Will you attend?", choices=list(RESPONSE_LABELS.items()), validators=[InputRequired("Choose whether you will attend")]
+    )
 
 
 class RegisterForm(FlaskForm):

@@ -13,7 +13,7 @@ Responses given in Outlook are read back from the event by a timed job.
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta, timezone
+from datetime import UTC, timedelta
 
 from sqlalchemy import select
 
@@ -53,7 +53,9 @@ def transaction_id(occurrence: Occurrence) -> str:
 def sync_sends(occurrence: Occurrence) -> list[Send]:
     return [
         Send(
-            recipient=f"graph-event:{occurrence.id}", message=SYNC_TASK, channel=registry.TASK,
+            recipient=f"graph-event:{occurrence.id}",
+            message=SYNC_TASK,
+            channel=registry.TASK,
             params={"occurrence_id": occurrence.id, "sequence": occurrence.sequence},
         )
     ]
@@ -66,7 +68,7 @@ def _attendees(occurrence: Occurrence) -> list[dict]:
 
 
 def _utc(value) -> dict:
-    return {"dateTime": value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S"), "timeZone": "UTC"}
+    return {"dateTime": value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S"), "timeZone": "UTC"}
 
 
 def event_body(occurrence: Occurrence) -> dict:
@@ -99,7 +101,11 @@ def sync_event(delivery: Delivery) -> None:
         db.session.flush()
         record_event("meeting.teams_created", subject=occurrence, payload={"sequence": occurrence.sequence})
         return
-    if occurrence.graph_sequence is not None and occurrence.graph_sequence >= occurrence.sequence and not _guests_changed(delivery):
+    if (
+        occurrence.graph_sequence is not None
+        and occurrence.graph_sequence >= occurrence.sequence
+        and not _guests_changed(delivery)
+    ):
         return
     if occurrence.is_cancelled:
         graph.cancel_event(organiser(), occurrence.graph_event_id, "This meeting of the VAWG Group has been cancelled.")
@@ -118,7 +124,9 @@ def _guests_changed(delivery: Delivery) -> bool:
 def guest_sends(occurrence: Occurrence, guest_id: int) -> list[Send]:
     return [
         Send(
-            recipient=f"graph-event:{occurrence.id}", message=SYNC_TASK, channel=registry.TASK,
+            recipient=f"graph-event:{occurrence.id}",
+            message=SYNC_TASK,
+            channel=registry.TASK,
             params={"occurrence_id": occurrence.id, "sequence": occurrence.sequence, "guest_id": guest_id},
         )
     ]
@@ -136,7 +144,9 @@ def read_responses(delivery: Delivery) -> None:
         user, response = people.get(address), RESPONSES.get(answer)
         if user is None or response is None:
             continue
-        row = db.session.scalar(select(Attendance).where(Attendance.occurrence_id == occurrence.id, Attendance.user_id == user.id))
+        row = db.session.scalar(
+            select(Attendance).where(Attendance.occurrence_id == occurrence.id, Attendance.user_id == user.id)
+        )
         if row is None:
             row = Attendance(occurrence_id=occurrence.id, user_id=user.id)
             db.session.add(row)
@@ -152,8 +162,10 @@ def request_response_sync(now=None) -> int:
     now = now or utcnow()
     upcoming = db.session.scalars(
         select(Occurrence).where(
-            Occurrence.graph_event_id.is_not(None), Occurrence.status == OccurrenceStatus.SCHEDULED,
-            Occurrence.starts_dt > now, Occurrence.starts_dt <= now + RESPONSE_WINDOW,
+            Occurrence.graph_event_id.is_not(None),
+            Occurrence.status == OccurrenceStatus.SCHEDULED,
+            Occurrence.starts_dt > now,
+            Occurrence.starts_dt <= now + RESPONSE_WINDOW,
         )
     ).all()
     for occurrence in upcoming:
@@ -164,5 +176,10 @@ def request_response_sync(now=None) -> int:
 @registry.handler("meeting.responses_due")
 def fetch_responses(event) -> list[Send]:
     return [
-        Send(recipient=f"graph-responses:{event.subject_id}", message=RESPONSES_TASK, channel=registry.TASK, params={"occurrence_id": int(event.subject_id)})
+        Send(
+            recipient=f"graph-responses:{event.subject_id}",
+            message=RESPONSES_TASK,
+            channel=registry.TASK,
+            params={"occurrence_id": int(event.subject_id)},
+        )
     ]

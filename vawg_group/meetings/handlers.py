@@ -42,7 +42,12 @@ def invite_sends(occurrence: Occurrence, guests: list[Guest] | None = None, *, i
     sends = []
     if include_group:
         sends += [
-            Send(recipient=user.email.lower(), message=INVITE, params={"occurrence_id": occurrence.id, "user_id": user.id}, user_id=user.id)
+            Send(
+                recipient=user.email.lower(),
+                message=INVITE,
+                params={"occurrence_id": occurrence.id, "user_id": user.id},
+                user_id=user.id,
+            )
             for user in group_invitees()
         ]
     for guest in occurrence.guests if guests is None else guests:
@@ -102,7 +107,9 @@ def build_invite(delivery: Delivery) -> OutgoingMessage:
     rsvp_links = []
     if user is not None and method == "REQUEST":
         token = rsvp_token(occurrence, user)
-        rsvp_links = [(label, external_url("meetings.rsvp", token=token, answer=answer)) for answer, label in RESPONSE_LABELS.items()]
+        rsvp_links = [
+            (label, external_url("meetings.rsvp", token=token, answer=answer)) for answer, label in RESPONSE_LABELS.items()
+        ]
     context = dict(
         occurrence=occurrence,
         name=name,
@@ -116,8 +123,11 @@ def build_invite(delivery: Delivery) -> OutgoingMessage:
     )
     # The mail channel adds the same invite as an invite.ics attachment.
     return email_message(
-        "meetings/invite", to=email, subject=f"{prefix}: {calendar.one_line(occurrence.title)}, {when}",
-        calendar=CalendarPart(ics=ics, method=method), **context,
+        "meetings/invite",
+        to=email,
+        subject=f"{prefix}: {calendar.one_line(occurrence.title)}, {when}",
+        calendar=CalendarPart(ics=ics, method=method),
+        **context,
     )
 
 
@@ -133,14 +143,23 @@ def tell_group_agenda_published(event: DomainEvent) -> list[Send]:
     occurrence = _occurrence(event)
     if occurrence is None or occurrence.is_cancelled:
         return []
-    sends = [] if occurrence.ends_dt <= utcnow() else [
-        Send(recipient=user.email.lower(), message=AGENDA_NOTICE, params={"occurrence_id": occurrence.id}, user_id=user.id)
-        for user in group_invitees()
-    ]
+    sends = (
+        []
+        if occurrence.ends_dt <= utcnow()
+        else [
+            Send(recipient=user.email.lower(), message=AGENDA_NOTICE, params={"occurrence_id": occurrence.id}, user_id=user.id)
+            for user in group_invitees()
+        ]
+    )
     # The PDF is rendered by the worker, never in the request that published the agenda.
     published = occurrence.agenda_published_dt.isoformat()
     sends.append(
-        Send(recipient=f"agenda-pdf:{occurrence.id}", message=agenda_pdf.TASK, params={"occurrence_id": occurrence.id, "published": published}, channel=registry.TASK)
+        Send(
+            recipient=f"agenda-pdf:{occurrence.id}",
+            message=agenda_pdf.TASK,
+            params={"occurrence_id": occurrence.id, "published": published},
+            channel=registry.TASK,
+        )
     )
     return sends
 
@@ -176,7 +195,12 @@ def build_agenda_notice(delivery: Delivery) -> OutgoingMessage:
         page=meeting_url(occurrence),
         items=agenda_for(occurrence),
     )
-    return email_message("meetings/agenda_published", to=delivery.recipient, subject=f"Agenda published: {context['title']}, {context['when']}", **context)
+    return email_message(
+        "meetings/agenda_published",
+        to=delivery.recipient,
+        subject=f"Agenda published: {context['title']}, {context['when']}",
+        **context,
+    )
 
 
 @registry.handler("minutes.approved")
@@ -187,7 +211,10 @@ def send_approved_minutes(event: DomainEvent) -> list[Send]:
     if occurrence is None:
         return []
     users, guests = attendees(occurrence)
-    sends = [Send(recipient=u.email.lower(), message=MINUTES_NOTICE, params={"occurrence_id": occurrence.id}, user_id=u.id) for u in users]
+    sends = [
+        Send(recipient=u.email.lower(), message=MINUTES_NOTICE, params={"occurrence_id": occurrence.id}, user_id=u.id)
+        for u in users
+    ]
     sends += [Send(recipient=g.email, message=MINUTES_NOTICE, params={"occurrence_id": occurrence.id}) for g in guests]
     return sends
 
@@ -211,7 +238,9 @@ def build_minutes(delivery: Delivery) -> OutgoingMessage:
         open_actions=open_actions(),
         page=meeting_url(occurrence),
     )
-    return email_message("meetings/minutes", to=delivery.recipient, subject=f"Approved minutes: {context['title']}, {context['when']}", **context)
+    return email_message(
+        "meetings/minutes", to=delivery.recipient, subject=f"Approved minutes: {context['title']}, {context['when']}", **context
+    )
 
 
 @registry.handler("action.overdue")
@@ -223,7 +252,9 @@ def remind_action_owner(event: DomainEvent) -> list[Send]:
         return []
     owner = action.owner_user if action.owner_user is not None and action.owner_user.is_active else None
     recipient = owner.email.lower() if owner else calendar.organiser()[0]
-    return [Send(recipient=recipient, message=ACTION_REMINDER, params={"action_id": action.id}, user_id=owner.id if owner else None)]
+    return [
+        Send(recipient=recipient, message=ACTION_REMINDER, params={"action_id": action.id}, user_id=owner.id if owner else None)
+    ]
 
 
 @registry.message(ACTION_REMINDER)
@@ -237,4 +268,6 @@ def build_action_reminder(delivery: Delivery) -> OutgoingMessage:
         due=action.due_date.strftime("%-d %B %Y") if action.due_date else "",
         page=meeting_url(action.occurrence),
     )
-    return email_message("meetings/action_overdue", to=delivery.recipient, subject=f"Action overdue since {context['due']}", **context)
+    return email_message(
+        "meetings/action_overdue", to=delivery.recipient, subject=f"Action overdue since {context['due']}", **context
+    )

@@ -201,9 +201,7 @@ class Attendance(db.Model):
 
     __table_args__ = (
         UniqueConstraint("occurrence_id", "user_id", name="uq_meeting_attendance_person"),
-        CheckConstraint(
-            "response IS NULL OR response IN ('accepted', 'declined', 'apologies')", name="response_known"
-        ),
+        CheckConstraint("response IS NULL OR response IN ('accepted', 'declined', 'apologies')", name="response_known"),
     )
 
 
@@ -295,9 +293,7 @@ class LobbyingAsk(db.Model):
 
     occurrence: Mapped[Occurrence | None] = relationship()
 
-    __table_args__ = (
-        CheckConstraint("status IN ('drafting', 'sent', 'responded', 'closed')", name="status_known"),
-    )
+    __table_args__ = (CheckConstraint("status IN ('drafting', 'sent', 'responded', 'closed')", name="status_known"),)
 
     @property
     def status_label(self) -> str:

@@ -9,16 +9,37 @@ attaches the zone, so "10:00 Europe/London" is 09:00 UTC in summer and 10:00 UTC
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dateutil.rrule import rrulestr
 
 ALLOWED_PARTS = {"FREQ", "INTERVAL", "BYDAY", "BYMONTHDAY", "BYSETPOS", "BYMONTH", "WKST"}
 ALLOWED_FREQUENCIES = {"WEEKLY", "MONTHLY", "YEARLY"}
-WEEKDAYS = {"MO": "Monday", "TU": "Tuesday", "WE": "Wednesday", "TH": "Thursday", "FR": "Friday", "SA": "Saturday", "SU": "Sunday"}
+WEEKDAYS = {
+    "MO": "Monday",
+    "TU": "Tuesday",
+    "WE": "Wednesday",
+    "TH": "Thursday",
+    "FR": "Friday",
+    "SA": "Saturday",
+    "SU": "Sunday",
+}
 ORDINALS = {1: "First", 2: "Second", 3: "Third", 4: "Fourth", 5: "Fifth", -1: "Last", -2: "Second to last"}
-MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"]
+MONTHS = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
 # How far we look for a first date before deciding a rule yields none (e.g. 30 February).
 SEARCH_YEARS = 8
 
@@ -51,7 +72,7 @@ def normalise_rule(text: str) -> str:
     """The rule in canonical form (upper case, "RRULE:" dropped), or RuleError."""
     rule = (text or "").strip().upper()
     if rule.startswith("RRULE:"):
-        rule = rule[len("RRULE:"):]
+        rule = rule[len("RRULE:") :]
     if not rule:
         raise RuleError("Enter how the meeting repeats, for example FREQ=MONTHLY;BYDAY=2TU")
     if any(ch in rule for ch in "\r\n"):
@@ -83,7 +104,9 @@ def check_times(start_time: time, end_time: time) -> None:
         raise RuleError("The end time must be after the start time")
 
 
-def local_dates(rule: str, first_date: date, *, until_date: date | None = None, after: date | None = None, before: date | None = None) -> list[date]:
+def local_dates(
+    rule: str, first_date: date, *, until_date: date | None = None, after: date | None = None, before: date | None = None
+) -> list[date]:
     """Dates the rule gives from ``first_date`` (inclusive), within [after, before] if given."""
     recurrence = rrulestr(f"RRULE:{rule}", dtstart=datetime.combine(first_date, time(0)))
     low = datetime.combine(max(first_date, after) if after else first_date, time(0))
@@ -108,13 +131,26 @@ def slot_for(local_date: date, start_time: time, end_time: time, tz: ZoneInfo) -
     """UTC times for a wall-clock meeting on ``local_date`` in ``tz`` (GMT or BST as that day)."""
     starts = datetime.combine(local_date, start_time, tzinfo=tz)
     ends = datetime.combine(local_date, end_time, tzinfo=tz)
-    return Slot(starts.astimezone(timezone.utc), ends.astimezone(timezone.utc), local_date)
+    return Slot(starts.astimezone(UTC), ends.astimezone(UTC), local_date)
 
 
-def expand(rule: str, *, first_date: date, start_time: time, end_time: time, tzid: str, after: date, before: date, until_date: date | None = None) -> list[Slot]:
+def expand(
+    rule: str,
+    *,
+    first_date: date,
+    start_time: time,
+    end_time: time,
+    tzid: str,
+    after: date,
+    before: date,
+    until_date: date | None = None,
+) -> list[Slot]:
     """Every meeting the rule gives between the local dates ``after`` and ``before`` (inclusive)."""
     tz = zone(tzid)
-    return [slot_for(day, start_time, end_time, tz) for day in local_dates(rule, first_date, until_date=until_date, after=after, before=before)]
+    return [
+        slot_for(day, start_time, end_time, tz)
+        for day in local_dates(rule, first_date, until_date=until_date, after=after, before=before)
+    ]
 
 
 def _parts(rule: str) -> dict[str, str]:

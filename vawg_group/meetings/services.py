@@ -68,7 +68,16 @@ def window_end(now: datetime) -> date:
 # --- the series -------------------------------------------------------------------------------
 
 
-def check_series(*, title: str, rule: str, first_date: date | None, start_time: time | None, end_time: time | None, tzid: str, now: datetime | None = None) -> dict:
+def check_series(
+    *,
+    title: str,
+    rule: str,
+    first_date: date | None,
+    start_time: time | None,
+    end_time: time | None,
+    tzid: str,
+    now: datetime | None = None,
+) -> dict:
     """The series' fields cleaned, or ValidationError naming every field that is wrong."""
     now = _now(now)
     errors: dict[str, str] = {}
@@ -106,10 +115,23 @@ def check_series(*, title: str, rule: str, first_date: date | None, start_time: 
     return cleaned
 
 
-def create_series(*, title: str, rule: str, first_date: date, start_time: time, end_time: time, tzid: str = "Europe/London", join_url: str = "", by: User | None, now: datetime | None = None) -> MeetingSeries:
+def create_series(
+    *,
+    title: str,
+    rule: str,
+    first_date: date,
+    start_time: time,
+    end_time: time,
+    tzid: str = "Europe/London",
+    join_url: str = "",
+    by: User | None,
+    now: datetime | None = None,
+) -> MeetingSeries:
     """Define the series and materialise its occurrences for the window ahead."""
     now = _now(now)
-    cleaned = check_series(title=title, rule=rule, first_date=first_date, start_time=start_time, end_time=end_time, tzid=tzid, now=now)
+    cleaned = check_series(
+        title=title, rule=rule, first_date=first_date, start_time=start_time, end_time=end_time, tzid=tzid, now=now
+    )
     join = _join_url(join_url)
     # DTSTART on a real rule date (PITFALLS: clients are fragile otherwise).
     cleaned["first_date"] = rules.first_date_on_or_after(cleaned["rule"], cleaned["first_date"])
@@ -186,20 +208,37 @@ def fill_windows(now: datetime | None = None) -> int:
     return total
 
 
-def change_series(series: MeetingSeries, *, rule: str, start_time: time, end_time: time, tzid: str, from_date: date, by: User | None, now: datetime | None = None) -> dict[str, int]:
+def change_series(
+    series: MeetingSeries,
+    *,
+    rule: str,
+    start_time: time,
+    end_time: time,
+    tzid: str,
+    from_date: date,
+    by: User | None,
+    now: datetime | None = None,
+) -> dict[str, int]:
     """Change the rule or times from ``from_date`` on; earlier and past meetings stay as they were.
 
     Future meetings on a date the new rule keeps are moved to the new times (or left alone if
     unchanged); the others are cancelled; new dates are added. Returns counts of each.
     """
     now = _now(now)
-    cleaned = check_series(title=series.title, rule=rule, first_date=from_date, start_time=start_time, end_time=end_time, tzid=tzid, now=now)
+    cleaned = check_series(
+        title=series.title, rule=rule, first_date=from_date, start_time=start_time, end_time=end_time, tzid=tzid, now=now
+    )
     from_date = cleaned["first_date"]
     boundary = max(now, datetime.combine(from_date, time(0), tzinfo=rules.zone(cleaned["tzid"])))
     old_future = list(
         db.session.scalars(
             select(Occurrence)
-            .where(Occurrence.series_id == series.id, Occurrence.status == OccurrenceStatus.SCHEDULED, Occurrence.recurrence_dt >= boundary, Occurrence.starts_dt > now)
+            .where(
+                Occurrence.series_id == series.id,
+                Occurrence.status == OccurrenceStatus.SCHEDULED,
+                Occurrence.recurrence_dt >= boundary,
+                Occurrence.starts_dt > now,
+            )
             .order_by(Occurrence.starts_dt)
         )
     )
@@ -213,7 +252,9 @@ def change_series(series: MeetingSeries, *, rule: str, start_time: time, end_tim
     new_slots = {slot.local_date: slot for slot in _future_slots(series, now, start_from=from_date)}
     counts = {"kept": 0, "moved": 0, "cancelled": 0, "added": 0}
     for occurrence in old_future:
-        local_day = occurrence.recurrence_dt.astimezone(rules.zone(occurrence.tzid)).date()  # its wall-clock day in its own zone: slots are keyed by day
+        local_day = occurrence.recurrence_dt.astimezone(
+            rules.zone(occurrence.tzid)
+        ).date()  # its wall-clock day in its own zone: slots are keyed by day
         slot = new_slots.get(local_day)
         if slot is None:
             cancel_occurrence(occurrence, by=by, now=now, reason="series_changed")
@@ -230,7 +271,9 @@ def change_series(series: MeetingSeries, *, rule: str, start_time: time, end_tim
         counts["moved"] += 1
     db.session.flush()
     counts["added"] = len(materialise(series, now=now, by=by))
-    record_event("series.changed", subject=series, actor=by, payload={"series_id": series.id, "version": series.version, **counts})
+    record_event(
+        "series.changed", subject=series, actor=by, payload={"series_id": series.id, "version": series.version, **counts}
+    )
     audit.record("meeting_series.changed", actor=by, obj=series, detail={"version": series.version})
     return counts
 
@@ -247,7 +290,9 @@ def end_series(series: MeetingSeries, *, last_date: date, by: User | None, now: 
     tz = rules.zone(series.tzid)
     after = datetime.combine(last_date + timedelta(days=1), time(0), tzinfo=tz)
     later = db.session.scalars(
-        select(Occurrence).where(Occurrence.series_id == series.id, Occurrence.status == OccurrenceStatus.SCHEDULED, Occurrence.starts_dt >= after)
+        select(Occurrence).where(
+            Occurrence.series_id == series.id, Occurrence.status == OccurrenceStatus.SCHEDULED, Occurrence.starts_dt >= after
+        )
     ).all()
     for occurrence in later:
         cancel_occurrence(occurrence, by=by, now=now, reason="series_ended")
@@ -273,7 +318,15 @@ def _live(occurrence: Occurrence, now: datetime) -> None:
         raise ValidationError({"date": "This meeting has already taken place"})
 
 
-def move_occurrence(occurrence: Occurrence, *, on: date | None, start_time: time | None, end_time: time | None, by: User | None, now: datetime | None = None) -> Occurrence:
+def move_occurrence(
+    occurrence: Occurrence,
+    *,
+    on: date | None,
+    start_time: time | None,
+    end_time: time | None,
+    by: User | None,
+    now: datetime | None = None,
+) -> Occurrence:
     """Move one meeting to another date or time; the rest of the series stays where it is."""
     now = _now(now)
     _live(occurrence, now)
@@ -300,7 +353,9 @@ def move_occurrence(occurrence: Occurrence, *, on: date | None, start_time: time
     return occurrence
 
 
-def update_details(occurrence: Occurrence, *, title: str, join_url: str, by: User | None, now: datetime | None = None) -> Occurrence:
+def update_details(
+    occurrence: Occurrence, *, title: str, join_url: str, by: User | None, now: datetime | None = None
+) -> Occurrence:
     now = _now(now)
     _live(occurrence, now)
     title = _one_line(title, "title")
@@ -313,7 +368,9 @@ def update_details(occurrence: Occurrence, *, title: str, join_url: str, by: Use
     return occurrence
 
 
-def cancel_occurrence(occurrence: Occurrence, *, by: User | None, now: datetime | None = None, reason: str = "cancelled") -> Occurrence:
+def cancel_occurrence(
+    occurrence: Occurrence, *, by: User | None, now: datetime | None = None, reason: str = "cancelled"
+) -> Occurrence:
     """Cancel one meeting: invitees get METHOD:CANCEL with a higher SEQUENCE. Safe to repeat."""
     now = _now(now)
     if occurrence.is_cancelled:
@@ -329,7 +386,17 @@ def cancel_occurrence(occurrence: Occurrence, *, by: User | None, now: datetime 
     return occurrence
 
 
-def create_one_off(*, title: str, on: date | None, start_time: time | None, end_time: time | None, tzid: str = "Europe/London", join_url: str = "", by: User | None, now: datetime | None = None) -> Occurrence:
+def create_one_off(
+    *,
+    title: str,
+    on: date | None,
+    start_time: time | None,
+    end_time: time | None,
+    tzid: str = "Europe/London",
+    join_url: str = "",
+    by: User | None,
+    now: datetime | None = None,
+) -> Occurrence:
     """A meeting outside the series (an extra one)."""
     now = _now(now)
     errors = {}
@@ -356,7 +423,12 @@ def create_one_off(*, title: str, on: date | None, start_time: time | None, end_
     if errors:
         raise ValidationError(errors)
     occurrence = Occurrence(
-        title=title, starts_dt=slot.starts_dt, ends_dt=slot.ends_dt, tzid=str(tz), uid=_new_uid(), sequence=0,
+        title=title,
+        starts_dt=slot.starts_dt,
+        ends_dt=slot.ends_dt,
+        tzid=str(tz),
+        uid=_new_uid(),
+        sequence=0,
         join_url=_join_url(join_url) or default_join_url(),
     )
     db.session.add(occurrence)

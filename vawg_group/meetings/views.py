@@ -123,7 +123,9 @@ def agenda_pdf_download(occurrence_id: int):
         data, stamped = agenda_pdf.download(occurrence, path, current_user)
     except StampFailed as error:
         message = f"Your copy of the agenda could not be stamped with your name: {error}."
-        return render_template("errors/error.html", status=503, title="Your copy of the agenda could not be made", message=message), 503
+        return render_template(
+            "errors/error.html", status=503, title="Your copy of the agenda could not be made", message=message
+        ), 503
     audit.record("agenda.pdf_downloaded", actor=current_user, obj=occurrence, detail={"stamped": stamped})
     response = Response(data, mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'attachment; filename="vawg-group-agenda-{occurrence.starts_dt:%Y-%m-%d}.pdf"'
@@ -186,8 +188,14 @@ def series_new():
         if not _has_errors(form):
             try:
                 series = services.create_series(
-                    title=form.title.data, rule=form.rule.data, first_date=first_date, start_time=start, end_time=end,
-                    tzid=form.tzid.data, join_url=form.join_url.data, by=current_user,
+                    title=form.title.data,
+                    rule=form.rule.data,
+                    first_date=first_date,
+                    start_time=start,
+                    end_time=end,
+                    tzid=form.tzid.data,
+                    join_url=form.join_url.data,
+                    by=current_user,
                 )
                 flash(f"Series set up: {services.describe_series(series)}. {len(series.occurrences)} meetings scheduled.")
                 return redirect(url_for("meetings.index"))
@@ -213,12 +221,28 @@ def series_change(series_id: int):
         from_date, start, end = form.read_date("from_date"), form.read_time("start_time"), form.read_time("end_time")
         if not _has_errors(form):
             try:
-                counts = services.change_series(series, rule=form.rule.data, start_time=start, end_time=end, tzid=form.tzid.data, from_date=from_date, by=current_user)
-                flash(f"Series changed: {counts['moved']} meetings moved, {counts['cancelled']} cancelled, {counts['added']} added.")
+                counts = services.change_series(
+                    series,
+                    rule=form.rule.data,
+                    start_time=start,
+                    end_time=end,
+                    tzid=form.tzid.data,
+                    from_date=from_date,
+                    by=current_user,
+                )
+                flash(
+                    f"Series changed: {counts['moved']} meetings moved, {counts['cancelled']} cancelled, {counts['added']} added."
+                )
                 return redirect(url_for("meetings.index"))
             except ValidationError as error:
                 apply_to_form(form, _rename(error, {"first_date": "from_date"}))
-    return render_template("meetings/series_change.html", title="Change the meeting series", form=form, series=series, description=services.describe_series(series))
+    return render_template(
+        "meetings/series_change.html",
+        title="Change the meeting series",
+        form=form,
+        series=series,
+        description=services.describe_series(series),
+    )
 
 
 def _rename(error: ValidationError, names: dict[str, str]) -> ValidationError:
@@ -239,7 +263,13 @@ def series_end(series_id: int):
                 return redirect(url_for("meetings.index"))
             except ValidationError as error:
                 apply_to_form(form, error)
-    return render_template("meetings/series_end.html", title="End the meeting series", form=form, series=series, description=services.describe_series(series))
+    return render_template(
+        "meetings/series_end.html",
+        title="End the meeting series",
+        form=form,
+        series=series,
+        description=services.describe_series(series),
+    )
 
 
 @blueprint.route("/meetings/new", methods=["GET", "POST"])
@@ -250,7 +280,15 @@ def one_off_new():
         on, start, end = form.read_date("date"), form.read_time("start_time"), form.read_time("end_time")
         if not _has_errors(form):
             try:
-                occurrence = services.create_one_off(title=form.title.data, on=on, start_time=start, end_time=end, tzid=form.tzid.data, join_url=form.join_url.data, by=current_user)
+                occurrence = services.create_one_off(
+                    title=form.title.data,
+                    on=on,
+                    start_time=start,
+                    end_time=end,
+                    tzid=form.tzid.data,
+                    join_url=form.join_url.data,
+                    by=current_user,
+                )
                 return _to_meeting(occurrence)
             except ValidationError as error:
                 apply_to_form(form, error)
@@ -342,7 +380,14 @@ def take_register(occurrence_id: int):
             return _to_meeting(occurrence, "register")
         except ValidationError as caught:
             error = next(iter(caught.errors.values()))
-    return render_template("meetings/register.html", title="Register of attendance", form=form, occurrence=occurrence, lines=attendance.register(occurrence), error=error)
+    return render_template(
+        "meetings/register.html",
+        title="Register of attendance",
+        form=form,
+        occurrence=occurrence,
+        lines=attendance.register(occurrence),
+        error=error,
+    )
 
 
 # --- agenda and minutes -----------------------------------------------------------------------
@@ -356,8 +401,13 @@ def item_new(occurrence_id: int):
     if form.validate_on_submit():
         try:
             agenda_rules.add_agenda_item(
-                occurrence, kind=form.kind.data, title=form.title.data, description=form.description.data,
-                presenter=form.presenter.data, minutes=form.minutes.data, by=current_user,
+                occurrence,
+                kind=form.kind.data,
+                title=form.title.data,
+                description=form.description.data,
+                presenter=form.presenter.data,
+                minutes=form.minutes.data,
+                by=current_user,
             )
             return _to_meeting(occurrence, "agenda")
         except ValidationError as error:
@@ -374,8 +424,13 @@ def item_edit(occurrence_id: int, item_id: int):
     if form.validate_on_submit():
         try:
             agenda_rules.update_agenda_item(
-                item, kind=form.kind.data, title=form.title.data, description=form.description.data,
-                presenter=form.presenter.data, minutes=form.minutes.data, by=current_user,
+                item,
+                kind=form.kind.data,
+                title=form.title.data,
+                description=form.description.data,
+                presenter=form.presenter.data,
+                minutes=form.minutes.data,
+                by=current_user,
             )
             return _to_meeting(occurrence, "agenda")
         except ValidationError as error:
@@ -482,8 +537,13 @@ def action_new(occurrence_id: int):
         if not _has_errors(form):
             try:
                 action_rules.add_action(
-                    occurrence, description=form.description.data, owner_name=form.owner_name.data,
-                    owner_user_id=form.owner_user_id.data, due_date=due, agenda_item_id=form.agenda_item_id.data, by=current_user,
+                    occurrence,
+                    description=form.description.data,
+                    owner_name=form.owner_name.data,
+                    owner_user_id=form.owner_user_id.data,
+                    due_date=due,
+                    agenda_item_id=form.agenda_item_id.data,
+                    by=current_user,
                 )
                 return _to_meeting(occurrence, "actions")
             except ValidationError as error:
@@ -500,7 +560,11 @@ def action_status(action_id: int):
         action_rules.set_action_status(action, form.status.data, by=current_user)
     else:
         flash("Choose a status for the action")
-    return redirect(request.form.get("back") == "list" and url_for("meetings.action_list") or url_for("meetings.show", occurrence_id=action.occurrence_id) + "#actions")
+    return redirect(
+        request.form.get("back") == "list"
+        and url_for("meetings.action_list")
+        or url_for("meetings.show", occurrence_id=action.occurrence_id) + "#actions"
+    )
 
 
 @blueprint.route("/meetings/asks/new", methods=["GET", "POST"])
@@ -531,7 +595,14 @@ def ask_edit(ask_id: int):
         sent, answered = form.read_date("letter_sent_date"), form.read_date("response_date")
         if not _has_errors(form):
             try:
-                action_rules.update_lobbying_ask(row, status=form.status.data, letter_sent_date=sent, response=form.response.data, response_date=answered, by=current_user)
+                action_rules.update_lobbying_ask(
+                    row,
+                    status=form.status.data,
+                    letter_sent_date=sent,
+                    response=form.response.data,
+                    response_date=answered,
+                    by=current_user,
+                )
                 return redirect(url_for("meetings.action_list") + "#asks")
             except ValidationError as error:
                 apply_to_form(form, error)
@@ -555,7 +626,9 @@ def rsvp(token: str):
         occurrence, user = attendance.read_rsvp_token(token)
     except attendance.RsvpRefused as refused:
         audit.record_now("meeting.rsvp_refused", outcome=audit.Outcome.REFUSED, detail={"reason": refused.reason})
-        return render_template("meetings/rsvp_refused.html", title="This link cannot be used", message=REFUSALS[refused.reason]), 404 if refused.reason == "invalid" else 410
+        return render_template(
+            "meetings/rsvp_refused.html", title="This link cannot be used", message=REFUSALS[refused.reason]
+        ), 404 if refused.reason == "invalid" else 410
     form = forms.RsvpForm()
     if request.method == "GET" and request.args.get("answer") in dict(attendance.RESPONSE_LABELS):
         form.response.data = request.args["answer"]
@@ -566,15 +639,22 @@ def rsvp(token: str):
             row = attendance.respond(occurrence, user, form.response.data)
             message = attendance.RESPONSE_SAID[row.response]
         except attendance.RsvpRefused as refused:
-            return render_template("meetings/rsvp_refused.html", title="This link cannot be used", message=REFUSALS[refused.reason]), 410
+            return render_template(
+                "meetings/rsvp_refused.html", title="This link cannot be used", message=REFUSALS[refused.reason]
+            ), 410
         except ValidationError as error:
             apply_to_form(form, error)
     elif request.method == "GET" and (occurrence.is_cancelled or occurrence.ends_dt <= utcnow()):
         reason = "cancelled" if occurrence.is_cancelled else "past"
         return render_template("meetings/rsvp_refused.html", title="This link cannot be used", message=REFUSALS[reason]), 410
     return render_template(
-        "meetings/rsvp.html", title="Reply to the invitation", form=form, occurrence=occurrence, person=user,
-        current=attendance.RESPONSE_SAID.get(current.response) if current and current.response else None, saved=message,
+        "meetings/rsvp.html",
+        title="Reply to the invitation",
+        form=form,
+        occurrence=occurrence,
+        person=user,
+        current=attendance.RESPONSE_SAID.get(current.response) if current and current.response else None,
+        saved=message,
     )
 
 
@@ -602,7 +682,11 @@ def feed(token: str):
 @requires(Permission.VIEW_OWN_PROFILE)
 def profile_calendar():
     return render_template(
-        "meetings/profile_calendar.html", title="Your calendar feed", feed=feeds.active_feed(current_user), new_url=None, form=forms.ConfirmForm()
+        "meetings/profile_calendar.html",
+        title="Your calendar feed",
+        feed=feeds.active_feed(current_user),
+        new_url=None,
+        form=forms.ConfirmForm(),
     )
 
 
@@ -616,7 +700,12 @@ def profile_calendar_renew():
     url = url_for("meetings.feed", token=token, _external=True)
     # Shown once, on this response only: we keep just a hash of the secret.
     return render_template(
-        "meetings/profile_calendar.html", title="Your calendar feed", feed=feeds.active_feed(current_user), new_url=url, webcal_url=webcal(url), form=forms.ConfirmForm()
+        "meetings/profile_calendar.html",
+        title="Your calendar feed",
+        feed=feeds.active_feed(current_user),
+        new_url=url,
+        webcal_url=webcal(url),
+        form=forms.ConfirmForm(),
     )
 
 

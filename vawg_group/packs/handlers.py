@@ -14,8 +14,8 @@ from vawg_group.packs.models import Pack, PackCopy, PackVersion
 from vawg_group.people.models import User
 from vawg_group.workflow import registry
 from vawg_group.workflow.messages import Attachment, OutgoingMessage
-from vawg_group.workflow.rendering import email_message
 from vawg_group.workflow.models import Delivery, DomainEvent
+from vawg_group.workflow.rendering import email_message
 
 NOTICE = "packs.published_notice"
 RENDER_VERSION = "packs.render_version"
@@ -28,13 +28,22 @@ MAX_ATTACHED_BYTES = 8 * 1024 * 1024
 @registry.handler("pack.render_requested")
 def queue_render(event: DomainEvent):
     version_id = int(event.payload["version_id"])
-    return [registry.Send(recipient=f"pack_version:{version_id}", message=RENDER_VERSION, params={"version_id": version_id}, channel=registry.TASK)]
+    return [
+        registry.Send(
+            recipient=f"pack_version:{version_id}",
+            message=RENDER_VERSION,
+            params={"version_id": version_id},
+            channel=registry.TASK,
+        )
+    ]
 
 
 @registry.handler("pack.copy_requested")
 def queue_copy(event: DomainEvent):
     copy_id = int(event.payload["copy_id"])
-    return [registry.Send(recipient=f"pack_copy:{copy_id}", message=RENDER_COPY, params={"copy_id": copy_id}, channel=registry.TASK)]
+    return [
+        registry.Send(recipient=f"pack_copy:{copy_id}", message=RENDER_COPY, params={"copy_id": copy_id}, channel=registry.TASK)
+    ]
 
 
 @registry.handler("pack.published")

@@ -16,7 +16,6 @@ import errno
 import hashlib
 import os
 import tempfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -107,10 +106,10 @@ def casework_summary(pack) -> dict:
 def meeting_summary(pack) -> dict:
     """The meeting's agenda (when the pack is tied to an occurrence), open actions and open
     lobbying asks, as plain values: what the pack prints and what its fingerprint covers."""
+    from vawg_group.extensions import db
     from vawg_group.meetings.actions import lobbying_asks, open_actions
     from vawg_group.meetings.agenda import agenda_for
     from vawg_group.meetings.models import ActionStatus, AskStatus, Occurrence
-    from vawg_group.extensions import db
 
     occurrence = db.session.get(Occurrence, pack.occurrence_id) if pack.occurrence_id else None
     agenda = []
@@ -144,7 +143,9 @@ def meeting_summary(pack) -> dict:
 def pack_context(pack, *, number: int, classification: str, change_summary: str = "", casework: dict | None = None) -> dict:
     briefings = [item.briefing for item in pack.items]
     charts = {
-        briefing.id: key_figures_svg(briefing.key_figures, title=f"Key figures: {briefing.title}", chart_id=f"chart-{briefing.id}")
+        briefing.id: key_figures_svg(
+            briefing.key_figures, title=f"Key figures: {briefing.title}", chart_id=f"chart-{briefing.id}"
+        )
         for briefing in briefings
     }
     return dict(

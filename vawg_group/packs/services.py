@@ -116,9 +116,7 @@ def contents_fingerprint(pack: Pack, casework: dict | None = None) -> str:
             ).hexdigest(),
             "title": pack.title,
             "meeting_date": pack.meeting_date.isoformat(),
-            "briefings": [
-                [item.briefing_id, item.briefing.status, item.briefing.updated_dt.isoformat()] for item in pack.items
-            ],
+            "briefings": [[item.briefing_id, item.briefing.status, item.briefing.updated_dt.isoformat()] for item in pack.items],
         },
         sort_keys=True,
     )
@@ -129,9 +127,7 @@ def _check_publishable_contents(pack: Pack) -> None:
         raise ValidationError({"pack": "The pack is empty: add at least one approved briefing"})
     unapproved = [item.briefing.title for item in pack.items if not item.briefing.is_approved]
     if unapproved:
-        raise ValidationError(
-            {"pack": f"“{unapproved[0]}” is no longer approved: approve it again or take it out of the pack"}
-        )
+        raise ValidationError({"pack": f"“{unapproved[0]}” is no longer approved: approve it again or take it out of the pack"})
 
 
 def prepare(pack: Pack, *, by, change_summary: str = "") -> PackVersion:

@@ -59,9 +59,7 @@ def index():
 @requires(Permission.MANAGE_BRIEFINGS)
 def new():
     form = PackForm()
-    form.occurrence_id.choices = [("", "Not in the list")] + [
-        (str(meeting.id), meeting.label) for meeting in upcoming_meetings()
-    ]
+    form.occurrence_id.choices = [("", "Not in the list")] + [(str(meeting.id), meeting.label) for meeting in upcoming_meetings()]
     if form.validate_on_submit():
         try:
             pack = services.create_pack(
@@ -125,12 +123,16 @@ def choose_briefings(pack_id: int):
     pack = _pack_or_404(pack_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    positions = {key[len("position-"):]: value.strip() for key, value in request.form.items() if key.startswith("position-")}
+    positions = {key[len("position-") :]: value.strip() for key, value in request.form.items() if key.startswith("position-")}
     chosen, errors = [], []
     for briefing_id, raw in positions.items():
         if not raw:
             continue
-        if parse_database_id(raw) is None or parse_database_id(briefing_id) is None or not 1 <= int(raw) <= services.MAX_BRIEFINGS_PER_PACK:
+        if (
+            parse_database_id(raw) is None
+            or parse_database_id(briefing_id) is None
+            or not 1 <= int(raw) <= services.MAX_BRIEFINGS_PER_PACK
+        ):
             errors.append(f"Order must be a whole number from 1 to {services.MAX_BRIEFINGS_PER_PACK}, or left blank")
             break
         chosen.append((int(raw), int(briefing_id)))
@@ -205,7 +207,9 @@ def publish(pack_id: int):
 
 def _send_download(path, *, mimetype: str, name: str):
     """A file as a download, never shown inline, never cached."""
-    response = send_file(path, mimetype=mimetype, as_attachment=True, download_name=name, max_age=0, conditional=False, etag=False)
+    response = send_file(
+        path, mimetype=mimetype, as_attachment=True, download_name=name, max_age=0, conditional=False, etag=False
+    )
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
 
@@ -232,7 +236,9 @@ def _download(pack: Pack, version: PackVersion):
             elif existing is None:
                 handlers.request_copy(copy, current_user)
             return (
-                render_template("packs/copy_pending.html", title="Your copy is being prepared", pack=pack, last_failure=last_failure),
+                render_template(
+                    "packs/copy_pending.html", title="Your copy is being prepared", pack=pack, last_failure=last_failure
+                ),
                 202,
             )
         path = rendering.cached_path(copy.input_hash)

@@ -83,7 +83,9 @@ def user_edit(user_id: int):
         else:
             flash(f"Changes to {user.display_name} saved", "success")
             return redirect(url_for("people_admin.users"))
-    return render_template("admin/user_form.html", title=f"Change {user.display_name}", form=form, user=user, confirm=ConfirmForm())
+    return render_template(
+        "admin/user_form.html", title=f"Change {user.display_name}", form=form, user=user, confirm=ConfirmForm()
+    )
 
 
 @blueprint.post("/users/<int:user_id>/deactivate")
@@ -144,7 +146,11 @@ def office_edit(office_id: int):
     if form.validate_on_submit():
         try:
             services.update_office(
-                office, constituency=form.constituency.data, division=form.division.data, is_active=form.is_active.data, by=current_user
+                office,
+                constituency=form.constituency.data,
+                division=form.division.data,
+                is_active=form.is_active.data,
+                by=current_user,
             )
         except ValidationError as error:
             db.session.rollback()

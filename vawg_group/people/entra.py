@@ -22,8 +22,8 @@ from urllib.parse import urlsplit
 
 import msal
 import requests
-from msal.exceptions import MsalServiceError
 from flask import Flask, current_app
+from msal.exceptions import MsalServiceError
 from sqlalchemy import func, select
 
 from vawg_group.extensions import db
@@ -184,9 +184,7 @@ def registered_user_for(identity: EntraIdentity) -> User | None:
     email, never signed in) is bound to the first identity from an accepted tenant presenting
     that email (as sign-in name or mailbox address); after that the email alone is never enough.
     """
-    user = db.session.scalar(
-        select(User).where(User.entra_oid == identity.oid, User.entra_tid == identity.tid)
-    )
+    user = db.session.scalar(select(User).where(User.entra_oid == identity.oid, User.entra_tid == identity.tid))
     for address in identity.emails if user is None else ():
         candidate = db.session.scalar(select(User).where(func.lower(User.email) == address))
         if candidate is not None and candidate.entra_oid is None:

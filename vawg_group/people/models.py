@@ -27,9 +27,7 @@ class Office(db.Model):
 
     users: Mapped[list[User]] = relationship(back_populates="office")
 
-    __table_args__ = (
-        CheckConstraint("division IN ('West', 'South', 'East')", name="division_known"),
-    )
+    __table_args__ = (CheckConstraint("division IN ('West', 'South', 'East')", name="division_known"),)
 
     def __repr__(self) -> str:
         return f"<Office {self.id} {self.constituency}>"
@@ -56,9 +54,7 @@ class User(db.Model):
     office: Mapped[Office | None] = relationship(back_populates="users")
 
     __table_args__ = (
-        CheckConstraint(
-            "role IN ('opcc_admin', 'opcc_staff', 'member', 'assistant')", name="role_known"
-        ),
+        CheckConstraint("role IN ('opcc_admin', 'opcc_staff', 'member', 'assistant')", name="role_known"),
         CheckConstraint(
             "(role IN ('member', 'assistant')) = (office_id IS NOT NULL)",
             name="office_matches_role",

@@ -28,9 +28,7 @@ def normalise_email(raw: str) -> str:
     try:
         result = validate_email(raw, check_deliverability=False)
     except EmailNotValidError:
-        raise ValidationError(
-            {"email": "Enter an email address in the correct format, like name@example.org"}
-        ) from None
+        raise ValidationError({"email": "Enter an email address in the correct format, like name@example.org"}) from None
     return result.normalized.lower()
 
 
@@ -68,9 +66,7 @@ def _check_user(email: str, display_name: str, role: str, office_id: int | None,
             errors["office_id"] = "Select the MP's office this person works for"
         elif role_enum is Role.MEMBER:
             other_mp = db.session.scalar(
-                select(User).where(
-                    User.office_id == office.id, User.role == Role.MEMBER, User.is_active.is_(True)
-                )
+                select(User).where(User.office_id == office.id, User.role == Role.MEMBER, User.is_active.is_(True))
             )
             if other_mp is not None and other_mp is not user:
                 errors["office_id"] = f"{office.constituency} already has an MP registered"
@@ -149,9 +145,7 @@ def _check_office(constituency: str, division: str, office: Office | None):
     elif len(constituency) > 120:
         errors["constituency"] = "Constituency must be 120 characters or fewer"
     else:
-        existing = db.session.scalar(
-            select(Office).where(func.lower(Office.constituency) == constituency.lower())
-        )
+        existing = db.session.scalar(select(Office).where(func.lower(Office.constituency) == constituency.lower()))
         if existing is not None and existing is not office:
             errors["constituency"] = "There is already an office for this constituency"
     if division not in DIVISIONS:

@@ -41,9 +41,7 @@ def start_session(user: User, method: str) -> str:
     """Begin a new session for ``user``; returns the token for the cookie."""
     token = secrets.token_urlsafe(32)
     now = utcnow()
-    db.session.add(
-        AuthSession(id=_digest(token), user_id=user.id, created_dt=now, last_seen_dt=now, method=method)
-    )
+    db.session.add(AuthSession(id=_digest(token), user_id=user.id, created_dt=now, last_seen_dt=now, method=method))
     db.session.flush()
     return token
 
@@ -52,18 +50,14 @@ def end_session(token: str | None) -> None:
     if not token:
         return
     db.session.execute(
-        update(AuthSession)
-        .where(AuthSession.id == _digest(token), AuthSession.ended_dt.is_(None))
-        .values(ended_dt=utcnow())
+        update(AuthSession).where(AuthSession.id == _digest(token), AuthSession.ended_dt.is_(None)).values(ended_dt=utcnow())
     )
 
 
 def end_all_sessions_for(user_id: int) -> None:
     """Sign a user out everywhere (on deactivation)."""
     db.session.execute(
-        update(AuthSession)
-        .where(AuthSession.user_id == user_id, AuthSession.ended_dt.is_(None))
-        .values(ended_dt=utcnow())
+        update(AuthSession).where(AuthSession.user_id == user_id, AuthSession.ended_dt.is_(None)).values(ended_dt=utcnow())
     )
 
 

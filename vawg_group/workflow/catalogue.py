@@ -26,7 +26,12 @@ class EventType:
 _EVENTS = (
     # Meetings and the series
     EventType("series.created", "The meeting series was set up", ("series_id",), timeline_only=True),
-    EventType("series.changed", "The meeting series was changed", ("series_id", "version", "kept", "moved", "cancelled", "added"), timeline_only=True),
+    EventType(
+        "series.changed",
+        "The meeting series was changed",
+        ("series_id", "version", "kept", "moved", "cancelled", "added"),
+        timeline_only=True,
+    ),
     EventType("series.ended", "The meeting series was ended", ("series_id", "cancelled"), timeline_only=True),
     EventType("meeting.created", "The meeting was added", ("series_id",)),
     EventType("meeting.scheduled", "Invitations to the meeting are due", ("sequence",)),
@@ -60,12 +65,21 @@ _EVENTS = (
     EventType("casework.late_accepted", "A late case was accepted for a meeting", ("item_id", "office_id", "occurrence_id")),
     EventType("casework.referral_overdue", "A referral's answer is overdue", ("item_id", "referral_id")),
     # The meeting cycle
-    EventType("cycle.planned", "The meeting's cycle was planned", ("milestones", "reason", "added", "removed"), timeline_only=True),
+    EventType(
+        "cycle.planned", "The meeting's cycle was planned", ("milestones", "reason", "added", "removed"), timeline_only=True
+    ),
     EventType("cycle.moved", "The meeting's cycle moved with the meeting", ("milestones",), timeline_only=True),
     EventType("cycle.cancelled", "The meeting's cycle was cancelled with the meeting", ("milestones",), timeline_only=True),
     EventType("milestone.fired", "The service did a step of the cycle", ("milestone_id", "key", "action")),
-    EventType("milestone.done", "A step of the cycle was done", ("milestone_id", "key", "by_event_id", "by_event"), timeline_only=True),
-    EventType("milestone.missed", "A step of the cycle was missed (the service was not running in time)", ("milestone_id", "key"), timeline_only=True),
+    EventType(
+        "milestone.done", "A step of the cycle was done", ("milestone_id", "key", "by_event_id", "by_event"), timeline_only=True
+    ),
+    EventType(
+        "milestone.missed",
+        "A step of the cycle was missed (the service was not running in time)",
+        ("milestone_id", "key"),
+        timeline_only=True,
+    ),
     EventType("milestone.overdue", "A step of the cycle is overdue; its owner was reminded", ("milestone_id", "key")),
     EventType("milestone.escalated", "A step of the cycle is still overdue; OPCC admins were told", ("milestone_id", "key")),
     # The service itself

@@ -33,7 +33,6 @@ from vawg_group.workflow.models import Delivery, DeliveryStatus, DomainEvent, Ev
 log = logging.getLogger(__name__)
 
 
-
 def delivery_message_id(event_id: int, handler: str, recipient: str, channel: str, domain: str) -> str:
     """The stable Message-ID of a delivery: the same key always gives the same id, so a message
     sent again after a crash is recognisably the same message."""
@@ -96,9 +95,7 @@ def claim_events(worker_id: str, limit: int) -> list[int]:
         ids = list(db.session.scalars(query))
         if ids:
             db.session.execute(
-                update(DomainEvent)
-                .where(DomainEvent.id.in_(ids))
-                .values(claimed_by=worker_id, claimed_until_dt=now + _lease())
+                update(DomainEvent).where(DomainEvent.id.in_(ids)).values(claimed_by=worker_id, claimed_until_dt=now + _lease())
             )
         db.session.commit()
     except BaseException:

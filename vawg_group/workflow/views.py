@@ -211,7 +211,9 @@ def worker_status_command():
         )
     for job in status.jobs:
         last = format_london(job.last_run_dt, "%Y-%m-%d %H:%M:%S") if job.last_run_dt else "never"
-        click.echo(f"Timed job {job.name}: last run {last}, next due {format_london(job.next_run_dt, '%Y-%m-%d %H:%M:%S')}"
-                   + (f", last error: {job.last_error.splitlines()[0]}" if job.last_error else ""))
+        click.echo(
+            f"Timed job {job.name}: last run {last}, next due {format_london(job.next_run_dt, '%Y-%m-%d %H:%M:%S')}"
+            + (f", last error: {job.last_error.splitlines()[0]}" if job.last_error else "")
+        )
     if not status.live_workers:
         sys.exit(1)

@@ -23,7 +23,7 @@ import signal
 import socket
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta, timezone
+from datetime import UTC, timedelta
 from pathlib import Path
 
 from apscheduler.executors.pool import ThreadPoolExecutor as SchedulerThreadPool
@@ -95,7 +95,7 @@ class Worker:
             try:
                 while not self.stopping.is_set():
                     event_ids = dispatch.claim_events(self.worker_id, batch)
-                    for position, event_id in enumerate(event_ids):
+                    for event_id in event_ids:
                         if self.stopping.is_set():
                             dispatch.release_claims(self.worker_id)
                             break
@@ -184,9 +184,7 @@ class Worker:
 
     def _mail_pool(self) -> ThreadPoolExecutor:
         if self._pool is None:
-            self._pool = ThreadPoolExecutor(
-                max_workers=max(1, self.app.config["SMTP_CONNECTIONS"]), thread_name_prefix="mail"
-            )
+            self._pool = ThreadPoolExecutor(max_workers=max(1, self.app.config["SMTP_CONNECTIONS"]), thread_name_prefix="mail")
         return self._pool
 
     def _close_channels(self) -> None:
@@ -347,7 +345,7 @@ class Worker:
         config = self.app.config
         registered = self.sync_jobs()
         scheduler = BlockingScheduler(
-            timezone=timezone.utc,
+            timezone=UTC,
             executors={"default": SchedulerThreadPool(max_workers=4 + len(registered))},
             # A run missed while the worker was busy or down happens once, not never and not
             # once per missed interval; one instance of each job at a time.

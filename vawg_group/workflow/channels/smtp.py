@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import smtplib
-import socket
 import ssl
 from functools import lru_cache
 
@@ -124,7 +123,7 @@ class SmtpChannel:
         except smtplib.SMTPNotSupportedError as error:
             self._drop()
             raise PermanentError(f"SMTP server does not support what we need: {error}") from None
-        except (smtplib.SMTPException, ssl.SSLError, socket.timeout, OSError) as error:
+        except (TimeoutError, smtplib.SMTPException, ssl.SSLError, OSError) as error:
             # Refused or dropped connections, timeouts, TLS failures: the server may be back soon.
             self._drop()
             raise TransientError(f"{error.__class__.__name__}: {error}"[:500]) from None

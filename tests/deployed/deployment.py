@@ -12,7 +12,6 @@ for the worker process instead of running one.
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -27,16 +26,11 @@ from sqlalchemy import or_, select
 
 from config import PROJECT_ROOT
 from tests.browser.journey_server import seed_people
-from tests.workflow.mailserver import MailServer
+from tests.workflow.mailserver import MailServer, free_port
+from tests.workflow.processes import stop, wait_until
 
 # How long the worker may take to finish what a page asked for (a pack render is seconds).
 WORKER_TIMEOUT_SECONDS = 90
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @dataclass
@@ -143,44 +137,31 @@ def _start(command: list[str], env: dict, log: Path) -> subprocess.Popen:
         )
 
 
-def _wait_for_web(url: str, deployment: Deployment) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        deployment.assert_running()
-        try:
-            with urllib.request.urlopen(f"{url}/healthz", timeout=2) as answer:
-                if answer.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        time.sleep(0.1)
-    raise AssertionError("gunicorn did not answer /healthz within 30 s\n" + deployment.log_tail("web"))
+def _web_answers(deployment: Deployment) -> bool:
+    deployment.assert_running()
+    try:
+        with urllib.request.urlopen(f"{deployment.url}/healthz", timeout=2) as answer:
+            return answer.status == 200
+    except (urllib.error.URLError, ConnectionError, TimeoutError):
+        return False
 
 
-def _wait_for_worker_heartbeat(deployment: Deployment) -> None:
+def _worker_beats(deployment: Deployment) -> bool:
     from vawg_group.extensions import db
     from vawg_group.workflow.models import WorkerHeartbeat
 
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        deployment.assert_running()
-        with deployment.app.app_context():
-            alive = db.session.scalar(select(WorkerHeartbeat.worker_id).limit(1))
-            db.session.remove()
-        if alive:
-            return
-        time.sleep(0.1)
-    raise AssertionError("the worker sent no heartbeat within 30 s\n" + deployment.log_tail("worker"))
+    deployment.assert_running()
+    with deployment.app.app_context():
+        alive = db.session.scalar(select(WorkerHeartbeat.worker_id).limit(1))
+        db.session.remove()
+    return alive is not None
 
 
-def stop_process(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, 9)
-            process.wait()
+def _wait_for(condition, deployment: Deployment, log: str, message: str) -> None:
+    try:
+        wait_until(lambda: condition(deployment), timeout=30, interval=0.1, message=message)
+    except AssertionError as error:
+        raise AssertionError(f"{error}\n{deployment.log_tail(log)}") from None
 
 
 def start_deployment(database_url: str, tmp_path: Path, app_factory) -> tuple[Deployment, callable]:
@@ -204,15 +185,15 @@ def start_deployment(database_url: str, tmp_path: Path, app_factory) -> tuple[De
     }
     deployment = Deployment(url=f"http://127.0.0.1:{web_port}", app=app, mail=mail, logs=logs, processes=processes, ids=ids)
 
-    def stop() -> None:
+    def stop_all() -> None:
         for process in processes.values():
-            stop_process(process)
+            stop(process, timeout=20)
         mail.stop()
 
     try:
-        _wait_for_web(deployment.url, deployment)
-        _wait_for_worker_heartbeat(deployment)
+        _wait_for(_web_answers, deployment, "web", "gunicorn to answer /healthz")
+        _wait_for(_worker_beats, deployment, "worker", "the worker's first heartbeat")
     except BaseException:
-        stop()
+        stop_all()
         raise
-    return deployment, stop
+    return deployment, stop_all

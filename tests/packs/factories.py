@@ -92,3 +92,13 @@ def make_pack_with_attachment(classification="OFFICIAL-SENSITIVE"):
     services.publish(pack, by=staff)
     db.session.commit()
     return pack, version, attachment
+
+
+def run_worker(app) -> dict:
+    """One pass of the real worker over what is due (a running worker polls every second)."""
+    from vawg_group.workflow.worker import Worker
+
+    db.session.commit()
+    done = Worker(app, worker_id="test-worker").run_once()
+    db.session.expire_all()
+    return done

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.conftest import post_form, sign_in
-from tests.packs.factories import make_pack
+from tests.packs.factories import make_pack, run_worker
 from vawg_group.core.clock import utcnow
 from vawg_group.core.pdf_process import RenderFailed
 from vawg_group.extensions import db
@@ -21,14 +21,6 @@ from vawg_group.integrations.errors import TransientError
 from vawg_group.packs import handlers, rendering, services, tasks
 from vawg_group.packs.models import RenderStatus
 from vawg_group.workflow.models import Delivery, DeliveryStatus, DomainEvent
-from vawg_group.workflow.worker import Worker
-
-
-def _run(app):
-    db.session.commit()
-    done = Worker(app, worker_id="test-worker").run_once()
-    db.session.expire_all()
-    return done
 
 
 def _events(event_type: str) -> list[DomainEvent]:
@@ -57,8 +49,8 @@ def test_a_failed_render_shows_everywhere_and_try_again_succeeds(mail_app, mail_
     version = services.prepare(pack, by=staff)
     # Far too little time for any render: the cause of this failure.
     mail_app.config["PDF_TIME_LIMIT_SECONDS"] = 0.01
-    _run(mail_app)  # renders, and fails
-    _run(mail_app)  # handles what the failure recorded
+    run_worker(mail_app)  # renders, and fails
+    run_worker(mail_app)  # handles what the failure recorded
 
     db.session.refresh(version)
     assert version.render_status == RenderStatus.FAILED
@@ -87,8 +79,8 @@ def test_a_failed_render_shows_everywhere_and_try_again_succeeds(mail_app, mail_
     assert response.status_code == 302
     db.session.expire_all()
     assert version.render_status == RenderStatus.QUEUED
-    _run(mail_app)
-    _run(mail_app)
+    run_worker(mail_app)
+    run_worker(mail_app)
     db.session.refresh(version)
     assert version.render_status == RenderStatus.READY and version.render_error is None
     assert [e.payload["version_id"] for e in _events("pack.prepared")] == [version.id]

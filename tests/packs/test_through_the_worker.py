@@ -4,20 +4,12 @@ in the worker, publish, notices arrive (with the PDF only when OFFICIAL), copies
 from email import policy
 
 from tests.factories import make_office, make_user
-from tests.packs.factories import make_pack
+from tests.packs.factories import make_pack, run_worker
 from tests.pdf_reading import page_texts
 from vawg_group.extensions import db
 from vawg_group.packs import rendering, services
 from vawg_group.packs.models import PackCopy, RenderStatus
 from vawg_group.people.roles import Role
-from vawg_group.workflow.worker import Worker
-
-
-def _run(app):
-    db.session.commit()
-    done = Worker(app, worker_id="test-worker").run_once()
-    db.session.expire_all()
-    return done
 
 
 def _people():
@@ -30,11 +22,11 @@ def test_an_official_pack_renders_in_the_worker_and_arrives_attached(mail_app, m
     pack, staff, _ = make_pack(classifications=("OFFICIAL",))
     version = services.prepare(pack, by=staff)
     assert version.render_status == RenderStatus.QUEUED
-    _run(mail_app)
+    run_worker(mail_app)
     db.session.refresh(version)
     assert version.render_status == RenderStatus.READY and version.page_count >= 4
     services.publish(pack, by=staff)
-    _run(mail_app)
+    run_worker(mail_app)
     arrived = mail_server.by_recipient()
     assert sorted(arrived) == sorted([member.email, assistant.email])
     for address in arrived:
@@ -52,9 +44,9 @@ def test_an_official_sensitive_pack_arrives_as_a_link_and_copies_are_rendered(ma
     member, assistant = _people()
     pack, staff, _ = make_pack(classifications=("OFFICIAL-SENSITIVE",))
     version = services.prepare(pack, by=staff)
-    _run(mail_app)
+    run_worker(mail_app)
     services.publish(pack, by=staff)
-    _run(mail_app)
+    run_worker(mail_app)
     arrived = mail_server.by_recipient()
     assert sorted(arrived) == sorted([member.email, assistant.email])
     for address in arrived:

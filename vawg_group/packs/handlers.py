@@ -10,7 +10,7 @@ from __future__ import annotations
 from vawg_group.core.links import external_url
 from vawg_group.extensions import db
 from vawg_group.packs import rendering, services, tasks
-from vawg_group.packs.models import Pack, PackCopy, PackVersion
+from vawg_group.packs.models import Pack, PackVersion
 from vawg_group.people.models import User
 from vawg_group.workflow import registry
 from vawg_group.workflow.messages import Attachment, OutgoingMessage
@@ -163,10 +163,3 @@ def build_render_failed(delivery: Delivery) -> OutgoingMessage:
 @registry.task(RENDER_COPY)
 def run_render_copy(delivery: Delivery) -> None:
     tasks.render_copy(int(delivery.params["copy_id"]))
-
-
-def request_copy(copy: PackCopy, actor) -> None:
-    """Ask the worker for a stamped copy that is not there yet."""
-    from vawg_group.workflow.events import record_event
-
-    record_event("pack.copy_requested", subject=copy, actor=actor, payload={"copy_id": copy.id})

@@ -302,6 +302,23 @@ def find_copy(version: PackVersion, user: User) -> PackCopy | None:
     return db.session.scalar(select(PackCopy).where(PackCopy.version_id == version.id, PackCopy.user_id == user.id))
 
 
+def copy_for_download(version: PackVersion, user: User) -> tuple[PackCopy, str | None]:
+    """``user``'s stamped copy of an OFFICIAL-SENSITIVE version, asking the worker for it when
+    it is new or its last try failed (never again while it is queued: the pending page checks
+    every 15 seconds, and a queued copy already has its task). Returns the copy and the reason
+    its last try failed, if it did."""
+    existing = find_copy(version, user)
+    copy = existing or ensure_copy(version, user)
+    last_failure = None
+    if copy.render_status == RenderStatus.FAILED:
+        last_failure = copy.render_error
+        copy.render_status = RenderStatus.QUEUED
+        copy.render_error = None
+    if copy.render_status == RenderStatus.QUEUED and (existing is None or last_failure is not None):
+        record_event("pack.copy_requested", subject=copy, actor=user, payload={"copy_id": copy.id})
+    return copy, last_failure
+
+
 def ensure_copy(version: PackVersion, user: User) -> PackCopy:
     """The stamped copy of an OFFICIAL-SENSITIVE version for ``user``, created (queued) if new.
 
@@ -338,13 +355,12 @@ def copy_job(version: PackVersion, line: str) -> StampJob:
     return StampJob(source_key=version_job(version).cache_key(), line=line)
 
 
+_DOWNLOADS = (AuditEvent.action == "pack.downloaded", AuditEvent.object_type == "pack")
+
+
 def _downloaded(pack_id) -> list:
     """The audit log's rows for downloads of the pack ``pack_id`` (an id, or a column)."""
-    return [
-        AuditEvent.action == "pack.downloaded",
-        AuditEvent.object_type == "pack",
-        AuditEvent.object_id == cast(pack_id, String),
-    ]
+    return [*_DOWNLOADS, AuditEvent.object_id == cast(pack_id, String)]
 
 
 def openers(pack: Pack) -> set[int]:
@@ -377,8 +393,7 @@ def downloaded_versions(user, pack_ids: list[int]) -> set[int]:
         return set()
     details = db.session.scalars(
         select(AuditEvent.detail).where(
-            AuditEvent.action == "pack.downloaded",
-            AuditEvent.object_type == "pack",
+            *_DOWNLOADS,
             AuditEvent.object_id.in_([str(pack_id) for pack_id in pack_ids]),
             AuditEvent.actor_id == user.id,
         )

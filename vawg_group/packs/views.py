@@ -19,7 +19,7 @@ from vawg_group.core.policy import Permission, can, requires
 from vawg_group.core.validation import ValidationError, apply_to_form
 from vawg_group.core.web import parse_database_id
 from vawg_group.extensions import db
-from vawg_group.packs import handlers, rendering, services
+from vawg_group.packs import rendering, services
 from vawg_group.packs.forms import PackForm, PrepareForm
 from vawg_group.packs.models import Pack, PackStatus, PackVersion, RenderStatus
 from vawg_group.people.forms import ConfirmForm
@@ -222,19 +222,8 @@ def _send_pdf(path, pack: Pack, version: PackVersion):
 
 def _download(pack: Pack, version: PackVersion):
     if version.is_sensitive:
-        existing = services.find_copy(version, current_user)
-        copy = existing or services.ensure_copy(version, current_user)
+        copy, last_failure = services.copy_for_download(version, current_user)
         if copy.render_status != RenderStatus.READY:
-            last_failure = None
-            # Ask the worker only for a new copy or one that failed: the pending page checks
-            # again every 15 seconds, and a queued copy already has its task.
-            if copy.render_status == RenderStatus.FAILED:
-                last_failure = copy.render_error
-                copy.render_status = RenderStatus.QUEUED
-                copy.render_error = None
-                handlers.request_copy(copy, current_user)
-            elif existing is None:
-                handlers.request_copy(copy, current_user)
             return (
                 render_template(
                     "packs/copy_pending.html", title="Your copy is being prepared", pack=pack, last_failure=last_failure

@@ -42,6 +42,7 @@ from sqlalchemy import create_engine, insert, select, text  # noqa: E402
 from vawg_group.casework import services as casework  # noqa: E402
 from vawg_group.casework.models import THEMES, CaseworkItem, CaseworkStatusChange, CaseworkTheme, Status  # noqa: E402
 from vawg_group.core.clock import to_london, utcnow  # noqa: E402
+from vawg_group.core.roles import Role  # noqa: E402
 from vawg_group.demo.people import seed_people  # noqa: E402
 from vawg_group.extensions import db  # noqa: E402
 from vawg_group.meetings import actions, agenda, feeds  # noqa: E402
@@ -49,7 +50,6 @@ from vawg_group.meetings import services as meetings  # noqa: E402
 from vawg_group.meetings.models import Occurrence  # noqa: E402
 from vawg_group.people import services as people  # noqa: E402
 from vawg_group.people.models import Office, User  # noqa: E402
-from vawg_group.people.roles import Role  # noqa: E402
 
 SUMMARY = (
     "The constituent reports repeated unwanted contact after the relationship ended, including "

@@ -30,10 +30,10 @@ from jinja2 import BytecodeCache
 from sqlalchemy import select
 
 from tests.factories import make_office, make_user
+from vawg_group.core.roles import Role
 from vawg_group.extensions import db
 from vawg_group.models import metadata
 from vawg_group.people.models import Office, User
-from vawg_group.people.roles import Role
 
 SIGNED_OUT = "signed_out"
 # An office person whose office has been deactivated: signed in, but may see nothing.

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import itertools
 
+from vawg_group.core.roles import Role
 from vawg_group.extensions import db
 from vawg_group.people.models import Office, User
-from vawg_group.people.roles import Role
 
 _counter = itertools.count(1)
 

@@ -9,8 +9,8 @@ import zipfile
 from tests.factories import make_user
 from vawg_group.briefings import services
 from vawg_group.briefings.models import Briefing
+from vawg_group.core.roles import Role
 from vawg_group.extensions import db
-from vawg_group.people.roles import Role
 
 _counter = itertools.count(1)
 

@@ -8,9 +8,9 @@ from tests.factories import make_user
 from vawg_group.briefings import services
 from vawg_group.briefings.models import Briefing, BriefingStatus
 from vawg_group.core.audit import AuditEvent
+from vawg_group.core.roles import Role
 from vawg_group.core.validation import ValidationError
 from vawg_group.extensions import db
-from vawg_group.people.roles import Role
 
 
 def test_a_colleague_approves_a_submitted_briefing(app):

@@ -70,8 +70,8 @@ class JourneyServer:
 def seed_people(app: Flask) -> dict[str, int]:
     """The journeys' fictional people and their two offices; returns their ids by key."""
     from tests.factories import make_office, make_user
+    from vawg_group.core.roles import Role
     from vawg_group.extensions import db
-    from vawg_group.people.roles import Role
 
     ids = {}
     with app.app_context():

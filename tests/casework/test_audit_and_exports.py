@@ -14,8 +14,8 @@ from tests.conftest import fetch_csrf_token, sign_in
 from tests.factories import make_office, make_user
 from vawg_group.casework import services
 from vawg_group.core.audit import AuditEvent, verify_chain
+from vawg_group.core.roles import Role
 from vawg_group.extensions import db
-from vawg_group.people.roles import Role
 
 
 def _audit(action: str) -> list[AuditEvent]:

@@ -11,10 +11,10 @@ from tests.casework.factories import make_case
 from tests.factories import make_user
 from tests.meetings.factories import SEPT_1, make_series
 from vawg_group.casework import discussion, stats
+from vawg_group.core.roles import Role
 from vawg_group.core.validation import ValidationError
 from vawg_group.extensions import db
 from vawg_group.meetings.models import AgendaItem
-from vawg_group.people.roles import Role
 
 SUMMARY = "An office raises a stalking case where contact continued after a report."
 

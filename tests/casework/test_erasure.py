@@ -14,9 +14,9 @@ from tests.factories import make_user
 from vawg_group.casework import erasure, exports
 from vawg_group.casework.models import CaseworkDiscussion, CaseworkItem, CaseworkNote, CaseworkTombstone
 from vawg_group.core.audit import AuditEvent, verify_chain
+from vawg_group.core.roles import Role
 from vawg_group.core.validation import ValidationError
 from vawg_group.extensions import db
-from vawg_group.people.roles import Role
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 

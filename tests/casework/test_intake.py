@@ -12,8 +12,8 @@ from tests.factories import make_office, make_user
 from vawg_group.casework import screening
 from vawg_group.casework.models import CaseworkItem
 from vawg_group.core.audit import AuditEvent
+from vawg_group.core.roles import Role
 from vawg_group.extensions import db
-from vawg_group.people.roles import Role
 from vawg_group.workflow.models import DomainEvent
 
 GOOD = {

@@ -16,8 +16,8 @@ from tests.factories import make_office, make_user
 from vawg_group.casework.models import CaseworkLink, CaseworkNote, CaseworkReferral
 from vawg_group.core.audit import AuditEvent
 from vawg_group.core.clock import utcnow
+from vawg_group.core.roles import Role
 from vawg_group.extensions import db
-from vawg_group.people.roles import Role
 
 SECRET_REFERENCE = "OWN-2026-777"
 SECRET_SUMMARY = "Summary only office A and the OPCC may read"

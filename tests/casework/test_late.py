@@ -21,12 +21,12 @@ from vawg_group.casework import deadlines
 from vawg_group.casework.handlers import tell_office_of_late_acceptance
 from vawg_group.casework.models import CaseworkItem
 from vawg_group.core.audit import AuditEvent
+from vawg_group.core.roles import Role
 from vawg_group.core.validation import ValidationError
 from vawg_group.cycle.models import MeetingMilestone, MilestoneStatus
 from vawg_group.cycle.services import CASEWORK_DEADLINE_KEY, casework_deadline, plan
 from vawg_group.extensions import db
 from vawg_group.meetings import services as meetings
-from vawg_group.people.roles import Role
 from vawg_group.workflow.models import DomainEvent
 
 SETUP = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)

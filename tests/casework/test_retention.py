@@ -22,8 +22,8 @@ from vawg_group.casework.models import (
     CaseworkTombstone,
 )
 from vawg_group.core.audit import AuditEvent, verify_chain
+from vawg_group.core.roles import Role
 from vawg_group.extensions import db
-from vawg_group.people.roles import Role
 from vawg_group.workflow import jobs
 
 CLOSED = datetime(2024, 1, 31, 15, 0, tzinfo=UTC)

@@ -13,9 +13,9 @@ from tests.conftest import fetch_csrf_token, sign_in
 from tests.factories import make_office, make_user
 from vawg_group.casework import discussion, stats
 from vawg_group.casework.models import CaseworkReferral
+from vawg_group.core.roles import Role
 from vawg_group.core.validation import ValidationError
 from vawg_group.extensions import db
-from vawg_group.people.roles import Role
 
 SECRET = "Case text that must never reach a pack"
 

@@ -15,9 +15,9 @@ from tests.factories import make_office, make_user
 from vawg_group.casework import handlers, services
 from vawg_group.casework.models import ALLOWED_MOVES, CaseworkItem, CaseworkReferral, CaseworkStatusChange, Status
 from vawg_group.core.audit import AuditEvent
+from vawg_group.core.roles import Role
 from vawg_group.core.validation import ValidationError
 from vawg_group.extensions import db
-from vawg_group.people.roles import Role
 from vawg_group.workflow import registry
 from vawg_group.workflow.models import Delivery, DomainEvent
 

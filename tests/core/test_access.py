@@ -32,9 +32,9 @@ from tests.conftest import build_test_app, dispose_app, fetch_csrf_token, sign_i
 from tests.factories import make_office, make_user
 from vawg_group.core.audit import AuditEvent, Outcome
 from vawg_group.core.policy import Permission, authorize_object, public, requires
+from vawg_group.core.roles import Role
 from vawg_group.extensions import db, limiter
 from vawg_group.people.models import Office, User
-from vawg_group.people.roles import Role
 
 # Routes anyone may reach, signed in or not. Adding one is a security decision: it belongs in
 # this list, in review, never in a domain's own file.

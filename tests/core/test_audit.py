@@ -18,9 +18,9 @@ from tests.conftest import post_form, sign_in
 from tests.factories import make_office, make_user
 from vawg_group.core import audit
 from vawg_group.core.audit import GENESIS_HASH, AuditEvent, Outcome
+from vawg_group.core.roles import Role
 from vawg_group.extensions import db
 from vawg_group.people.models import Office, User
-from vawg_group.people.roles import Role
 
 
 def _events(action=None):

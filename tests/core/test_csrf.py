@@ -13,9 +13,9 @@ from tests.access_grid import TEMPLATE_CACHE, build_world, snapshot
 from tests.conftest import fetch_csrf_token, sign_in
 from tests.core.test_access import ROWS
 from tests.factories import make_user
+from vawg_group.core.roles import Role
 from vawg_group.extensions import db
 from vawg_group.people.models import User
-from vawg_group.people.roles import Role
 
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
 

@@ -36,8 +36,8 @@ def test_rebuilding_the_casework_table_on_sqlite_keeps_what_refers_to_it(tmp_pat
     from vawg_group import create_app
     from vawg_group.casework import erasure
     from vawg_group.casework.models import CaseworkItem, CaseworkNote
+    from vawg_group.core.roles import Role
     from vawg_group.extensions import db
-    from vawg_group.people.roles import Role
 
     url = f"sqlite:///{tmp_path / 'old.sqlite'}"
     migrate.upgrade(url, "0010")

@@ -9,7 +9,7 @@ import pytest
 from tests.conftest import sign_in
 from tests.factories import make_user
 from vawg_group import create_app
-from vawg_group.people.roles import Role
+from vawg_group.core.roles import Role
 
 SCRIPT_TAG = re.compile(r"<script\b([^>]*)>", re.IGNORECASE)
 NONCE_ATTR = re.compile(r'\bnonce="([^"]+)"')

@@ -11,6 +11,7 @@ from tests.cycle.helpers import event_types, handle_events, make_meeting, milest
 from tests.factories import make_user
 from vawg_group.briefings import services as briefings
 from vawg_group.core.audit import AuditEvent
+from vawg_group.core.roles import Role
 from vawg_group.core.validation import ValidationError
 from vawg_group.cycle import services
 from vawg_group.cycle.models import MilestoneStatus
@@ -18,7 +19,6 @@ from vawg_group.extensions import db
 from vawg_group.meetings import agenda
 from vawg_group.packs import services as packs
 from vawg_group.packs import tasks as pack_tasks
-from vawg_group.people.roles import Role
 
 
 def test_real_events_complete_their_milestones(app):

@@ -9,8 +9,8 @@ import pytest
 
 from tests.cycle.helpers import handle_events, make_meeting, milestones
 from tests.factories import make_office, make_user
+from vawg_group.core.roles import Role
 from vawg_group.meetings import actions
-from vawg_group.people.roles import Role
 from vawg_group.workflow import registry
 from vawg_group.workflow.models import Delivery
 

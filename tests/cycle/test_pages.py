@@ -8,10 +8,10 @@ from tests.conftest import post_form, sign_in
 from tests.cycle.helpers import handle_events, make_meeting, milestones, utc
 from tests.factories import make_office, make_user
 from vawg_group.core.audit import AuditEvent
+from vawg_group.core.roles import Role
 from vawg_group.cycle import services
 from vawg_group.cycle.models import CycleStep, MilestoneStatus
 from vawg_group.extensions import db
-from vawg_group.people.roles import Role
 
 STEP = {
     "name": "Speaker confirmed",

@@ -7,12 +7,12 @@ import pytest
 
 from tests.cycle.helpers import event_types, handle_events, make_meeting, milestones, utc
 from tests.factories import make_user
+from vawg_group.core.roles import Role
 from vawg_group.core.validation import ValidationError
 from vawg_group.cycle import services
 from vawg_group.cycle.models import MilestoneStatus
 from vawg_group.extensions import db
 from vawg_group.meetings import services as meetings
-from vawg_group.people.roles import Role
 
 DEFAULT_KEYS = [
     "call_for_casework",

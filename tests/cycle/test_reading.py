@@ -5,11 +5,11 @@ from datetime import date, timedelta
 
 from tests.cycle.helpers import handle_events, make_meeting, milestones, utc
 from tests.factories import make_user
+from vawg_group.core.roles import Role
 from vawg_group.cycle import services
 from vawg_group.extensions import db
 from vawg_group.meetings import services as meetings
 from vawg_group.packs import services as packs
-from vawg_group.people.roles import Role
 
 
 def test_casework_deadlines(app):

@@ -13,13 +13,13 @@ from tests.briefings.factories import make_briefing
 from tests.cycle.helpers import utc
 from tests.factories import make_office, make_user
 from vawg_group.briefings import services as briefings
+from vawg_group.core.roles import Role
 from vawg_group.cycle import services
 from vawg_group.cycle.models import MilestoneStatus
 from vawg_group.extensions import db
 from vawg_group.meetings import actions, agenda, attendance
 from vawg_group.meetings import services as meetings
 from vawg_group.packs import services as packs
-from vawg_group.people.roles import Role
 from vawg_group.workflow.models import Delivery, DeliveryStatus
 from vawg_group.workflow.worker import Worker
 

@@ -7,11 +7,11 @@ from sqlalchemy import select
 
 from tests.cycle.helpers import all_events, event_types, handle_events, make_meeting, milestones, utc
 from tests.factories import make_office, make_user
+from vawg_group.core.roles import Role
 from vawg_group.cycle import tasks
 from vawg_group.cycle.models import MilestoneStatus
 from vawg_group.extensions import db
 from vawg_group.meetings import attendance
-from vawg_group.people.roles import Role
 from vawg_group.workflow.models import Delivery
 
 

@@ -14,8 +14,8 @@ from tests.cycle.helpers import make_meeting
 from tests.factories import make_office, make_user
 from tests.packs.factories import make_published_pack
 from vawg_group.core.clock import utcnow
+from vawg_group.core.roles import Role
 from vawg_group.extensions import db
-from vawg_group.people.roles import Role
 
 JOIN_URL = "https://teams.example.org/meet/vawg-december"
 # A week before the meeting on 8 December 2026, whatever today's date is.

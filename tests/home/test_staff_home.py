@@ -7,7 +7,7 @@ import time_machine
 from tests.conftest import sign_in
 from tests.factories import make_user
 from tests.packs.factories import make_pack
-from vawg_group.people.roles import Role
+from vawg_group.core.roles import Role
 
 
 def test_staff_home_says_how_to_start_when_no_pack_is_coming(client):

@@ -13,12 +13,12 @@ import time_machine
 
 from tests.conftest import sign_in
 from tests.factories import make_office, make_user
+from vawg_group.core.roles import Role
 from vawg_group.cycle.models import MeetingMilestone, MilestoneStatus
 from vawg_group.cycle.services import plan
 from vawg_group.extensions import db
 from vawg_group.home.services import london_week, staff_week
 from vawg_group.meetings import services as meetings
-from vawg_group.people.roles import Role
 
 LONG_AGO = datetime(2025, 1, 1, 9, 0, tzinfo=UTC)
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timezone
 
 from tests.factories import make_office, make_user
+from vawg_group.core.roles import Role
 from vawg_group.extensions import db
 from vawg_group.meetings import services
-from vawg_group.people.roles import Role
 
 # A Tuesday morning in September 2026, before the second Tuesday.
 SEPT_1 = datetime(2026, 9, 1, 8, 0, tzinfo=UTC)

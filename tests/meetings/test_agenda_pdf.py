@@ -14,9 +14,9 @@ from tests.meetings.factories import make_series
 from tests.pdf_reading import pagination_artifacts, reader, structure_tree
 from vawg_group.core.audit import AuditEvent
 from vawg_group.core.clock import london_today
+from vawg_group.core.roles import Role
 from vawg_group.extensions import db
 from vawg_group.meetings import agenda, agenda_pdf
-from vawg_group.people.roles import Role
 
 
 def _published(classification: str = "OFFICIAL-SENSITIVE"):

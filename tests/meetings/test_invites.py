@@ -10,9 +10,9 @@ from hypothesis import strategies as st
 from tests.factories import make_user
 from tests.meetings.factories import SEPT_1, make_group, make_series
 from tests.meetings.helpers import as_email, both_parsers, build, sends_for
+from vawg_group.core.roles import Role
 from vawg_group.extensions import db
 from vawg_group.meetings import calendar, services
-from vawg_group.people.roles import Role
 
 UTC = UTC
 

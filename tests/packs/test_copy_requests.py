@@ -9,10 +9,10 @@ from sqlalchemy import func, select
 from tests.conftest import sign_in
 from tests.factories import make_office, make_user
 from tests.packs.factories import make_pack
+from vawg_group.core.roles import Role
 from vawg_group.extensions import db
 from vawg_group.packs import rendering, services, tasks
 from vawg_group.packs.models import RenderStatus
-from vawg_group.people.roles import Role
 from vawg_group.workflow.models import DomainEvent
 
 

@@ -9,10 +9,10 @@ from tests.factories import make_office, make_user
 from tests.packs.factories import make_pack
 from vawg_group.core import audit
 from vawg_group.core.clock import utcnow
+from vawg_group.core.roles import Role
 from vawg_group.extensions import db
 from vawg_group.packs import services
 from vawg_group.packs.models import PackStatus, PackVersion
-from vawg_group.people.roles import Role
 
 
 def _published(meeting_date: date, staff=None):

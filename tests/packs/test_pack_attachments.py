@@ -14,9 +14,9 @@ from tests.factories import make_office, make_user
 from tests.packs.factories import make_pack, make_pack_with_attachment
 from vawg_group.briefings import services as briefings
 from vawg_group.core.audit import AuditEvent
+from vawg_group.core.roles import Role
 from vawg_group.extensions import db
 from vawg_group.packs import services
-from vawg_group.people.roles import Role
 
 
 def test_members_see_and_download_the_attachments_and_it_is_audited(app, client):

@@ -12,11 +12,11 @@ from tests.packs.factories import make_pack
 from tests.pdf_reading import page_texts
 from vawg_group.briefings import services as briefing_services
 from vawg_group.core.audit import AuditEvent
+from vawg_group.core.roles import Role
 from vawg_group.core.validation import ValidationError
 from vawg_group.extensions import db
 from vawg_group.packs import handlers, rendering, services, tasks
 from vawg_group.packs.models import Pack, PackCopy, PackStatus, RenderStatus
-from vawg_group.people.roles import Role
 from vawg_group.workflow import registry
 from vawg_group.workflow.events import timeline
 from vawg_group.workflow.models import Delivery, DomainEvent

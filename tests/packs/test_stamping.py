@@ -15,11 +15,11 @@ from tests.packs.factories import make_pack
 from tests.pdf_reading import outline_titles, pagination_artifacts, reader, structure_tree, text_positions
 from vawg_group.core import stamping
 from vawg_group.core.pdf import render_pdf
+from vawg_group.core.roles import Role
 from vawg_group.core.stamping import StampFailed, StampJob
 from vawg_group.extensions import db
 from vawg_group.packs import rendering, services, tasks
 from vawg_group.packs.models import RenderStatus
-from vawg_group.people.roles import Role
 
 LINE = "Prepared for Ada Brightwater, 8 December 2026"
 SMALL = '<html lang="en-GB"><head><title>t</title></head><body><h1>Heading</h1><p>Body text.</p></body></html>'

@@ -6,10 +6,10 @@ from email import policy
 from tests.factories import make_office, make_user
 from tests.packs.factories import make_pack, run_worker
 from tests.pdf_reading import page_texts
+from vawg_group.core.roles import Role
 from vawg_group.extensions import db
 from vawg_group.packs import rendering, services
 from vawg_group.packs.models import PackCopy, RenderStatus
-from vawg_group.people.roles import Role
 
 
 def _people():

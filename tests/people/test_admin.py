@@ -14,9 +14,9 @@ from sqlalchemy import func, select
 
 from tests.conftest import fetch_csrf_token, post_form, sign_in
 from tests.factories import make_office, make_user
+from vawg_group.core.roles import Role
 from vawg_group.extensions import db
 from vawg_group.people.models import AuthSession, Office, User
-from vawg_group.people.roles import Role
 
 
 @pytest.fixture

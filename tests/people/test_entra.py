@@ -23,10 +23,10 @@ from tests.standins.microsoft import (  # noqa: F401  (fixtures)
     microsoft_server,
 )
 from vawg_group.core.audit import AuditEvent
+from vawg_group.core.roles import Role
 from vawg_group.extensions import db
 from vawg_group.people import entra
 from vawg_group.people.models import User
-from vawg_group.people.roles import Role
 
 
 @pytest.fixture

@@ -8,8 +8,8 @@ from sqlalchemy import select
 from tests.conftest import csrf_token_from, fetch_csrf_token, sign_in
 from tests.factories import make_user
 from vawg_group.core.audit import AuditEvent
+from vawg_group.core.roles import Role
 from vawg_group.extensions import db
-from vawg_group.people.roles import Role
 
 
 def _cookie(client):

@@ -21,10 +21,10 @@ from tests.factories import make_office, make_user
 from tests.meetings.factories import make_series
 from tests.workflow.conftest import mail_app, mail_server  # noqa: F401  (fixtures)
 from vawg_group.core.clock import utcnow
+from vawg_group.core.roles import Role
 from vawg_group.extensions import db
 from vawg_group.meetings import services
 from vawg_group.meetings.models import Guest
-from vawg_group.people.roles import Role
 from vawg_group.workflow.worker import Worker
 
 INJECTIONS = {

@@ -22,7 +22,7 @@ from tests.conftest import fetch_csrf_token, sign_in
 from tests.factories import make_user
 from tests.standins.microsoft import microsoft, microsoft_server  # noqa: F401  (fixtures)
 from vawg_group.core.redirects import safe_next_path
-from vawg_group.people.roles import Role
+from vawg_group.core.roles import Role
 
 SITE = "https://vawg.example.org"
 

@@ -21,7 +21,7 @@ from tests.core.test_access import ROWS
 from tests.factories import make_user
 from tests.security.forms import FORM_ROUTES, ROLE_PREFERENCE
 from vawg_group import create_app
-from vawg_group.people.roles import Role
+from vawg_group.core.roles import Role
 
 CSRF_REFUSAL = "Your form had expired or came from somewhere else"
 

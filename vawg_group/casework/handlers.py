@@ -12,9 +12,9 @@ from sqlalchemy import select
 
 from vawg_group.casework.models import CaseworkItem
 from vawg_group.core.links import external_url
+from vawg_group.core.roles import OFFICE_ROLES, OPCC_ROLES
 from vawg_group.extensions import db
 from vawg_group.people.models import User
-from vawg_group.people.roles import OFFICE_ROLES, OPCC_ROLES
 from vawg_group.workflow import registry
 from vawg_group.workflow.messages import OutgoingMessage
 from vawg_group.workflow.registry import Send

@@ -32,10 +32,10 @@ from vawg_group.casework.models import (
 )
 from vawg_group.core import audit
 from vawg_group.core.clock import london_today, utcnow
+from vawg_group.core.roles import OPCC_ROLES
 from vawg_group.core.validation import ValidationError
 from vawg_group.extensions import db
 from vawg_group.people.models import Office, User
-from vawg_group.people.roles import OPCC_ROLES
 from vawg_group.workflow.events import record_event
 
 REFERENCE_MAX = 40

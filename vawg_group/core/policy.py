@@ -16,7 +16,7 @@ from flask import abort, request
 from flask_login import current_user
 
 from vawg_group.core import audit
-from vawg_group.people.roles import Role
+from vawg_group.core.roles import Role
 
 
 class Permission(StrEnum):

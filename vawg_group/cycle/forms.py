@@ -6,9 +6,9 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectField, StringField
 
+from vawg_group.core.roles import ROLE_LABELS, Role
 from vawg_group.cycle.models import Phase
 from vawg_group.cycle.services import ACTIONS, PROVING_EVENTS
-from vawg_group.people.roles import ROLE_LABELS, Role
 
 AUTOMATIC, MANUAL = "automatic", "manual"
 

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from vawg_group.core.clock import format_london
 from vawg_group.core.links import external_url
+from vawg_group.core.roles import Role
 from vawg_group.cycle import services
 from vawg_group.cycle.models import MeetingMilestone, MilestoneStatus
 from vawg_group.extensions import db
@@ -21,7 +22,6 @@ from vawg_group.meetings.links import meeting_url
 from vawg_group.meetings.models import Attendance, Occurrence, Response
 from vawg_group.meetings.services import group_invitees
 from vawg_group.people.models import User
-from vawg_group.people.roles import Role
 from vawg_group.workflow import registry
 from vawg_group.workflow.messages import OutgoingMessage
 from vawg_group.workflow.models import Delivery, DomainEvent

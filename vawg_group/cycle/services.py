@@ -28,12 +28,12 @@ from sqlalchemy.orm import joinedload
 from vawg_group.core import audit
 from vawg_group.core.clock import london_date, utcnow
 from vawg_group.core.links import external_url
+from vawg_group.core.roles import Role
 from vawg_group.core.validation import ValidationError
 from vawg_group.cycle import workdays
 from vawg_group.cycle.models import CycleStep, MeetingMilestone, MilestoneStatus, Phase
 from vawg_group.extensions import db
 from vawg_group.meetings.models import Occurrence, OccurrenceStatus
-from vawg_group.people.roles import Role
 from vawg_group.workflow.events import record_event
 from vawg_group.workflow.models import DomainEvent
 

@@ -14,13 +14,13 @@ from flask_login import current_user
 
 from vawg_group.core.clock import utcnow
 from vawg_group.core.policy import Permission, can, requires
+from vawg_group.core.roles import Role
 from vawg_group.core.validation import ValidationError, apply_to_form
 from vawg_group.cycle import forms, services
 from vawg_group.cycle.models import CycleStep, MeetingMilestone, MilestoneStatus, Phase
 from vawg_group.extensions import db
 from vawg_group.meetings.forms import parse_time
 from vawg_group.meetings.models import Occurrence
-from vawg_group.people.roles import Role
 from vawg_group.workflow.events import timeline
 
 blueprint = Blueprint("cycle", __name__)

@@ -22,10 +22,10 @@ from vawg_group.casework.models import (
     Status,
 )
 from vawg_group.core.clock import london_today, utcnow
+from vawg_group.core.roles import Role
 from vawg_group.extensions import db
 from vawg_group.meetings.models import Occurrence, OccurrenceStatus
 from vawg_group.people.models import Office, User
-from vawg_group.people.roles import Role
 
 # (constituency, reference prefix)
 DEMO_OFFICES = (

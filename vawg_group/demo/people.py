@@ -6,11 +6,11 @@ import re
 
 from sqlalchemy import select
 
+from vawg_group.core.roles import Role
 from vawg_group.extensions import db
 from vawg_group.people import services
 from vawg_group.people.models import Office
 from vawg_group.people.offices import LANCASHIRE_OFFICES
-from vawg_group.people.roles import Role
 
 # (MP, assistant) per office, in LANCASHIRE_OFFICES order. Invented names.
 FICTIONAL_OFFICE_PEOPLE = (

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from vawg_group.casework import deadlines
 from vawg_group.core.clock import LONDON, london_date, london_today, to_london, utcnow
+from vawg_group.core.roles import Role
 from vawg_group.cycle import services as cycle
 from vawg_group.cycle.models import MeetingMilestone
 from vawg_group.extensions import db
@@ -17,7 +18,6 @@ from vawg_group.meetings.models import Occurrence
 from vawg_group.packs import services as pack_services
 from vawg_group.packs.models import Pack, PackVersion
 from vawg_group.people.models import Office, User
-from vawg_group.people.roles import Role
 
 
 @dataclass(frozen=True)

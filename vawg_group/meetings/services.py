@@ -16,12 +16,12 @@ from sqlalchemy import select
 
 from vawg_group.core import audit
 from vawg_group.core.clock import london_today, utcnow
+from vawg_group.core.roles import Role
 from vawg_group.core.validation import ValidationError
 from vawg_group.extensions import db
 from vawg_group.meetings import rules
 from vawg_group.meetings.models import Guest, MeetingSeries, Occurrence, OccurrenceStatus
 from vawg_group.people.models import Office, User
-from vawg_group.people.roles import Role
 from vawg_group.workflow.events import record_event
 
 UID_DOMAIN = "vawg-group.lancashire-opcc"

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from vawg_group.core import audit
 from vawg_group.core.clock import london_today, utcnow
 from vawg_group.core.policy import Permission, can, public, requires
+from vawg_group.core.roles import Role
 from vawg_group.core.validation import ValidationError, apply_to_form
 from vawg_group.core.web import parse_database_id
 from vawg_group.extensions import db
@@ -24,7 +25,6 @@ from vawg_group.meetings import agenda_pdf, attendance, calendar, feeds, forms, 
 from vawg_group.meetings.links import webcal
 from vawg_group.meetings.models import Action, AgendaItem, AgendaKind, LobbyingAsk, MeetingSeries, MinutesStatus, Occurrence
 from vawg_group.people.models import User
-from vawg_group.people.roles import Role
 from vawg_group.workflow.events import timeline
 
 blueprint = Blueprint("meetings", __name__)

@@ -19,13 +19,13 @@ from vawg_group.briefings.models import OFFICIAL_SENSITIVE, Briefing, BriefingAt
 from vawg_group.core import audit
 from vawg_group.core.audit import AuditEvent
 from vawg_group.core.clock import london_date, london_today, utcnow
+from vawg_group.core.roles import Role
 from vawg_group.core.stamping import StampJob
 from vawg_group.core.validation import ValidationError
 from vawg_group.extensions import db
 from vawg_group.packs import rendering
 from vawg_group.packs.models import Pack, PackCopy, PackItem, PackStatus, PackVersion, RenderStatus
 from vawg_group.people.models import Office, User
-from vawg_group.people.roles import Role
 from vawg_group.workflow.events import record_event
 
 MAX_BRIEFINGS_PER_PACK = 30

@@ -7,12 +7,12 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from vawg_group.core.policy import Permission, requires
+from vawg_group.core.roles import Role
 from vawg_group.core.validation import ValidationError, apply_to_form
 from vawg_group.extensions import db
 from vawg_group.people import services
 from vawg_group.people.forms import ConfirmForm, OfficeForm, UserForm
 from vawg_group.people.models import Office, User
-from vawg_group.people.roles import Role
 
 blueprint = Blueprint("people_admin", __name__, url_prefix="/admin")
 

@@ -6,8 +6,8 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, RadioField, SelectField, StringField
 from wtforms.validators import InputRequired
 
+from vawg_group.core.roles import Role
 from vawg_group.core.web import parse_database_id
-from vawg_group.people.roles import Role
 from vawg_group.people.services import DIVISIONS
 
 

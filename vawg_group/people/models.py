@@ -9,8 +9,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from vawg_group.core.clock import utcnow
 from vawg_group.core.db import UTCDateTime
+from vawg_group.core.roles import Role
 from vawg_group.extensions import db
-from vawg_group.people.roles import Role
 
 
 class Office(db.Model):

@@ -11,11 +11,11 @@ from sqlalchemy import func, select
 
 from vawg_group.core import audit
 from vawg_group.core.clock import utcnow
+from vawg_group.core.roles import Role
 from vawg_group.core.validation import ValidationError
 from vawg_group.extensions import db
 from vawg_group.people import sessions
 from vawg_group.people.models import Office, User
-from vawg_group.people.roles import Role
 
 DIVISIONS = ("West", "South", "East")
 

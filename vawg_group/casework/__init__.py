@@ -1,0 +1,1 @@
+"""MP casework: offices submit their constituents' VAWG casework; OPCC staff triage it."""

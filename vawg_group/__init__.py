@@ -39,6 +39,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     web.init_app(app)
     errors.init_app(app)
     _register_blueprints(app)
+    _connect_domains(app)
     _register_cli(app)
     return app
 
@@ -70,6 +71,7 @@ def _configure_templates(app: Flask) -> None:
 
 
 def _init_extensions(app: Flask) -> None:
+    import vawg_group.models  # noqa: F401  (every domain's tables in db.metadata, for any command)
     from vawg_group.extensions import csrf, db, limiter, login_manager
     from vawg_group.people import sessions
 
@@ -90,7 +92,7 @@ BLUEPRINTS = (
     "vawg_group.core.pages",
     "vawg_group.people.views",
     "vawg_group.people.admin_views",
-    "vawg_group.core.audit_views",
+    "vawg_group.people.audit_views",
     "vawg_group.home.views",
     "vawg_group.workflow.views",
     "vawg_group.casework.views",
@@ -106,7 +108,23 @@ def _register_blueprints(app: Flask) -> None:
         app.register_blueprint(importlib.import_module(module_name).blueprint)
 
 
-def _register_cli(app: Flask) -> None:
-    from vawg_group.core.cli import register
+def _connect_domains(app: Flask) -> None:
+    """Hand a lower layer what it uses from a higher one, which it may not import (the layers
+    are the import-linter contract in pyproject.toml; docs/architecture.md draws them)."""
+    from vawg_group.casework.stats import pack_summary
+    from vawg_group.core.health import add_readiness_check
+    from vawg_group.packs.rendering import provide_casework_section
+    from vawg_group.workflow.status import worker_check
 
-    register(app)
+    # /readyz reports the worker's heartbeat as well as the database.
+    add_readiness_check(app, "worker", worker_check)
+    # A briefing pack prints the casework section (anonymised counts and summaries).
+    provide_casework_section(app, pack_summary)
+
+
+def _register_cli(app: Flask) -> None:
+    from vawg_group.core import cli as core_cli
+    from vawg_group.demo import cli as demo_cli
+
+    core_cli.register(app)
+    demo_cli.register(app)

@@ -23,10 +23,9 @@ def rotate_keys_command(batch_size: int) -> None:
     from vawg_group.casework.crypto import keyring, rotate_keys
     from vawg_group.core import audit
     from vawg_group.extensions import db
-    from vawg_group.models import metadata
 
     ring = keyring()
-    counts = rotate_keys(db.session, metadata, batch_size=batch_size)
+    counts = rotate_keys(db.session, db.metadata, batch_size=batch_size)
     audit.record(
         "casework.keys_rotated",
         detail={"key_id": ring.current_id, "values": sum(counts.values())},

@@ -7,8 +7,6 @@ import sys
 import click
 from flask import Flask, current_app
 
-from vawg_group.extensions import db
-
 
 def register(app: Flask) -> None:
     @app.cli.command("db-upgrade")
@@ -18,18 +16,6 @@ def register(app: Flask) -> None:
 
         migrate.upgrade(current_app.config["SQLALCHEMY_DATABASE_URI"])
         click.echo("Database schema is up to date.")
-
-    @app.cli.command("seed-demo")
-    def seed_demo_command():
-        """Create fictional demo data (running it again adds nothing)."""
-        from vawg_group.demo.seed import seed_demo
-
-        if not current_app.config["DEMO_SIGN_IN"]:
-            raise click.ClickException("seed-demo only runs where demo sign-in is on (never in production)")
-        added = seed_demo()
-        db.session.commit()
-        for name, count in added.items():
-            click.echo(f"{name}: {count} added")
 
     @app.cli.command("audit-verify")
     @click.option(

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify
+from collections.abc import Callable
+
+from flask import Blueprint, Flask, current_app, jsonify
 from sqlalchemy import text
 
 from vawg_group.core.policy import public
 from vawg_group.extensions import db
 
 blueprint = Blueprint("health", __name__)
+_CHECKS = "vawg_readiness_checks"
 
 
 @blueprint.get("/healthz")
@@ -18,8 +21,17 @@ def healthz():
     return jsonify(status="ok")
 
 
+def add_readiness_check(app: Flask, name: str, check: Callable[[], dict]) -> None:
+    """Add a check to ``app``'s readiness: ``check()`` answers ``{"ok": bool, ...}``.
+
+    Core sits below the domains, so a domain adds its own check (the worker's heartbeat does,
+    when the workflow blueprint is registered) rather than core importing it.
+    """
+    app.extensions.setdefault(_CHECKS, {})[name] = check
+
+
 def readiness_checks() -> dict[str, dict]:
-    """Each check's name and result; later domains (the worker) add theirs here."""
+    """Each check's name and result: the database first; the others only once it answers."""
     checks: dict[str, dict] = {}
     try:
         db.session.execute(text("SELECT 1"))
@@ -28,13 +40,12 @@ def readiness_checks() -> dict[str, dict]:
         db.session.rollback()
         checks["database"] = {"ok": False, "error": error.__class__.__name__}
         return checks
-    from vawg_group.workflow.status import worker_check
-
-    try:
-        checks["worker"] = worker_check()
-    except Exception as error:
-        db.session.rollback()
-        checks["worker"] = {"ok": False, "error": error.__class__.__name__}
+    for name, check in current_app.extensions.get(_CHECKS, {}).items():
+        try:
+            checks[name] = check()
+        except Exception as error:
+            db.session.rollback()
+            checks[name] = {"ok": False, "error": error.__class__.__name__}
     return checks
 
 

@@ -16,6 +16,7 @@ import errno
 import hashlib
 import os
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -92,12 +93,20 @@ def recipient_line(user, when) -> str:
 # ---------------------------------------------------------------- the HTML
 
 
+# Casework sits above packs in the layers (it asks the meeting cycle, which asks packs), so
+# packs never imports it: create_app hands its summary function over (_connect_domains).
+_CASEWORK_SECTION = "vawg_pack_casework_section"
+
+
+def provide_casework_section(app, summary: Callable[[int | None], dict]) -> None:
+    """``summary(occurrence_id)`` gives the casework section (casework.stats.pack_summary)."""
+    app.extensions[_CASEWORK_SECTION] = summary
+
+
 def casework_summary(pack) -> dict:
     """The casework section: anonymised counts, and the items put forward for this meeting
     (for a pack not tied to a meeting occurrence, the items not yet tied to one)."""
-    from vawg_group.casework.stats import pack_summary
-
-    summary = pack_summary(pack.occurrence_id)
+    summary = current_app.extensions[_CASEWORK_SECTION](pack.occurrence_id)
     if pack.occurrence_id is None:
         summary["discussions"] = [d for d in summary["discussions"] if d["occurrence_id"] is None]
     return summary

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 # Each domain's timed-jobs module (its tasks.py), imported by load_jobs(). One line per domain.
 JOB_MODULES: list[str] = [
-    "vawg_group.core.tasks",
+    "vawg_group.workflow.audit_tasks",
     "vawg_group.casework.tasks",
     "vawg_group.meetings.tasks",
     "vawg_group.cycle.tasks",

@@ -1,4 +1,4 @@
-"""Timed core jobs, run by the worker through ``@jobs.periodic``."""
+"""The worker's timed job for core's audit log (core sits below the worker, so the job lives here)."""
 
 from __future__ import annotations
 

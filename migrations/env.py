@@ -6,6 +6,7 @@ from logging.config import fileConfig
 
 from alembic import context
 from sqlalchemy import create_engine, pool
+from sqlalchemy.types import TypeDecorator
 
 from config import _normalise_database_url, load_config
 from vawg_group.models import metadata
@@ -22,8 +23,21 @@ def _database_url() -> str:
     return _normalise_database_url(url)
 
 
+def render_item(type_, obj, autogen_context):
+    """Autogenerate writes a column of one of the app's own types (a TypeDecorator such as
+    UTCDateTime) as the plain SQLAlchemy type it stores as: a migration is frozen when written
+    and imports no app code, which can change under it later."""
+    if type_ == "type" and isinstance(obj, TypeDecorator):
+        impl = obj.impl_instance
+        if type(impl).__module__.startswith("sqlalchemy.sql."):
+            return f"sa.{impl!r}"
+    return False
+
+
 def run_migrations_offline() -> None:
-    context.configure(url=_database_url(), target_metadata=metadata, literal_binds=True, render_as_batch=True)
+    context.configure(
+        url=_database_url(), target_metadata=metadata, literal_binds=True, render_as_batch=True, render_item=render_item
+    )
     with context.begin_transaction():
         context.run_migrations()
 
@@ -40,7 +54,13 @@ def run_migrations_online() -> None:
             # refuses to commit a migration that left a dangling reference.
             connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
         # Batch mode lets SQLite alter tables (it rebuilds them), and is a no-op elsewhere.
-        context.configure(connection=connection, target_metadata=metadata, render_as_batch=True, compare_type=True)
+        context.configure(
+            connection=connection,
+            target_metadata=metadata,
+            render_as_batch=True,
+            compare_type=True,
+            render_item=render_item,
+        )
         with context.begin_transaction():
             context.run_migrations()
             if sqlite:

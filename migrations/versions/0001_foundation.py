@@ -8,8 +8,6 @@ Create Date: 2026-11-25
 import sqlalchemy as sa
 from alembic import op
 
-import vawg_group.core.db
-
 revision = "0001"
 down_revision = None
 branch_labels = None
@@ -22,7 +20,7 @@ def upgrade() -> None:
         "audit_event",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("seq", sa.Integer(), nullable=False),
-        sa.Column("at_dt", vawg_group.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("at_dt", sa.DateTime(timezone=True), nullable=False),
         sa.Column("actor_id", sa.Integer(), nullable=True),
         sa.Column("actor_role", sa.String(length=20), nullable=True),
         sa.Column("action", sa.String(length=60), nullable=False),
@@ -49,7 +47,7 @@ def upgrade() -> None:
         sa.Column("constituency", sa.String(length=120), nullable=False),
         sa.Column("division", sa.String(length=10), nullable=False),
         sa.Column("is_active", sa.Boolean(), server_default=sa.text("(true)"), nullable=False),
-        sa.Column("created_dt", vawg_group.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_dt", sa.DateTime(timezone=True), nullable=False),
         sa.CheckConstraint("division IN ('West', 'South', 'East')", name=op.f("ck_office_division_known")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_office")),
         sa.UniqueConstraint("constituency", name=op.f("uq_office_constituency")),
@@ -64,8 +62,8 @@ def upgrade() -> None:
         sa.Column("is_active", sa.Boolean(), server_default=sa.text("(true)"), nullable=False),
         sa.Column("entra_oid", sa.String(length=64), nullable=True),
         sa.Column("entra_tid", sa.String(length=64), nullable=True),
-        sa.Column("created_dt", vawg_group.core.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("deactivated_dt", vawg_group.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_dt", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("deactivated_dt", sa.DateTime(timezone=True), nullable=True),
         sa.CheckConstraint(
             "(role IN ('member', 'assistant')) = (office_id IS NOT NULL)", name=op.f("ck_user_account_office_matches_role")
         ),
@@ -91,9 +89,9 @@ def upgrade() -> None:
         "auth_session",
         sa.Column("id", sa.String(length=64), nullable=False),
         sa.Column("user_id", sa.Integer(), nullable=False),
-        sa.Column("created_dt", vawg_group.core.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("last_seen_dt", vawg_group.core.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("ended_dt", vawg_group.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_dt", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("last_seen_dt", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("ended_dt", sa.DateTime(timezone=True), nullable=True),
         sa.Column("method", sa.String(length=10), nullable=False),
         sa.ForeignKeyConstraint(["user_id"], ["user_account.id"], name=op.f("fk_auth_session_user_id_user_account")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_auth_session")),

@@ -8,8 +8,6 @@ Create Date: 2026-11-25
 import sqlalchemy as sa
 from alembic import op
 
-import vawg_group.core.db
-
 revision = "0002"
 down_revision = "0001"
 branch_labels = None
@@ -25,14 +23,14 @@ def upgrade() -> None:
         sa.Column("subject_type", sa.String(length=40), nullable=False),
         sa.Column("subject_id", sa.String(length=64), nullable=False),
         sa.Column("actor_id", sa.Integer(), nullable=True),
-        sa.Column("occurred_dt", vawg_group.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("occurred_dt", sa.DateTime(timezone=True), nullable=False),
         sa.Column("payload", sa.JSON(), nullable=False),
         sa.Column("status", sa.String(length=10), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
-        sa.Column("next_attempt_dt", vawg_group.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("next_attempt_dt", sa.DateTime(timezone=True), nullable=False),
         sa.Column("claimed_by", sa.String(length=80), nullable=True),
-        sa.Column("claimed_until_dt", vawg_group.core.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("processed_dt", vawg_group.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("claimed_until_dt", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("processed_dt", sa.DateTime(timezone=True), nullable=True),
         sa.Column("last_error", sa.Text(), nullable=True),
         sa.ForeignKeyConstraint(["actor_id"], ["user_account.id"], name=op.f("fk_domain_event_actor_id_user_account")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_domain_event")),
@@ -55,11 +53,11 @@ def upgrade() -> None:
         sa.Column("message_id", sa.String(length=200), nullable=False),
         sa.Column("status", sa.String(length=10), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
-        sa.Column("created_dt", vawg_group.core.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("next_attempt_dt", vawg_group.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_dt", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("next_attempt_dt", sa.DateTime(timezone=True), nullable=False),
         sa.Column("claimed_by", sa.String(length=80), nullable=True),
-        sa.Column("claimed_until_dt", vawg_group.core.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("sent_dt", vawg_group.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("claimed_until_dt", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("sent_dt", sa.DateTime(timezone=True), nullable=True),
         sa.Column("last_error", sa.Text(), nullable=True),
         sa.ForeignKeyConstraint(["event_id"], ["domain_event.id"], name=op.f("fk_delivery_event_id_domain_event")),
         sa.ForeignKeyConstraint(

@@ -8,8 +8,6 @@ Create Date: 2026-11-25 01:16:50.600415
 import sqlalchemy as sa
 from alembic import op
 
-import vawg_group.core.db
-
 revision = "0003"
 down_revision = "0002"
 branch_labels = None
@@ -22,8 +20,8 @@ def upgrade() -> None:
         "scheduled_job",
         sa.Column("name", sa.String(length=80), nullable=False),
         sa.Column("interval_seconds", sa.Integer(), nullable=False),
-        sa.Column("next_run_dt", vawg_group.core.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("last_run_dt", vawg_group.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("next_run_dt", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("last_run_dt", sa.DateTime(timezone=True), nullable=True),
         sa.Column("last_run_by", sa.String(length=80), nullable=True),
         sa.Column("run_count", sa.Integer(), nullable=False),
         sa.Column("last_error", sa.Text(), nullable=True),
@@ -34,9 +32,9 @@ def upgrade() -> None:
         sa.Column("worker_id", sa.String(length=80), nullable=False),
         sa.Column("hostname", sa.String(length=255), nullable=False),
         sa.Column("pid", sa.Integer(), nullable=False),
-        sa.Column("started_dt", vawg_group.core.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("last_seen_dt", vawg_group.core.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("stopped_dt", vawg_group.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("started_dt", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("last_seen_dt", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("stopped_dt", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("worker_id", name=op.f("pk_worker_heartbeat")),
     )
     # ### end Alembic commands ###

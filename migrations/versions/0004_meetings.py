@@ -8,8 +8,6 @@ Create Date: 2026-11-25 01:55:53.626624
 import sqlalchemy as sa
 from alembic import op
 
-import vawg_group.core.db
-
 revision = "0004"
 down_revision = "0006"
 branch_labels = None
@@ -23,9 +21,9 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("user_id", sa.Integer(), nullable=False),
         sa.Column("token_hash", sa.String(length=64), nullable=False),
-        sa.Column("created_dt", vawg_group.core.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("revoked_dt", vawg_group.core.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("last_used_dt", vawg_group.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_dt", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("revoked_dt", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("last_used_dt", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(["user_id"], ["user_account.id"], name=op.f("fk_calendar_feed_user_id_user_account")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_calendar_feed")),
         sa.UniqueConstraint("token_hash", name=op.f("uq_calendar_feed_token_hash")),
@@ -46,8 +44,8 @@ def upgrade() -> None:
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("join_url", sa.String(length=500), nullable=False),
         sa.Column("created_by_id", sa.Integer(), nullable=True),
-        sa.Column("created_dt", vawg_group.core.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("ended_dt", vawg_group.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_dt", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("ended_dt", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["created_by_id"], ["user_account.id"], name=op.f("fk_meeting_series_created_by_id_user_account")
         ),
@@ -58,29 +56,29 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("series_id", sa.Integer(), nullable=True),
         sa.Column("series_version", sa.Integer(), nullable=False),
-        sa.Column("recurrence_dt", vawg_group.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("recurrence_dt", sa.DateTime(timezone=True), nullable=True),
         sa.Column("title", sa.String(length=200), nullable=False),
-        sa.Column("starts_dt", vawg_group.core.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("ends_dt", vawg_group.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("starts_dt", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("ends_dt", sa.DateTime(timezone=True), nullable=False),
         sa.Column("tzid", sa.String(length=64), nullable=False),
         sa.Column("status", sa.String(length=10), nullable=False),
         sa.Column("is_moved", sa.Boolean(), nullable=False),
         sa.Column("uid", sa.String(length=120), nullable=False),
         sa.Column("sequence", sa.Integer(), nullable=False),
         sa.Column("join_url", sa.String(length=500), nullable=False),
-        sa.Column("invites_sent_dt", vawg_group.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("invites_sent_dt", sa.DateTime(timezone=True), nullable=True),
         sa.Column("graph_event_id", sa.String(length=300), nullable=True),
         sa.Column("graph_transaction_id", sa.String(length=64), nullable=True),
         sa.Column("graph_sequence", sa.Integer(), nullable=True),
-        sa.Column("agenda_published_dt", vawg_group.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("agenda_published_dt", sa.DateTime(timezone=True), nullable=True),
         sa.Column("classification", sa.String(length=20), server_default="OFFICIAL", nullable=False),
         sa.Column("agenda_pdf_name", sa.String(length=120), nullable=True),
-        sa.Column("agenda_pdf_dt", vawg_group.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("agenda_pdf_dt", sa.DateTime(timezone=True), nullable=True),
         sa.Column("minutes_status", sa.String(length=10), nullable=False),
-        sa.Column("minutes_approved_dt", vawg_group.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("minutes_approved_dt", sa.DateTime(timezone=True), nullable=True),
         sa.Column("minutes_approved_at_id", sa.Integer(), nullable=True),
-        sa.Column("created_dt", vawg_group.core.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("cancelled_dt", vawg_group.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_dt", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("cancelled_dt", sa.DateTime(timezone=True), nullable=True),
         sa.CheckConstraint(
             "classification IN ('OFFICIAL', 'OFFICIAL-SENSITIVE')", name=op.f("ck_meeting_occurrence_classification_known")
         ),
@@ -117,7 +115,7 @@ def upgrade() -> None:
         sa.Column("minute_text", sa.Text(), nullable=False),
         sa.Column("decisions", sa.Text(), nullable=False),
         sa.Column("created_by_id", sa.Integer(), nullable=True),
-        sa.Column("created_dt", vawg_group.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_dt", sa.DateTime(timezone=True), nullable=False),
         sa.CheckConstraint(
             "kind IN ('welcome', 'briefing', 'casework', 'sounding_board', 'lobbying_actions', 'aob')",
             name=op.f("ck_agenda_item_kind_known"),
@@ -144,8 +142,8 @@ def upgrade() -> None:
         sa.Column("response", sa.Text(), nullable=False),
         sa.Column("response_date", sa.Date(), nullable=True),
         sa.Column("created_by_id", sa.Integer(), nullable=True),
-        sa.Column("created_dt", vawg_group.core.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_dt", vawg_group.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_dt", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_dt", sa.DateTime(timezone=True), nullable=False),
         sa.CheckConstraint("status IN ('drafting', 'sent', 'responded', 'closed')", name=op.f("ck_lobbying_ask_status_known")),
         sa.ForeignKeyConstraint(["created_by_id"], ["user_account.id"], name=op.f("fk_lobbying_ask_created_by_id_user_account")),
         sa.ForeignKeyConstraint(
@@ -162,7 +160,7 @@ def upgrade() -> None:
         sa.Column("occurrence_id", sa.Integer(), nullable=False),
         sa.Column("user_id", sa.Integer(), nullable=False),
         sa.Column("response", sa.String(length=10), nullable=True),
-        sa.Column("responded_dt", vawg_group.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("responded_dt", sa.DateTime(timezone=True), nullable=True),
         sa.Column("attended", sa.Boolean(), nullable=True),
         sa.Column("marked_by_id", sa.Integer(), nullable=True),
         sa.CheckConstraint(
@@ -191,7 +189,7 @@ def upgrade() -> None:
         sa.Column("name", sa.String(length=120), nullable=False),
         sa.Column("attended", sa.Boolean(), nullable=True),
         sa.Column("added_by_id", sa.Integer(), nullable=True),
-        sa.Column("added_dt", vawg_group.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("added_dt", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["added_by_id"], ["user_account.id"], name=op.f("fk_meeting_guest_added_by_id_user_account")),
         sa.ForeignKeyConstraint(
             ["occurrence_id"], ["meeting_occurrence.id"], name=op.f("fk_meeting_guest_occurrence_id_meeting_occurrence")
@@ -212,10 +210,10 @@ def upgrade() -> None:
         sa.Column("owner_user_id", sa.Integer(), nullable=True),
         sa.Column("due_date", sa.Date(), nullable=True),
         sa.Column("status", sa.String(length=10), nullable=False),
-        sa.Column("completed_dt", vawg_group.core.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("last_reminded_dt", vawg_group.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("completed_dt", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("last_reminded_dt", sa.DateTime(timezone=True), nullable=True),
         sa.Column("created_by_id", sa.Integer(), nullable=True),
-        sa.Column("created_dt", vawg_group.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_dt", sa.DateTime(timezone=True), nullable=False),
         sa.CheckConstraint("status IN ('open', 'done', 'dropped')", name=op.f("ck_meeting_action_status_known")),
         sa.ForeignKeyConstraint(
             ["agenda_item_id"], ["agenda_item.id"], name=op.f("fk_meeting_action_agenda_item_id_agenda_item")

@@ -8,8 +8,6 @@ Create Date: 2026-11-25 01:15:47.912265
 import sqlalchemy as sa
 from alembic import op
 
-import vawg_group.core.db
-
 revision = "0005"
 down_revision = "0003"
 branch_labels = None
@@ -25,9 +23,9 @@ def upgrade() -> None:
         sa.Column("office_id", sa.Integer(), nullable=True),
         sa.Column("reference", sa.String(length=40), nullable=False),
         sa.Column("themes", sa.JSON(), nullable=False),
-        sa.Column("submitted_dt", vawg_group.core.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("closed_dt", vawg_group.core.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("deleted_dt", vawg_group.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("submitted_dt", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("closed_dt", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("deleted_dt", sa.DateTime(timezone=True), nullable=False),
         sa.Column("reason", sa.String(length=20), nullable=False),
         sa.ForeignKeyConstraint(["office_id"], ["office.id"], name=op.f("fk_casework_tombstone_office_id_office")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_casework_tombstone")),
@@ -48,11 +46,11 @@ def upgrade() -> None:
         sa.Column("consent_to_share", sa.Boolean(), nullable=False),
         sa.Column("may_raise_anonymised", sa.Boolean(), nullable=False),
         sa.Column("status", sa.String(length=20), nullable=False),
-        sa.Column("submitted_dt", vawg_group.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("submitted_dt", sa.DateTime(timezone=True), nullable=False),
         sa.Column("submitted_by_id", sa.Integer(), nullable=True),
-        sa.Column("updated_dt", vawg_group.core.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("acknowledged_dt", vawg_group.core.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("closed_dt", vawg_group.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("updated_dt", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("acknowledged_dt", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("closed_dt", sa.DateTime(timezone=True), nullable=True),
         sa.Column("assigned_to_id", sa.Integer(), nullable=True),
         sa.Column("legal_hold", sa.Boolean(), server_default=sa.text("(false)"), nullable=False),
         sa.Column("submission_token", sa.String(length=64), nullable=False),
@@ -92,7 +90,7 @@ def upgrade() -> None:
         sa.Column("summary", sa.Text(), nullable=False),
         sa.Column("themes", sa.JSON(), nullable=False),
         sa.Column("by_id", sa.Integer(), nullable=True),
-        sa.Column("created_dt", vawg_group.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_dt", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["by_id"], ["user_account.id"], name=op.f("fk_casework_discussion_by_id_user_account")),
         sa.ForeignKeyConstraint(
             ["item_id"], ["casework_item.id"], name=op.f("fk_casework_discussion_item_id_casework_item"), ondelete="SET NULL"
@@ -107,7 +105,7 @@ def upgrade() -> None:
         sa.Column("low_id", sa.Integer(), nullable=False),
         sa.Column("high_id", sa.Integer(), nullable=False),
         sa.Column("by_id", sa.Integer(), nullable=True),
-        sa.Column("created_dt", vawg_group.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_dt", sa.DateTime(timezone=True), nullable=False),
         sa.CheckConstraint("low_id < high_id", name=op.f("ck_casework_link_ordered")),
         sa.ForeignKeyConstraint(["by_id"], ["user_account.id"], name=op.f("fk_casework_link_by_id_user_account")),
         sa.ForeignKeyConstraint(
@@ -128,7 +126,7 @@ def upgrade() -> None:
         sa.Column("author_id", sa.Integer(), nullable=True),
         sa.Column("body", sa.Text(), nullable=False),
         sa.Column("visibility", sa.String(length=10), nullable=False),
-        sa.Column("created_dt", vawg_group.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_dt", sa.DateTime(timezone=True), nullable=False),
         sa.CheckConstraint("visibility IN ('shared', 'opcc_only')", name=op.f("ck_casework_note_visibility_known")),
         sa.ForeignKeyConstraint(["author_id"], ["user_account.id"], name=op.f("fk_casework_note_author_id_user_account")),
         sa.ForeignKeyConstraint(
@@ -145,11 +143,11 @@ def upgrade() -> None:
         sa.Column("item_id", sa.Integer(), nullable=False),
         sa.Column("agency", sa.String(length=30), nullable=False),
         sa.Column("detail", sa.Text(), nullable=True),
-        sa.Column("referred_dt", vawg_group.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("referred_dt", sa.DateTime(timezone=True), nullable=False),
         sa.Column("by_id", sa.Integer(), nullable=True),
         sa.Column("response_due_on", sa.Date(), nullable=False),
-        sa.Column("responded_dt", vawg_group.core.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("overdue_flagged_dt", vawg_group.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("responded_dt", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("overdue_flagged_dt", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(["by_id"], ["user_account.id"], name=op.f("fk_casework_referral_by_id_user_account")),
         sa.ForeignKeyConstraint(
             ["item_id"], ["casework_item.id"], name=op.f("fk_casework_referral_item_id_casework_item"), ondelete="CASCADE"
@@ -168,7 +166,7 @@ def upgrade() -> None:
         sa.Column("to_status", sa.String(length=20), nullable=False),
         sa.Column("reason", sa.Text(), nullable=False),
         sa.Column("by_id", sa.Integer(), nullable=True),
-        sa.Column("at_dt", vawg_group.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("at_dt", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["by_id"], ["user_account.id"], name=op.f("fk_casework_status_change_by_id_user_account")),
         sa.ForeignKeyConstraint(
             ["item_id"], ["casework_item.id"], name=op.f("fk_casework_status_change_item_id_casework_item"), ondelete="CASCADE"

@@ -8,8 +8,6 @@ Create Date: 2026-11-25
 import sqlalchemy as sa
 from alembic import op
 
-import vawg_group.core.db
-
 revision = "0006"
 down_revision = "0005"
 branch_labels = None
@@ -29,12 +27,12 @@ def upgrade() -> None:
         sa.Column("classification", sa.String(length=20), nullable=False),
         sa.Column("status", sa.String(length=20), nullable=False),
         sa.Column("author_id", sa.Integer(), nullable=False),
-        sa.Column("created_dt", vawg_group.core.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_dt", vawg_group.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_dt", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_dt", sa.DateTime(timezone=True), nullable=False),
         sa.Column("submitted_by_id", sa.Integer(), nullable=True),
-        sa.Column("submitted_dt", vawg_group.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("submitted_dt", sa.DateTime(timezone=True), nullable=True),
         sa.Column("approved_by_id", sa.Integer(), nullable=True),
-        sa.Column("approved_dt", vawg_group.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("approved_dt", sa.DateTime(timezone=True), nullable=True),
         sa.CheckConstraint("classification IN ('OFFICIAL', 'OFFICIAL-SENSITIVE')", name=op.f("ck_briefing_classification_known")),
         sa.CheckConstraint("status IN ('draft', 'ready_for_review', 'approved')", name=op.f("ck_briefing_status_known")),
         sa.ForeignKeyConstraint(["approved_by_id"], ["user_account.id"], name=op.f("fk_briefing_approved_by_id_user_account")),
@@ -53,8 +51,8 @@ def upgrade() -> None:
         sa.Column("meeting_date", sa.Date(), nullable=False),
         sa.Column("status", sa.String(length=10), nullable=False),
         sa.Column("created_by_id", sa.Integer(), nullable=False),
-        sa.Column("created_dt", vawg_group.core.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_dt", vawg_group.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_dt", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_dt", sa.DateTime(timezone=True), nullable=False),
         sa.CheckConstraint("status IN ('draft', 'published')", name=op.f("ck_pack_status_known")),
         sa.ForeignKeyConstraint(["created_by_id"], ["user_account.id"], name=op.f("fk_pack_created_by_id_user_account")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_pack")),
@@ -73,7 +71,7 @@ def upgrade() -> None:
         sa.Column("size_bytes", sa.Integer(), nullable=False),
         sa.Column("sha256", sa.String(length=64), nullable=False),
         sa.Column("uploaded_by_id", sa.Integer(), nullable=False),
-        sa.Column("uploaded_dt", vawg_group.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("uploaded_dt", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["briefing_id"], ["briefing.id"], name=op.f("fk_briefing_attachment_briefing_id_briefing"), ondelete="CASCADE"
         ),
@@ -132,16 +130,16 @@ def upgrade() -> None:
         sa.Column("contents", sa.Text(), nullable=False),
         sa.Column("render_status", sa.String(length=10), nullable=False),
         sa.Column("render_error", sa.String(length=500), nullable=True),
-        sa.Column("render_started_dt", vawg_group.core.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("rendered_dt", vawg_group.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("render_started_dt", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("rendered_dt", sa.DateTime(timezone=True), nullable=True),
         sa.Column("render_seconds", sa.Float(), nullable=True),
         sa.Column("page_count", sa.Integer(), nullable=True),
         sa.Column("size_bytes", sa.Integer(), nullable=True),
         sa.Column("prepared_by_id", sa.Integer(), nullable=False),
-        sa.Column("prepared_dt", vawg_group.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("prepared_dt", sa.DateTime(timezone=True), nullable=False),
         sa.Column("published_by_id", sa.Integer(), nullable=True),
-        sa.Column("published_dt", vawg_group.core.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("superseded_dt", vawg_group.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("published_dt", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("superseded_dt", sa.DateTime(timezone=True), nullable=True),
         sa.CheckConstraint(
             "classification IN ('OFFICIAL', 'OFFICIAL-SENSITIVE')", name=op.f("ck_pack_version_classification_known")
         ),
@@ -171,9 +169,9 @@ def upgrade() -> None:
         sa.Column("input_hash", sa.String(length=64), nullable=False),
         sa.Column("render_status", sa.String(length=10), nullable=False),
         sa.Column("render_error", sa.String(length=500), nullable=True),
-        sa.Column("created_dt", vawg_group.core.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("render_started_dt", vawg_group.core.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("rendered_dt", vawg_group.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_dt", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("render_started_dt", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("rendered_dt", sa.DateTime(timezone=True), nullable=True),
         sa.CheckConstraint(
             "render_status IN ('queued', 'rendering', 'ready', 'failed')", name=op.f("ck_pack_copy_render_status_known")
         ),

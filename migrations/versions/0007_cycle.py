@@ -10,8 +10,6 @@ Create Date: 2026-11-25 04:31:34.295727
 import sqlalchemy as sa
 from alembic import op
 
-import vawg_group.core.db
-
 revision = "0007"
 down_revision = "0011"
 branch_labels = None
@@ -33,8 +31,8 @@ def upgrade() -> None:
         sa.Column("action", sa.String(length=40), nullable=True),
         sa.Column("completed_by", sa.String(length=40), nullable=True),
         sa.Column("position", sa.Integer(), nullable=False),
-        sa.Column("created_dt", vawg_group.core.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_dt", vawg_group.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_dt", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_dt", sa.DateTime(timezone=True), nullable=False),
         sa.CheckConstraint(
             "(phase = 'prepare' AND offset_days < 0) OR (phase = 'follow_up' AND offset_days > 0)",
             name=op.f("ck_cycle_step_offset_matches_phase"),
@@ -64,15 +62,15 @@ def upgrade() -> None:
         sa.Column("action", sa.String(length=40), nullable=True),
         sa.Column("completed_by", sa.String(length=40), nullable=True),
         sa.Column("position", sa.Integer(), nullable=False),
-        sa.Column("due_dt", vawg_group.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("due_dt", sa.DateTime(timezone=True), nullable=False),
         sa.Column("status", sa.String(length=10), nullable=False),
-        sa.Column("planned_dt", vawg_group.core.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("done_dt", vawg_group.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("planned_dt", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("done_dt", sa.DateTime(timezone=True), nullable=True),
         sa.Column("done_by_user_id", sa.Integer(), nullable=True),
         sa.Column("done_by_event_id", sa.Integer(), nullable=True),
-        sa.Column("fired_dt", vawg_group.core.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("owner_reminded_dt", vawg_group.core.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("admins_reminded_dt", vawg_group.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("fired_dt", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("owner_reminded_dt", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("admins_reminded_dt", sa.DateTime(timezone=True), nullable=True),
         sa.CheckConstraint(
             "status IN ('planned', 'done', 'missed', 'cancelled')", name=op.f("ck_meeting_milestone_status_known")
         ),

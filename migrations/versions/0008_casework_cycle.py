@@ -11,8 +11,6 @@ Create Date: 2026-11-25 04:28:08.127562
 import sqlalchemy as sa
 from alembic import op
 
-import vawg_group.core.db
-
 revision = "0008"
 down_revision = "0007"
 branch_labels = None
@@ -24,7 +22,7 @@ def upgrade() -> None:
     with op.batch_alter_table("casework_item", schema=None) as batch_op:
         batch_op.add_column(sa.Column("occurrence_id", sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column("late", sa.Boolean(), server_default=sa.text("(false)"), nullable=False))
-        batch_op.add_column(sa.Column("late_accepted_dt", vawg_group.core.db.UTCDateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column("late_accepted_dt", sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column("late_accepted_by_id", sa.Integer(), nullable=True))
         batch_op.create_index(batch_op.f("ix_casework_item_occurrence_id"), ["occurrence_id"], unique=False)
         batch_op.create_foreign_key(

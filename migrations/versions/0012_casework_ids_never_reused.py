@@ -36,5 +36,6 @@ def upgrade() -> None:
 def downgrade() -> None:
     if op.get_bind().dialect.name != "sqlite":
         return
-    with op.batch_alter_table("casework_item", recreate="always", table_kwargs={"sqlite_autoincrement": False}):
-        pass
+    # The AUTOINCREMENT table's key is written inline, without its name: name it again, as 0010 left it.
+    with op.batch_alter_table("casework_item", recreate="always", table_kwargs={"sqlite_autoincrement": False}) as batch_op:
+        batch_op.create_primary_key("pk_casework_item", ["id"])

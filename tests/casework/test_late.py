@@ -24,7 +24,9 @@ from vawg_group.core.audit import AuditEvent
 from vawg_group.core.roles import Role
 from vawg_group.core.validation import ValidationError
 from vawg_group.cycle.models import MeetingMilestone, MilestoneStatus
-from vawg_group.cycle.services import CASEWORK_DEADLINE_KEY, casework_deadline, plan
+from vawg_group.cycle.planning import plan
+from vawg_group.cycle.queries import casework_deadline
+from vawg_group.cycle.template import CASEWORK_DEADLINE_KEY
 from vawg_group.extensions import db
 from vawg_group.meetings import services as meetings
 from vawg_group.workflow.models import DomainEvent

@@ -10,18 +10,18 @@ from sqlalchemy import select
 
 from tests.access_grid import ADMIN, OPCC, Route
 from vawg_group.core.clock import to_london, utcnow
-from vawg_group.cycle import services
+from vawg_group.cycle import editing, planning, queries, template
 from vawg_group.cycle.models import CycleStep
 from vawg_group.extensions import db
 from vawg_group.meetings import services as meetings
 
 
 def _step_id(world, office):
-    return {"step_id": services.ensure_template()[0].id}
+    return {"step_id": template.ensure_template()[0].id}
 
 
 def _removable(world, office):
-    steps = services.ensure_template()
+    steps = template.ensure_template()
     db.session.commit()
     return {"step_id": steps[-1].id}
 
@@ -43,7 +43,7 @@ def _meeting(world, office):
     occurrence = meetings.create_one_off(
         title="Grid meeting", on=to_london(utcnow()).date() + timedelta(days=40), start_time=time(10), end_time=time(11), by=None
     )
-    services.plan(occurrence)
+    planning.plan(occurrence)
     db.session.commit()
     return occurrence
 
@@ -53,10 +53,10 @@ def _occurrence_id(world, office):
 
 
 def _tickable(world, office):
-    services.ensure_template()
+    template.ensure_template()
     # Asked for once per example by the form fuzz, in the same world: add the step only once.
     if db.session.scalar(select(CycleStep).where(CycleStep.key == "grid_check")) is None:
-        services.add_step(
+        editing.add_step(
             by=None,
             name="Grid check",
             phase="prepare",
@@ -66,7 +66,7 @@ def _tickable(world, office):
             automatic=False,
         )
     occurrence = _meeting(world, office)
-    milestone = next(m for m in services.milestones_for(occurrence) if m.key == "grid_check")
+    milestone = next(m for m in queries.milestones_for(occurrence) if m.key == "grid_check")
     db.session.commit()
     return {"occurrence_id": occurrence.id, "milestone_id": milestone.id}
 

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, time, timezone
 
 from sqlalchemy import select
 
-from vawg_group.cycle import services
+from vawg_group.cycle import queries
 from vawg_group.cycle.models import MeetingMilestone
 from vawg_group.extensions import db
 from vawg_group.meetings import services as meetings
@@ -53,7 +53,7 @@ def handle_events(worker_id: str = "cycle-test") -> int:
 
 def milestones(occurrence) -> dict[str, MeetingMilestone]:
     db.session.expire_all()
-    return {m.key: m for m in services.milestones_for(occurrence)}
+    return {m.key: m for m in queries.milestones_for(occurrence)}
 
 
 def event_types(occurrence) -> list[str]:

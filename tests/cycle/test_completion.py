@@ -13,7 +13,7 @@ from vawg_group.briefings import services as briefings
 from vawg_group.core.audit import AuditEvent
 from vawg_group.core.roles import Role
 from vawg_group.core.validation import ValidationError
-from vawg_group.cycle import services
+from vawg_group.cycle import completion, editing, planning, template
 from vawg_group.cycle.models import MilestoneStatus
 from vawg_group.extensions import db
 from vawg_group.meetings import agenda
@@ -83,14 +83,14 @@ def test_a_proof_recorded_before_planning_completes_the_milestone_at_once(app):
     db.session.commit()
     handle_events()  # meeting.created plans; agenda.published comes after in the same pass
     assert milestones(occurrence)["agenda_published"].status == MilestoneStatus.DONE
-    services.replan(occurrence, by=staff, now=utc(2026, 11, 2))  # nothing changes
+    planning.replan(occurrence, by=staff, now=utc(2026, 11, 2))  # nothing changes
     assert milestones(occurrence)["agenda_published"].status == MilestoneStatus.DONE
 
 
 def test_only_milestones_without_a_proving_event_are_ticked_and_only_by_their_owner(app):
     admin, staff = make_user(role=Role.OPCC_ADMIN), make_user(role=Role.OPCC_STAFF)
-    services.ensure_template()
-    services.add_step(
+    template.ensure_template()
+    editing.add_step(
         by=admin,
         name="Speaker confirmed",
         phase="prepare",
@@ -100,7 +100,7 @@ def test_only_milestones_without_a_proving_event_are_ticked_and_only_by_their_ow
         automatic=False,
         now=utc(2026, 11, 1),
     )
-    services.add_step(
+    editing.add_step(
         by=admin,
         name="Room notes",
         phase="prepare",
@@ -114,18 +114,18 @@ def test_only_milestones_without_a_proving_event_are_ticked_and_only_by_their_ow
     handle_events()
     planned = milestones(occurrence)
     with pytest.raises(ValidationError, match="cannot be ticked by hand"):
-        services.mark_done(planned["pack_published"], by=admin)  # proven by publishing the pack
+        completion.mark_done(planned["pack_published"], by=admin)  # proven by publishing the pack
     with pytest.raises(ValidationError, match="does this milestone itself"):
-        services.mark_done(planned["call_for_casework"], by=admin)
+        completion.mark_done(planned["call_for_casework"], by=admin)
     with pytest.raises(ValidationError, match="Only its owner"):
-        services.mark_done(planned["speaker_confirmed"], by=staff)  # owned by admins
-    services.mark_done(planned["speaker_confirmed"], by=admin, now=utc(2026, 11, 24, 10))
-    services.mark_done(planned["room_notes"], by=staff, now=utc(2026, 11, 24, 10))
+        completion.mark_done(planned["speaker_confirmed"], by=staff)  # owned by admins
+    completion.mark_done(planned["speaker_confirmed"], by=admin, now=utc(2026, 11, 24, 10))
+    completion.mark_done(planned["room_notes"], by=staff, now=utc(2026, 11, 24, 10))
     db.session.commit()
     ticked = milestones(occurrence)
     assert ticked["speaker_confirmed"].done_by_user_id == admin.id and ticked["speaker_confirmed"].done_by_event_id is None
     assert ticked["room_notes"].status == MilestoneStatus.DONE
     with pytest.raises(ValidationError, match="not open"):
-        services.mark_done(ticked["room_notes"], by=staff)
+        completion.mark_done(ticked["room_notes"], by=staff)
     audited = db.session.query(AuditEvent).filter_by(action="cycle.milestone_ticked").all()
     assert sorted(row.actor_id for row in audited) == sorted([admin.id, staff.id])

@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timezone
 import time_machine
 
 from tests.cycle.helpers import all_events
-from vawg_group.cycle import services
+from vawg_group.cycle import queries
 from vawg_group.cycle.models import MeetingMilestone, MilestoneStatus
 from vawg_group.demo.seed import seed_demo
 from vawg_group.extensions import db
@@ -22,7 +22,7 @@ def test_the_demo_shows_the_next_meeting_in_its_cycle_and_seeds_once(app):
         db.session.commit()
     assert first["meeting cycle"] == 12 and again["meeting cycle"] == 0
     upcoming = meetings.next_occurrence(now=NOW)  # Tuesday 8 December 2026
-    state = {m.key: m for m in services.milestones_for(upcoming)}
+    state = {m.key: m for m in queries.milestones_for(upcoming)}
     assert state["call_for_casework"].status == MilestoneStatus.DONE and state["call_for_casework"].fired_dt == NOW
     for key, proof in (
         ("briefing_drafts", "briefing.submitted"),
@@ -31,7 +31,7 @@ def test_the_demo_shows_the_next_meeting_in_its_cycle_and_seeds_once(app):
     ):
         assert state[key].status == MilestoneStatus.DONE and state[key].done_by_event.event_type == proof, key
     assert state["casework_deadline"].status == MilestoneStatus.PLANNED
-    assert services.next_casework_deadline(NOW) == (upcoming, datetime(2026, 11, 27, 17, tzinfo=UTC))
+    assert queries.next_casework_deadline(NOW) == (upcoming, datetime(2026, 11, 27, 17, tzinfo=UTC))
     assert len(all_events("milestone.fired")) == 1  # not fired again by the second run
     # Only meetings ahead are planned; the past is history.
     planned_for = {m.occurrence_id for m in db.session.query(MeetingMilestone)}

@@ -9,7 +9,7 @@ from tests.cycle.helpers import handle_events, make_meeting, milestones, utc
 from tests.factories import make_office, make_user
 from vawg_group.core.audit import AuditEvent
 from vawg_group.core.roles import Role
-from vawg_group.cycle import services
+from vawg_group.cycle import editing, template
 from vawg_group.cycle.models import CycleStep, MilestoneStatus
 from vawg_group.extensions import db
 
@@ -33,7 +33,7 @@ def admin_client(app):
 
 
 def test_the_editor_lists_the_template_and_adds_a_milestone(app):
-    services.ensure_template()
+    template.ensure_template()
     db.session.commit()
     client, _ = admin_client(app)
     page = client.get("/cycle").get_data(as_text=True)
@@ -47,7 +47,7 @@ def test_the_editor_lists_the_template_and_adds_a_milestone(app):
 
 
 def test_bad_input_is_shown_in_the_error_summary_with_the_input_kept(app):
-    services.ensure_template()
+    template.ensure_template()
     db.session.commit()
     client, _ = admin_client(app)
     cases = [
@@ -66,20 +66,20 @@ def test_bad_input_is_shown_in_the_error_summary_with_the_input_kept(app):
         assert kept in body, change
     assert db.session.query(CycleStep).filter_by(name="Speaker confirmed").count() == 0
     # Removing milestones down to the last one: the last cannot go.
-    steps = services.steps()
+    steps = template.steps()
     for step in steps[:-1]:
         assert post_form(client, f"/cycle/steps/{step.id}/remove", {}).status_code == 302
-    last = services.steps()[0]
+    last = template.steps()[0]
     response = post_form(client, f"/cycle/steps/{last.id}/remove", {})
     assert response.status_code == 200 and "The cycle needs at least one milestone" in response.get_data(as_text=True)
-    assert services.steps() == [last]
+    assert template.steps() == [last]
 
 
 def test_editing_a_step_keeps_input_on_error_and_saves_when_right(app):
-    services.ensure_template()
+    template.ensure_template()
     db.session.commit()
     client, _ = admin_client(app)
-    step = next(s for s in services.steps() if s.key == "casework_deadline")
+    step = next(s for s in template.steps() if s.key == "casework_deadline")
     form_page = client.get(f"/cycle/steps/{step.id}/edit").get_data(as_text=True)
     assert 'value="Casework deadline"' in form_page and 'value="-10"' in form_page and 'value="17:00"' in form_page
     values = {
@@ -103,14 +103,14 @@ def test_the_standard_cycle_is_set_up_from_an_empty_template(app):
     client, _ = admin_client(app)
     assert "Set up the standard cycle" in client.get("/cycle").get_data(as_text=True)
     assert post_form(client, "/cycle/standard", {}, token_from="/cycle").status_code == 302
-    assert len(services.steps()) == len(services.DEFAULT_STEPS)
+    assert len(template.steps()) == len(template.DEFAULT_STEPS)
 
 
 def test_the_meeting_page_shows_the_cycle_and_staff_act_on_it(app):
     staff = make_user(role=Role.OPCC_STAFF, display_name="Cal Secretariat")
     member = make_user(role=Role.MEMBER, office=make_office())
-    services.ensure_template()
-    services.add_step(
+    template.ensure_template()
+    editing.add_step(
         by=None,
         name="Room notes",
         phase="prepare",

@@ -14,7 +14,7 @@ from tests.cycle.helpers import utc
 from tests.factories import make_office, make_user
 from vawg_group.briefings import services as briefings
 from vawg_group.core.roles import Role
-from vawg_group.cycle import services
+from vawg_group.cycle import queries
 from vawg_group.cycle.models import MilestoneStatus
 from vawg_group.extensions import db
 from vawg_group.meetings import actions, agenda, attendance
@@ -63,7 +63,7 @@ class Cycle:
 
     def milestones(self, occurrence) -> dict[str, str]:
         db.session.expire_all()
-        return {m.key: m.status for m in services.milestones_for(occurrence)}
+        return {m.key: m.status for m in queries.milestones_for(occurrence)}
 
     def done(self, occurrence, *keys: str) -> None:
         """``keys`` are done now as well as those before; every other milestone is still planned."""
@@ -114,7 +114,7 @@ def _whole_cycle(cycle: Cycle, app):
     )
     cycle.done(occurrence)  # nothing yet
     assert len(cycle.milestones(occurrence)) == 9
-    assert services.casework_deadline(occurrence) == utc(2026, 11, 27, 17)
+    assert queries.casework_deadline(occurrence) == utc(2026, 11, 27, 17)
 
     # 17 November 09:00: the call for casework goes to every office's MP and assistants.
     cycle.at(utc(2026, 11, 17, 8, 59))
@@ -153,9 +153,9 @@ def _whole_cycle(cycle: Cycle, app):
     cycle.done(occurrence, "casework_deadline")
     # A case sent at this very instant is still in time, so the deadline still shows; a
     # second later there is none until January's meeting is planned.
-    assert services.next_casework_deadline() == (db.session.get(type(occurrence), occurrence_id), utc(2026, 11, 27, 17))
+    assert queries.next_casework_deadline() == (db.session.get(type(occurrence), occurrence_id), utc(2026, 11, 27, 17))
     cycle.at(utc(2026, 11, 27, 17) + timedelta(seconds=1))
-    assert services.next_casework_deadline() is None
+    assert queries.next_casework_deadline() is None
 
     # 1 December: a member sends apologies (the reminder will skip them).
     cycle.at(utc(2026, 12, 1, 12))
@@ -263,7 +263,7 @@ def _whole_cycle(cycle: Cycle, app):
     cycle.done(occurrence, "actions_circulated")
 
     # Every milestone done, each by what proves it; nothing more is sent, nothing failed.
-    final = {m.key: m for m in services.milestones_for(occurrence)}
+    final = {m.key: m for m in queries.milestones_for(occurrence)}
     assert {key: m.status for key, m in final.items()} == {key: MilestoneStatus.DONE for key in final}
     proofs = {key: m.done_by_event.event_type for key, m in final.items()}
     assert proofs == {

@@ -5,7 +5,7 @@ from datetime import date, time
 from tests.cycle.helpers import utc
 from vawg_group.cycle import workdays
 from vawg_group.cycle.models import Phase
-from vawg_group.cycle.services import due_dt_for
+from vawg_group.cycle.planning import due_dt_for
 
 
 def due(phase, offset, at, meeting_start):

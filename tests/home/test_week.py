@@ -15,7 +15,7 @@ from tests.conftest import sign_in
 from tests.factories import make_office, make_user
 from vawg_group.core.roles import Role
 from vawg_group.cycle.models import MeetingMilestone, MilestoneStatus
-from vawg_group.cycle.services import plan
+from vawg_group.cycle.planning import plan
 from vawg_group.extensions import db
 from vawg_group.home.services import london_week, staff_week
 from vawg_group.meetings import services as meetings

@@ -1,7 +1,7 @@
 """Which meeting a case is for, and late casework.
 
 Each meeting has a casework deadline (the meeting cycle's "casework deadline" milestone, read
-through ``vawg_group.cycle.services.casework_deadline``, or ``coming_casework_deadlines`` for
+through ``vawg_group.cycle.queries.casework_deadline``, or ``coming_casework_deadlines`` for
 the coming meetings in one query). A case is for the soonest scheduled meeting whose deadline
 it beat; sent exactly at the deadline counts as in time ("due by 5pm").
 Sent after the soonest coming meeting's deadline but before that meeting starts, it is *late*:
@@ -24,7 +24,7 @@ from vawg_group.casework.models import CaseworkItem
 from vawg_group.core import audit
 from vawg_group.core.clock import to_london, utcnow
 from vawg_group.core.validation import ValidationError
-from vawg_group.cycle.services import coming_casework_deadlines
+from vawg_group.cycle.queries import coming_casework_deadlines
 from vawg_group.extensions import db
 from vawg_group.meetings.models import Occurrence, OccurrenceStatus
 from vawg_group.people.models import User

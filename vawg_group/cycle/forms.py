@@ -8,7 +8,7 @@ from wtforms import RadioField, SelectField, StringField
 
 from vawg_group.core.roles import ROLE_LABELS, Role
 from vawg_group.cycle.models import Phase
-from vawg_group.cycle.services import ACTIONS, PROVING_EVENTS
+from vawg_group.cycle.template import ACTIONS, PROVING_EVENTS
 
 AUTOMATIC, MANUAL = "automatic", "manual"
 

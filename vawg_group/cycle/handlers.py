@@ -14,7 +14,7 @@ from sqlalchemy import select
 from vawg_group.core.clock import format_london
 from vawg_group.core.links import external_url
 from vawg_group.core.roles import Role
-from vawg_group.cycle import services
+from vawg_group.cycle import completion, links, planning, queries, template
 from vawg_group.cycle.models import MeetingMilestone, MilestoneStatus
 from vawg_group.extensions import db
 from vawg_group.meetings import calendar
@@ -44,18 +44,18 @@ def plan_meeting(event: DomainEvent) -> list:
     occurrence = _occurrence(event)
     if occurrence is None:
         return []
-    if not occurrence.is_cancelled and occurrence.ends_dt <= event.occurred_dt and not services.milestones_for(occurrence):
+    if not occurrence.is_cancelled and occurrence.ends_dt <= event.occurred_dt and not queries.milestones_for(occurrence):
         return []  # a meeting recorded after it happened has no cycle to run
-    services.plan(occurrence)
+    planning.plan(occurrence)
     return []
 
 
 def _complete(event: DomainEvent) -> list:
-    services.complete_by_event(event)
+    completion.complete_by_event(event)
     return []
 
 
-for _event_type in services.PROVING_EVENTS:
+for _event_type in template.PROVING_EVENTS:
     registry.handler(_event_type, name="cycle.complete")(_complete)
 
 
@@ -71,9 +71,9 @@ ESCALATED = "cycle.milestone_escalated"
 OWNER_GROUPS = {Role.OPCC_STAFF.value: "OPCC staff", Role.OPCC_ADMIN.value: "OPCC admins"}
 
 _ACTION_MESSAGES = {
-    services.CALL_FOR_CASEWORK: CALL_FOR_CASEWORK,
-    services.MEETING_REMINDER: MEETING_REMINDER,
-    services.ACTIONS_CIRCULATED: ACTIONS_CIRCULATED,
+    template.CALL_FOR_CASEWORK: CALL_FOR_CASEWORK,
+    template.MEETING_REMINDER: MEETING_REMINDER,
+    template.ACTIONS_CIRCULATED: ACTIONS_CIRCULATED,
 }
 
 
@@ -155,7 +155,7 @@ def _context(delivery: Delivery) -> dict:
 def build_call_for_casework(delivery: Delivery) -> OutgoingMessage:
     """The deadline and a link to the casework form: never any case content."""
     context = _context(delivery)
-    deadline = services.casework_deadline(context["occurrence"])
+    deadline = queries.casework_deadline(context["occurrence"])
     context.update(
         deadline=format_london(deadline, "%A %-d %B %Y, %H:%M") if deadline else "",
         form=external_url("casework.new"),
@@ -187,17 +187,20 @@ def build_actions_circulated(delivery: Delivery) -> OutgoingMessage:
     )
 
 
-def _overdue_message(delivery: Delivery, template: str, prefix: str) -> OutgoingMessage:
+def _overdue_message(delivery: Delivery, message_template: str, prefix: str) -> OutgoingMessage:
     context = _context(delivery)
     milestone = context["milestone"]
     context.update(
         due=format_london(milestone.due_dt, "%A %-d %B %Y, %H:%M"),
-        link=services.milestone_external_url(milestone),
+        link=links.milestone_external_url(milestone),
         owner=OWNER_GROUPS.get(milestone.owner_role, milestone.owner_role),
-        proof=services.PROVING_EVENTS.get(milestone.completed_by or "", ""),
+        proof=template.PROVING_EVENTS.get(milestone.completed_by or "", ""),
     )
     return email_message(
-        template, to=delivery.recipient, subject=f"{prefix}: {milestone.name} for the meeting on {context['day']}", **context
+        message_template,
+        to=delivery.recipient,
+        subject=f"{prefix}: {milestone.name} for the meeting on {context['day']}",
+        **context,
     )
 
 

@@ -64,7 +64,7 @@ class CycleStep(OwnedByRole, db.Model):
     automatic: Mapped[bool] = mapped_column(default=False)
     # What the worker does for an automatic step (cycle/actions.py ACTIONS).
     action: Mapped[str | None] = mapped_column(String(40))
-    # The event that proves a manual step done (cycle/services.py PROVING_EVENTS); none means a
+    # The event that proves a manual step done (cycle/template.py PROVING_EVENTS); none means a
     # person ticks it.
     completed_by: Mapped[str | None] = mapped_column(String(40))
     position: Mapped[int] = mapped_column(Integer, default=0)

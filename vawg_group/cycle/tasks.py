@@ -22,7 +22,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 
 from vawg_group.core.clock import utcnow
-from vawg_group.cycle import services, workdays
+from vawg_group.cycle import planning, queries, template, workdays
 from vawg_group.cycle.models import MeetingMilestone, MilestoneStatus, Phase
 from vawg_group.extensions import db
 from vawg_group.meetings.models import Occurrence, OccurrenceStatus
@@ -40,7 +40,7 @@ def run_cycle() -> None:
 
 def run(now: datetime) -> dict[str, int]:
     """One pass at ``now``; returns counts (planned, fired, missed, reminded, escalated)."""
-    counts = {"planned": services.plan_unplanned(now)}
+    counts = {"planned": planning.plan_unplanned(now)}
     counts.update(fire_due(now))
     counts.update(remind_overdue(now))
     if any(counts.values()):
@@ -66,8 +66,8 @@ def _too_late(milestone: MeetingMilestone, now: datetime) -> bool:
     occurrence = milestone.occurrence
     if milestone.phase == Phase.PREPARE and occurrence.starts_dt <= now:
         return True
-    if milestone.action == services.CALL_FOR_CASEWORK:
-        deadline = services.casework_deadline(occurrence)
+    if milestone.action == template.CALL_FOR_CASEWORK:
+        deadline = queries.casework_deadline(occurrence)
         return deadline is not None and deadline <= now
     return False
 
@@ -114,7 +114,7 @@ def remind_overdue(now: datetime) -> dict[str, int]:
     """The owner of each overdue manual milestone is reminded once; if it is still not done a
     working day later, the OPCC admins are told once."""
     reminded = escalated = 0
-    for milestone in services.overdue(now):
+    for milestone in queries.overdue(now):
         if milestone.owner_reminded_dt is None:
             result = db.session.execute(
                 update(MeetingMilestone)

@@ -16,7 +16,7 @@ from vawg_group.core.clock import utcnow
 from vawg_group.core.policy import Permission, can, requires
 from vawg_group.core.roles import Role
 from vawg_group.core.validation import ValidationError, apply_to_form
-from vawg_group.cycle import forms, services
+from vawg_group.cycle import completion, editing, forms, links, planning, queries, template
 from vawg_group.cycle.models import CycleStep, MeetingMilestone, MilestoneStatus, Phase
 from vawg_group.extensions import db
 from vawg_group.meetings.forms import parse_time
@@ -35,7 +35,7 @@ def index():
     return render_template(
         "cycle/index.html",
         title="Meeting cycle",
-        steps=services.steps(),
+        steps=template.steps(),
         form=forms.ConfirmForm(),
         labels=_labels(),
     )
@@ -45,9 +45,9 @@ def index():
 @requires(Permission.MANAGE_CYCLE)
 def set_up():
     """Set up the standard cycle (only when there is no template yet)."""
-    if not services.steps():
-        services.ensure_template()
-        services.plan_unplanned()
+    if not template.steps():
+        template.ensure_template()
+        planning.plan_unplanned()
         flash("The standard meeting cycle is set up.")
     return redirect(url_for("cycle.index"))
 
@@ -74,7 +74,7 @@ def step_new():
         form.phase.data, form.owner_role.data = Phase.PREPARE, Role.OPCC_STAFF.value
     if form.validate_on_submit():
         try:
-            step = services.add_step(by=current_user, **_values(form))
+            step = editing.add_step(by=current_user, **_values(form))
             flash(f"“{step.name}” added. Meetings whose cycle has not started have it now.")
             return redirect(url_for("cycle.index"))
         except ValidationError as error:
@@ -94,7 +94,7 @@ def step_edit(step_id: int):
         form.action.data, form.completed_by.data = step.action or "", step.completed_by or ""
     if form.validate_on_submit():
         try:
-            services.update_step(step, by=current_user, **_values(form))
+            editing.update_step(step, by=current_user, **_values(form))
             flash(f"“{step.name}” changed. Meetings whose cycle has not started follow the change.")
             return redirect(url_for("cycle.index"))
         except ValidationError as error:
@@ -111,7 +111,7 @@ def step_remove(step_id: int):
     if form.validate_on_submit():
         try:
             name = step.name
-            services.remove_step(step, by=current_user)
+            editing.remove_step(step, by=current_user)
             flash(f"“{name}” removed. Meetings whose cycle has not started no longer have it.")
             return redirect(url_for("cycle.index"))
         except ValidationError as caught:
@@ -137,7 +137,7 @@ def replan(occurrence_id: int):
     form = forms.ConfirmForm()
     if form.validate_on_submit():
         try:
-            services.replan(occurrence, by=current_user)
+            planning.replan(occurrence, by=current_user)
             flash("This meeting's cycle has been re-planned from the template.")
         except ValidationError as error:
             flash(next(iter(error.errors.values())))
@@ -154,7 +154,7 @@ def mark_done(occurrence_id: int, milestone_id: int):
     form = forms.ConfirmForm()
     if form.validate_on_submit():
         try:
-            services.mark_done(milestone, by=current_user)
+            completion.mark_done(milestone, by=current_user)
             flash(f"“{milestone.name}” marked done.")
         except ValidationError as error:
             flash(next(iter(error.errors.values())))
@@ -213,7 +213,7 @@ class CycleView:
 
 
 def _labels() -> dict:
-    return dict(actions=services.ACTIONS, proofs=services.PROVING_EVENTS, phases=Phase.LABELS)
+    return dict(actions=template.ACTIONS, proofs=template.PROVING_EVENTS, phases=Phase.LABELS)
 
 
 def _line(milestone: MeetingMilestone, now: datetime, user) -> MilestoneLine:
@@ -233,7 +233,7 @@ def _line(milestone: MeetingMilestone, now: datetime, user) -> MilestoneLine:
         state, label, how = "to_do", "To do", ""
     else:
         state, label, how = milestone.status, milestone.status_label, ""
-    return MilestoneLine(milestone, state, label, how, services.can_tick(milestone, user), services.milestone_url(milestone))
+    return MilestoneLine(milestone, state, label, how, completion.can_tick(milestone, user), links.milestone_url(milestone))
 
 
 def _event_text(event, names: dict[int, str]) -> str | None:
@@ -252,7 +252,7 @@ def can_change_cycle() -> bool:
 def meeting_cycle(occurrence: Occurrence) -> CycleView:
     """The meeting's milestones and the events of its cycle, for the meeting page."""
     now = utcnow()
-    milestones = services.milestones_for(occurrence)
+    milestones = queries.milestones_for(occurrence)
     manage = can(current_user, Permission.MANAGE_MEETINGS)
     lines = [_line(m, now, current_user if manage else None) for m in milestones]
     names = {m.id: m.name for m in milestones}
@@ -267,6 +267,6 @@ def meeting_cycle(occurrence: Occurrence) -> CycleView:
         lines=lines,
         events=events,
         can_replan=manage and live,
-        differs=manage and live and services.differs_from_template(occurrence),
+        differs=manage and live and planning.differs_from_template(occurrence),
         can_edit_template=can(current_user, Permission.MANAGE_CYCLE),
     )

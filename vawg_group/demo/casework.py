@@ -322,7 +322,7 @@ def _late_moment(now: datetime) -> tuple[datetime, int | None] | None:
     deadline the template gives the last meeting, so it missed that meeting and is for the next.
     """
     from vawg_group.casework import deadlines
-    from vawg_group.cycle import services as cycle
+    from vawg_group.cycle import planning, template
 
     sent = _late_after_passed_deadline(now)
     if sent is not None:
@@ -334,10 +334,10 @@ def _late_moment(now: datetime) -> tuple[datetime, int | None] | None:
         .order_by(Occurrence.starts_dt.desc())
         .limit(1)
     )
-    step = next((s for s in cycle.ensure_template() if s.key == cycle.CASEWORK_DEADLINE_KEY), None)
+    step = next((s for s in template.ensure_template() if s.key == template.CASEWORK_DEADLINE_KEY), None)
     if last is None or step is None:
         return None
-    deadline = cycle.due_dt_for(
+    deadline = planning.due_dt_for(
         phase=step.phase, offset_days=step.offset_days, due_time=step.due_time, meeting_start=last.starts_dt
     )
     sent = deadline + timedelta(hours=2)
@@ -355,7 +355,7 @@ def _late_moment(now: datetime) -> tuple[datetime, int | None] | None:
 def _late_after_passed_deadline(now: datetime) -> datetime | None:
     from vawg_group.casework import deadlines
     from vawg_group.cycle.models import MeetingMilestone
-    from vawg_group.cycle.services import CASEWORK_DEADLINE_KEY
+    from vawg_group.cycle.template import CASEWORK_DEADLINE_KEY
 
     passed = db.session.scalars(
         select(MeetingMilestone.due_dt)

@@ -8,15 +8,15 @@ from __future__ import annotations
 from datetime import datetime
 
 from vawg_group.core.clock import utcnow
-from vawg_group.cycle import services, tasks
+from vawg_group.cycle import planning, tasks, template
 from vawg_group.extensions import db
 
 
 def seed_cycle(now: datetime | None = None) -> int:
     """Returns how many meetings it planned (0 once they are)."""
     now = now or utcnow()
-    services.ensure_template()
-    planned = services.plan_unplanned(now)
+    template.ensure_template()
+    planned = planning.plan_unplanned(now)
     tasks.run(now)
     db.session.commit()
     return planned

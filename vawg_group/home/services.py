@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from vawg_group.casework import deadlines
 from vawg_group.core.clock import LONDON, london_date, london_today, to_london, utcnow
 from vawg_group.core.roles import Role
-from vawg_group.cycle import services as cycle
+from vawg_group.cycle import links, queries
 from vawg_group.cycle.models import MeetingMilestone
 from vawg_group.extensions import db
 from vawg_group.meetings import services as meeting_services
@@ -152,7 +152,7 @@ def _rows(milestones: list[MeetingMilestone]) -> list[MilestoneRow]:
                 meeting_dt=milestone.occurrence.starts_dt,
                 owner=milestone.owner_label,
                 due_dt=milestone.due_dt,
-                url=cycle.milestone_url(milestone),
+                url=links.milestone_url(milestone),
                 automatic=milestone.automatic,
             )
         )
@@ -163,9 +163,9 @@ def staff_week(now: datetime | None = None) -> StaffWeek:
     """What is overdue across meetings, and what else falls due this London week."""
     now = now or utcnow()
     start, end = london_week(now)
-    overdue = cycle.overdue(now)
+    overdue = queries.overdue(now)
     overdue_ids = {m.id for m in overdue}
-    due = [m for m in cycle.due_between(start, end) if m.id not in overdue_ids]
+    due = [m for m in queries.due_between(start, end) if m.id not in overdue_ids]
     monday = london_date(start)
     return StaffWeek(monday=monday, sunday=monday + timedelta(days=6), overdue=_rows(overdue), due=_rows(due))
 
@@ -173,7 +173,7 @@ def staff_week(now: datetime | None = None) -> StaffWeek:
 def next_casework_deadline(now: datetime | None = None) -> CaseworkDeadline | None:
     """The next casework deadline for the offices' home pages, or None when none is planned."""
     now = now or utcnow()
-    found = cycle.next_casework_deadline(now)
+    found = queries.next_casework_deadline(now)
     if found is None:
         return None
     meeting, deadline_dt = found

@@ -2,10 +2,9 @@
 from the meeting's start; publishing tells the group; minutes per item, approved at the next
 meeting.
 
-Other domains add items through :func:`add_agenda_item` (briefing packs add "briefing" items,
-casework adds "casework" items whose description is the anonymised summary staff wrote). The
-``linked_type``/``linked_id`` they pass are for their own bookkeeping: agendas, PDFs and emails
-never show them.
+Other domains add items through :func:`add_agenda_item`: casework adds "casework" items whose
+description is the anonymised summary staff wrote. The ``linked_type``/``linked_id`` they pass
+are for their own bookkeeping: agendas, PDFs and emails never show them.
 """
 
 from __future__ import annotations

@@ -15,6 +15,7 @@ from vawg_group.core.roles import Role
 from vawg_group.core.validation import ValidationError
 from vawg_group.extensions import db
 from vawg_group.meetings.models import AgendaItem
+from vawg_group.meetings.services import upcoming_meetings
 
 SUMMARY = "An office raises a stalking case where contact continued after a report."
 
@@ -24,7 +25,7 @@ def test_a_case_goes_on_the_chosen_meetings_agenda_with_only_the_anonymised_summ
     with time_machine.travel(SEPT_1, tick=False):
         series = make_series(by=staff)
         item = make_case(may_raise_anonymised=True, summary="The office's own private account")
-        [first, *_] = discussion.upcoming_meetings()
+        [first, *_] = upcoming_meetings()
         with pytest.raises(ValidationError) as missing:
             discussion.put_forward(item, occurrence_id=None, summary=SUMMARY, by=staff)
         assert "occurrence_id" in missing.value.errors

@@ -1,56 +1,24 @@
 """Putting a case forward for discussion at a meeting, with an anonymised summary staff write.
 
 Only that summary, never the case's own text, reaches an agenda or a pack. The request is kept
-in ``casework_discussion`` (it feeds ``stats.pack_summary``). When the meetings domain is
-installed, the item also goes on the chosen meeting's agenda through
-``vawg_group.meetings.agenda.add_agenda_item``; without it, staff choose no meeting and the
-request waits in this table for the secretariat.
+in ``casework_discussion`` (it feeds ``stats.pack_summary``), and the item goes on the chosen
+meeting's agenda through ``vawg_group.meetings.agenda.add_agenda_item``; with no meeting
+scheduled, staff choose none and the request waits in this table for the secretariat.
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
-from datetime import datetime
 
 from sqlalchemy import select
 
 from vawg_group.casework import screening
 from vawg_group.casework.models import CaseworkDiscussion, CaseworkItem
 from vawg_group.core import audit
-from vawg_group.core.clock import format_london, utcnow
+from vawg_group.core.clock import utcnow
 from vawg_group.core.validation import ValidationError
 from vawg_group.extensions import db
+from vawg_group.meetings.services import upcoming_meetings
 
 DISCUSSION_SUMMARY_MAX = 1000
-
-
-@dataclass(frozen=True)
-class Meeting:
-    id: int
-    label: str
-    starts_dt: datetime
-
-
-def _meetings_installed() -> bool:
-    # Part of this app's schema only once vawg_group/models.py imports the meetings models.
-    import vawg_group.models  # noqa: F401
-
-    return "meeting_occurrence" in db.metadata.tables
-
-
-def upcoming_meetings() -> list[Meeting]:
-    """Scheduled meetings from now on, soonest first (none when meetings are not installed)."""
-    if not _meetings_installed():
-        return []
-    from vawg_group.meetings.models import Occurrence
-
-    rows = db.session.scalars(
-        select(Occurrence)
-        .where(Occurrence.starts_dt >= utcnow(), Occurrence.status == "scheduled")
-        .order_by(Occurrence.starts_dt)
-        .limit(24)
-    ).all()
-    return [Meeting(o.id, f"{o.title}, {format_london(o.starts_dt)}", o.starts_dt) for o in rows]
 
 
 def put_forward(item: CaseworkItem, *, occurrence_id: int | None, summary: str, by) -> CaseworkDiscussion:

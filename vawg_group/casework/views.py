@@ -37,6 +37,7 @@ from vawg_group.core.policy import Permission, authorize_object, can, requires
 from vawg_group.core.validation import ValidationError, apply_to_form
 from vawg_group.core.web import parse_database_id
 from vawg_group.extensions import db
+from vawg_group.meetings.services import upcoming_meetings
 from vawg_group.people.models import Office
 
 blueprint = Blueprint("casework", __name__, url_prefix="/casework")
@@ -454,7 +455,7 @@ def erase(item_id: int):
 def discuss(item_id: int):
     item = _load(item_id)
     form = DiscussionForm()
-    meetings = discussion.upcoming_meetings()
+    meetings = upcoming_meetings()
     form.occurrence_id.choices = [("", "Choose a meeting")] + [(str(m.id), m.label) for m in meetings]
     if form.validate_on_submit():
         raw = form.occurrence_id.data or ""

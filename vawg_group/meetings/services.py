@@ -8,6 +8,7 @@ invites (iTIP REQUEST or CANCEL) or Microsoft Graph event updates. Services flus
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from dateutil.relativedelta import relativedelta
@@ -15,7 +16,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from vawg_group.core import audit
-from vawg_group.core.clock import london_today, utcnow
+from vawg_group.core.clock import format_london, london_today, utcnow
 from vawg_group.core.roles import Role
 from vawg_group.core.validation import ValidationError
 from vawg_group.extensions import db
@@ -532,6 +533,26 @@ def upcoming(now: datetime | None = None, *, include_cancelled: bool = True) -> 
     if not include_cancelled:
         query = query.where(Occurrence.status == OccurrenceStatus.SCHEDULED)
     return list(db.session.scalars(query))
+
+
+@dataclass(frozen=True)
+class MeetingChoice:
+    """A meeting offered in another domain's form (a case put forward for discussion, a new pack)."""
+
+    id: int
+    label: str
+    starts_dt: datetime
+
+
+def upcoming_meetings(now: datetime | None = None) -> list[MeetingChoice]:
+    """Scheduled meetings from now on, soonest first (the next 24), labelled for a list."""
+    rows = db.session.scalars(
+        select(Occurrence)
+        .where(Occurrence.starts_dt >= _now(now), Occurrence.status == OccurrenceStatus.SCHEDULED)
+        .order_by(Occurrence.starts_dt)
+        .limit(24)
+    ).all()
+    return [MeetingChoice(o.id, f"{o.title}, {format_london(o.starts_dt)}", o.starts_dt) for o in rows]
 
 
 def past(now: datetime | None = None) -> list[Occurrence]:

@@ -12,13 +12,13 @@ from sqlalchemy import select
 
 from vawg_group.briefings import attachments as files
 from vawg_group.briefings.models import Briefing, BriefingStatus
-from vawg_group.casework.discussion import upcoming_meetings
 from vawg_group.core import audit
 from vawg_group.core.clock import london_date
 from vawg_group.core.policy import Permission, can, requires
 from vawg_group.core.validation import ValidationError, apply_to_form
 from vawg_group.core.web import parse_database_id
 from vawg_group.extensions import db
+from vawg_group.meetings.services import upcoming_meetings
 from vawg_group.packs import rendering, services
 from vawg_group.packs.forms import PackForm, PrepareForm
 from vawg_group.packs.models import Pack, PackStatus, PackVersion, RenderStatus

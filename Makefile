@@ -8,7 +8,7 @@ STAMPS := .make
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install system-deps test-system-deps python-deps frontend migrate seed clean
+.PHONY: run test lint install system-deps test-system-deps python-deps frontend migrate seed clean
 
 run: install migrate seed
 	@echo "Serving on http://$(HOST):$(PORT)/ (demo sign-in: http://$(HOST):$(PORT)/demo/sign-in)"
@@ -19,6 +19,12 @@ run: install migrate seed
 TEST_WORKERS ?= auto
 test: install test-system-deps
 	VAWG_ENV=test $(BIN)/python -m pytest -n $(TEST_WORKERS) --durations=20 $(PYTEST_ARGS)
+
+# House style (ruff lint and format) and the layers (import-linter): pyproject.toml has both.
+lint: python-deps
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 install: system-deps python-deps frontend
 

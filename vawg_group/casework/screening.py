@@ -4,10 +4,17 @@ The intake form asks for the minimum: an office reference, not the constituent's
 checks look for what usually should not be there (names, phone numbers, email addresses,
 postcodes, dates of birth) and the form asks the person to remove them or to confirm they are
 needed. They are heuristics: they help a careful person, they do not replace one.
+
+``screen_intake`` decides for the intake form whether what was found must be confirmed first:
+a confirmation counts only for the very text it was given for (a keyed digest of it travels in
+the form), so changing the text after ticking the box screens it again.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
 import re
 from dataclasses import dataclass
 
@@ -122,6 +129,45 @@ def screen(text: str) -> list[Finding]:
 
 def kinds(findings: list[Finding]) -> list[str]:
     return sorted({finding.kind for finding in findings})
+
+
+# The intake form's free text, screened before a case is stored.
+SCREENED_FIELDS = ("reference", "summary", "ask", "agency_other")
+
+
+@dataclass(frozen=True)
+class IntakeScreening:
+    """What screening found in an intake's free text, and whether the person has confirmed it."""
+
+    findings: dict[str, list[Finding]]  # field name -> what it seems to hold (fields with nothing left out)
+    digest: str  # of the text screened: the form carries it back with the confirmation
+    confirmed: bool  # the box was ticked for this very text
+
+    @property
+    def needs_confirming(self) -> bool:
+        """Something was found and not confirmed for this text: ask before the case is stored."""
+        return bool(self.findings) and not self.confirmed
+
+    @property
+    def confirmed_kinds(self) -> list[str]:
+        """The kinds of detail the person confirmed the case needs (kept on the case)."""
+        return sorted({finding.kind for found in self.findings.values() for finding in found})
+
+
+def screening_digest(texts: dict[str, str], *, key: str) -> str:
+    """A keyed digest of the screened text: a confirmation counts only for the text it saw."""
+    message = json.dumps(texts, sort_keys=True).encode("utf-8")
+    return hmac.new(key.encode("utf-8"), message, hashlib.sha256).hexdigest()
+
+
+def screen_intake(fields: dict, *, confirmed: bool, confirmed_digest: str | None, key: str) -> IntakeScreening:
+    """Screen an intake's free text (``SCREENED_FIELDS`` of ``fields``). ``confirmed``: the person
+    ticked "I have checked these details"; ``confirmed_digest``: the digest the form carried back
+    with that tick; ``key``: the app's secret key, which only the server knows."""
+    texts = {name: fields.get(name) or "" for name in SCREENED_FIELDS}
+    findings = {name: found for name, text in texts.items() if (found := screen(text))}
+    digest = screening_digest(texts, key=key)
+    return IntakeScreening(findings, digest, bool(confirmed) and hmac.compare_digest(confirmed_digest or "", digest))
 
 
 def _inside(span, spans) -> bool:

@@ -6,9 +6,6 @@ its existence never leaks. Offices see their own list; OPCC staff see the triage
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import json
 import uuid
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
@@ -118,12 +115,6 @@ def _audit_list_view(action: str, page, office_id: int | None = None) -> None:
 # Intake ---------------------------------------------------------------------------------------
 
 
-def _screening_digest(texts: dict[str, str]) -> str:
-    """A keyed digest of the screened text: a confirmation counts only for the text it saw."""
-    message = json.dumps(texts, sort_keys=True).encode("utf-8")
-    return hmac.new(current_app.config["SECRET_KEY"].encode("utf-8"), message, hashlib.sha256).hexdigest()
-
-
 @blueprint.route("/new", methods=["GET", "POST"])
 @requires(Permission.SUBMIT_CASEWORK)
 def new():
@@ -152,12 +143,15 @@ def new():
         except ValidationError as error:
             apply_to_form(form, error)
         else:
-            texts = {name: (getattr(form, name).data or "") for name in ("reference", "summary", "ask", "agency_other")}
-            findings = {name: found for name, text in texts.items() if (found := screening.screen(text))}
-            digest = _screening_digest(texts)
-            confirmed = bool(form.confirm_screening.data) and hmac.compare_digest(form.screening_digest.data or "", digest)
-            if findings and not confirmed:
-                form.screening_digest.data = digest
+            check = screening.screen_intake(
+                fields,
+                confirmed=form.confirm_screening.data,
+                confirmed_digest=form.screening_digest.data,
+                key=current_app.config["SECRET_KEY"],
+            )
+            findings = check.findings
+            if check.needs_confirming:
+                form.screening_digest.data = check.digest
                 form.confirm_screening.data = False
             else:
                 try:
@@ -165,7 +159,7 @@ def new():
                         office_id=office_id,
                         by=current_user,
                         submission_token=form.submission_token.data,
-                        screening_confirmed=sorted({f.kind for found in findings.values() for f in found}),
+                        screening_confirmed=check.confirmed_kinds,
                         **fields,
                     )
                 except ValidationError as error:

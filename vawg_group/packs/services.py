@@ -22,6 +22,7 @@ from vawg_group.core.clock import london_date, london_today, utcnow
 from vawg_group.core.roles import Role
 from vawg_group.core.stamping import StampJob
 from vawg_group.core.validation import ValidationError
+from vawg_group.core.web import parse_database_id
 from vawg_group.extensions import db
 from vawg_group.packs import rendering
 from vawg_group.packs.models import Pack, PackCopy, PackItem, PackStatus, PackVersion, RenderStatus
@@ -92,6 +93,29 @@ def set_briefings(pack: Pack, briefing_ids: list[int], *, by) -> None:
     pack.updated_dt = utcnow()
     db.session.flush()
     audit.record("pack.briefings_set", actor=by, obj=pack, detail={"briefing_ids": briefing_ids})
+
+
+def briefing_order(positions: dict[str, str]) -> list[int]:
+    """The briefings staff chose for a pack, in the order they numbered them.
+
+    ``positions`` maps a briefing's id to the order number typed against it (blank: not in the
+    pack). Raises ValidationError (field ``briefings``) for a number that is not a whole number
+    from 1 to MAX_BRIEFINGS_PER_PACK, or the same number given to two briefings.
+    """
+    chosen = []
+    for briefing_id, raw in positions.items():
+        raw = raw.strip()
+        if not raw:
+            continue
+        order, chosen_id = parse_database_id(raw), parse_database_id(briefing_id)
+        if order is None or chosen_id is None or not 1 <= order <= MAX_BRIEFINGS_PER_PACK:
+            raise ValidationError(
+                {"briefings": f"Order must be a whole number from 1 to {MAX_BRIEFINGS_PER_PACK}, or left blank"}
+            )
+        chosen.append((order, chosen_id))
+    if len({order for order, _ in chosen}) != len(chosen):
+        raise ValidationError({"briefings": "Give each briefing a different order number"})
+    return [briefing_id for _, briefing_id in sorted(chosen)]
 
 
 def classification_of(pack: Pack, casework: dict | None = None) -> str:

@@ -16,7 +16,6 @@ from vawg_group.core import audit
 from vawg_group.core.clock import london_date
 from vawg_group.core.policy import Permission, can, requires
 from vawg_group.core.validation import ValidationError, apply_to_form
-from vawg_group.core.web import parse_database_id
 from vawg_group.extensions import db
 from vawg_group.meetings.services import upcoming_meetings
 from vawg_group.packs import rendering, services
@@ -124,28 +123,11 @@ def choose_briefings(pack_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     positions = {key[len("position-") :]: value.strip() for key, value in request.form.items() if key.startswith("position-")}
-    chosen, errors = [], []
-    for briefing_id, raw in positions.items():
-        if not raw:
-            continue
-        if (
-            parse_database_id(raw) is None
-            or parse_database_id(briefing_id) is None
-            or not 1 <= int(raw) <= services.MAX_BRIEFINGS_PER_PACK
-        ):
-            errors.append(f"Order must be a whole number from 1 to {services.MAX_BRIEFINGS_PER_PACK}, or left blank")
-            break
-        chosen.append((int(raw), int(briefing_id)))
-    if not errors and len({order for order, _ in chosen}) != len(chosen):
-        errors.append("Give each briefing a different order number")
-    if not errors:
-        try:
-            services.set_briefings(pack, [briefing_id for _, briefing_id in sorted(chosen)], by=current_user)
-        except ValidationError as error:
-            db.session.rollback()
-            errors.extend(error.errors.values())
-    if errors:
-        return _staff_page(pack, briefing_errors=errors, positions=positions, status_code=200)
+    try:
+        services.set_briefings(pack, services.briefing_order(positions), by=current_user)
+    except ValidationError as error:
+        db.session.rollback()
+        return _staff_page(pack, briefing_errors=list(error.errors.values()), positions=positions, status_code=200)
     flash("Briefings saved. Prepare the pack to make its PDF", "success")
     return redirect(url_for("packs.show", pack_id=pack.id))
 

@@ -8,17 +8,18 @@ from wtforms import RadioField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import InputRequired
 
 from vawg_group.briefings.models import CLASSIFICATIONS, THEMES
+from vawg_group.core.forms import choices
 
 
 class BriefingForm(FlaskForm):
     title = StringField("Title", validators=[InputRequired("Enter a title")])
     summary = TextAreaField("Summary", validators=[InputRequired("Enter a summary")])
-    themes = SelectMultipleField("Themes", choices=list(THEMES), validate_choice=False)
+    themes = SelectMultipleField("Themes", choices=choices(THEMES), validate_choice=False)
     body_markdown = TextAreaField("Body")
     sources = TextAreaField("Sources")
     classification = RadioField(
         "Classification",
-        choices=[(c, c) for c in CLASSIFICATIONS],
+        choices=choices((c, c) for c in CLASSIFICATIONS),
         default="OFFICIAL",
         validators=[InputRequired("Select a classification")],
     )

@@ -14,8 +14,9 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from vawg_group.casework.erasure import REASONS
 from vawg_group.casework.models import AGENCIES, THEMES, NoteVisibility
+from vawg_group.core.forms import choices
 
-YES_NO = [("yes", "Yes"), ("no", "No")]
+YES_NO = choices([("yes", "Yes"), ("no", "No")])
 
 
 def yes_no(value: str | None) -> bool | None:
@@ -29,10 +30,10 @@ class MultiCheckboxField(SelectMultipleField):
 
 class IntakeForm(FlaskForm):
     reference = StringField("Your office's reference for this case")
-    themes = MultiCheckboxField("Themes", choices=list(THEMES), validate_choice=False)
+    themes = MultiCheckboxField("Themes", choices=choices(THEMES), validate_choice=False)
     summary = TextAreaField("Summary of the case")
     ask = TextAreaField("What are you asking the OPCC or the group to do?")
-    agency = RadioField("Agency involved", choices=list(AGENCIES), validate_choice=False)
+    agency = RadioField("Agency involved", choices=choices(AGENCIES), validate_choice=False)
     agency_other = StringField("Name of the agency")
     consent_to_share = RadioField(
         "Has the constituent consented to the case being shared?", choices=YES_NO, validate_choice=False
@@ -49,7 +50,9 @@ class NoteForm(FlaskForm):
     body = TextAreaField("Note")
     visibility = RadioField(
         "Who can see this note?",
-        choices=[(NoteVisibility.SHARED.value, "The office and OPCC staff"), (NoteVisibility.OPCC_ONLY.value, "OPCC staff only")],
+        choices=choices(
+            [(NoteVisibility.SHARED.value, "The office and OPCC staff"), (NoteVisibility.OPCC_ONLY.value, "OPCC staff only")]
+        ),
         default=NoteVisibility.OPCC_ONLY.value,
         validate_choice=False,
     )
@@ -65,7 +68,7 @@ class StatusForm(FlaskForm):
 
 
 class ReferralForm(FlaskForm):
-    agency = RadioField("Agency", choices=list(AGENCIES), validate_choice=False)
+    agency = RadioField("Agency", choices=choices(AGENCIES), validate_choice=False)
     due_day = StringField("Day")
     due_month = StringField("Month")
     due_year = StringField("Year")
@@ -88,7 +91,7 @@ class LegalHoldForm(FlaskForm):
 
 
 class EraseForm(FlaskForm):
-    reason = RadioField("Why is this case being erased?", choices=list(REASONS.items()), validate_choice=False)
+    reason = RadioField("Why is this case being erased?", choices=choices(REASONS.items()), validate_choice=False)
 
 
 class DiscussionForm(FlaskForm):

@@ -9,6 +9,7 @@ from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired
 
+from vawg_group.core.forms import choices
 from vawg_group.meetings.attendance import RESPONSE_LABELS
 from vawg_group.meetings.models import ActionStatus, AgendaKind, AskStatus
 
@@ -101,7 +102,7 @@ class GuestForm(FlaskForm):
 
 class AgendaItemForm(FlaskForm):
     kind = RadioField(
-        "Kind of item", choices=list(AgendaKind.LABELS.items()), validators=[InputRequired("Choose the kind of item")]
+        "Kind of item", choices=choices(AgendaKind.LABELS.items()), validators=[InputRequired("Choose the kind of item")]
     )
     title = StringField("Title")
     description = TextAreaField("Description (for casework: the anonymised summary only)")
@@ -125,7 +126,7 @@ class ActionForm(FlaskForm, DateTimeFields):
 
 
 class ActionStatusForm(FlaskForm):
-    status = RadioField("Status", choices=list(ActionStatus.LABELS.items()), validators=[InputRequired("Choose a status")])
+    status = RadioField("Status", choices=choices(ActionStatus.LABELS.items()), validators=[InputRequired("Choose a status")])
 
 
 class AskForm(FlaskForm):
@@ -134,7 +135,7 @@ class AskForm(FlaskForm):
 
 
 class AskUpdateForm(FlaskForm, DateTimeFields):
-    status = RadioField("Status", choices=list(AskStatus.LABELS.items()), validators=[InputRequired("Choose a status")])
+    status = RadioField("Status", choices=choices(AskStatus.LABELS.items()), validators=[InputRequired("Choose a status")])
     letter_sent_date = StringField("Date the letter was sent")
     response = TextAreaField("Response (summary)")
     response_date = StringField("Date of the response")
@@ -142,7 +143,7 @@ class AskUpdateForm(FlaskForm, DateTimeFields):
 
 class RsvpForm(FlaskForm):
     response = RadioField(
-        "Will you attend?", choices=list(RESPONSE_LABELS.items()), validators=[InputRequired("Choose whether you will attend")]
+        "Will you attend?", choices=choices(RESPONSE_LABELS.items()), validators=[InputRequired("Choose whether you will attend")]
     )
 
 
@@ -157,6 +158,6 @@ class ConfirmForm(FlaskForm):
 class ClassificationForm(FlaskForm):
     classification = RadioField(
         "Marking on the agenda and its PDF",
-        choices=[("OFFICIAL", "OFFICIAL"), ("OFFICIAL-SENSITIVE", "OFFICIAL-SENSITIVE")],
+        choices=choices([("OFFICIAL", "OFFICIAL"), ("OFFICIAL-SENSITIVE", "OFFICIAL-SENSITIVE")]),
         validators=[InputRequired("Choose OFFICIAL or OFFICIAL-SENSITIVE")],
     )

@@ -6,6 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, RadioField, SelectField, StringField
 from wtforms.validators import InputRequired
 
+from vawg_group.core.forms import choices
 from vawg_group.core.roles import Role
 from vawg_group.core.web import parse_database_id
 from vawg_group.people.services import DIVISIONS
@@ -32,7 +33,7 @@ class UserForm(FlaskForm):
 
     display_name = StringField("Name")
     email = StringField("Email address")
-    role = RadioField("Role", choices=[(role.value, role.label) for role in Role], validate_choice=False)
+    role = RadioField("Role", choices=choices((role.value, role.label) for role in Role), validate_choice=False)
     office_id = SelectField("MP's office", coerce=_office_id, validate_choice=False)
 
 
@@ -40,7 +41,7 @@ class OfficeForm(FlaskForm):
     """Adding or changing an office; the rules are people.services' (see UserForm)."""
 
     constituency = StringField("Constituency")
-    division = RadioField("Constabulary division", choices=[(d, d) for d in DIVISIONS], validate_choice=False)
+    division = RadioField("Constabulary division", choices=choices((d, d) for d in DIVISIONS), validate_choice=False)
     is_active = BooleanField("This office is active", default=True)
 
 

@@ -15,10 +15,12 @@ run: install migrate seed
 	VAWG_ENV=development $(BIN)/python -m vawg_group.devserver --host $(HOST) --port $(PORT)
 
 # The tests run in parallel (pytest-xdist), a worker per core; `make test TEST_WORKERS=0` runs
-# them in one process. The 20 slowest are listed at the end. docs/testing.md says more.
+# them in one process. Work-stealing: a worker that finishes early takes tests queued for a busy
+# one, so a few minute-long tests (the browser journeys) do not leave a core idle at the end.
+# The 20 slowest are listed at the end. docs/testing.md says more.
 TEST_WORKERS ?= auto
 test: install test-system-deps
-	VAWG_ENV=test $(BIN)/python -m pytest -n $(TEST_WORKERS) --durations=20 $(PYTEST_ARGS)
+	VAWG_ENV=test $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal --durations=20 $(PYTEST_ARGS)
 
 # House style (ruff lint and format) and the layers (import-linter): pyproject.toml has both.
 lint: python-deps

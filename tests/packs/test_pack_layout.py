@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from tests.briefings.factories import make_briefing, make_staff
 from tests.packs.factories import make_pack
 from tests.pdf_reading import structure_tree
@@ -13,6 +15,9 @@ from vawg_group.briefings.charts import BAR_MAX, key_figures_svg
 from vawg_group.extensions import db
 from vawg_group.packs import rendering, services, tasks
 from vawg_group.packs.models import RenderStatus
+
+# How WeasyPrint lays the pages out does not depend on the database the briefings came from.
+pytestmark = pytest.mark.engine_independent
 
 PARAGRAPH = (
     "Partners across the three divisions report steady demand. Referrals arrive from the "

@@ -22,7 +22,7 @@ from sqlalchemy import select
 
 from vawg_group.casework.models import CaseworkItem
 from vawg_group.core import audit
-from vawg_group.core.clock import to_london, utcnow
+from vawg_group.core.clock import day_and_month, long_date, to_london, utcnow, weekday_date, weekday_day_and_month
 from vawg_group.core.validation import ValidationError
 from vawg_group.cycle.queries import coming_casework_deadlines
 from vawg_group.extensions import db
@@ -183,13 +183,12 @@ def time_words(value: datetime) -> str:
 
 def deadline_words(value: datetime, *, year: bool = False) -> str:
     """ "5pm on Friday 2 January" (with the year when asked)."""
-    local = to_london(value)
-    return f"{time_words(value)} on {local.strftime('%A %-d %B' + (' %Y' if year else ''))}"
+    return f"{time_words(value)} on {(weekday_date if year else weekday_day_and_month)(value)}"
 
 
 def meeting_words(occurrence: Occurrence, *, year: bool = False) -> str:
     """ "12 January" (or "12 January 2027"): how a meeting is named in sentences."""
-    return to_london(occurrence.starts_dt).strftime("%-d %B" + (" %Y" if year else ""))
+    return (long_date if year else day_and_month)(occurrence.starts_dt)
 
 
 def meeting_sentence(item: CaseworkItem) -> str:

@@ -40,6 +40,8 @@ from datetime import date
 from importlib import metadata
 from pathlib import Path
 
+from vawg_group.core.clock import long_date
+
 # Raise when the stamp's look, place or structure changes: every copy then gets a new key.
 STAMP_FORMAT = "1"
 
@@ -65,7 +67,7 @@ class StampFailed(Exception):
 
 def prepared_for(name: str, day: date) -> str:
     """The line a person's copy carries: "Prepared for Ada Brightwater, 8 December 2026"."""
-    return f"Prepared for {' '.join(name.split())}, {day.day} {day:%B %Y}"
+    return f"Prepared for {' '.join(name.split())}, {long_date(day)}"
 
 
 @dataclass(frozen=True)

@@ -5,13 +5,14 @@ from __future__ import annotations
 from flask import Flask, current_app, request, url_for
 from flask_login import current_user
 
-from vawg_group.core.clock import format_london
+from vawg_group.core.clock import DATE_WORDS, format_london
 from vawg_group.core.policy import Permission, permissions_for
 
 
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["london"] = format_london
-    app.jinja_env.filters["london_date"] = lambda value: format_london(value, "%-d %B %Y")
+    # "8 December 2026" is ``{{ value|long_date }}``: one filter for each of clock.py's ways.
+    app.jinja_env.filters.update({words.__name__: words for words in DATE_WORDS})
     app.context_processor(_page_context)
 
 

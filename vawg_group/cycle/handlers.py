@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from vawg_group.core.clock import format_london
+from vawg_group.core.clock import weekday_date, weekday_date_and_time, weekday_day_month_and_time
 from vawg_group.core.links import external_url
 from vawg_group.core.roles import Role
 from vawg_group.cycle import completion, links, planning, queries, template
@@ -145,8 +145,8 @@ def _context(delivery: Delivery) -> dict:
         occurrence=occurrence,
         name=user.display_name if user else "",
         title=calendar.one_line(occurrence.title),
-        when=format_london(occurrence.starts_dt, "%A %-d %B %Y, %H:%M"),
-        day=format_london(occurrence.starts_dt, "%A %-d %B %Y"),
+        when=weekday_date_and_time(occurrence.starts_dt),
+        day=weekday_date(occurrence.starts_dt),
         page=meeting_url(occurrence),
     )
 
@@ -157,12 +157,12 @@ def build_call_for_casework(delivery: Delivery) -> OutgoingMessage:
     context = _context(delivery)
     deadline = queries.casework_deadline(context["occurrence"])
     context.update(
-        deadline=format_london(deadline, "%A %-d %B %Y, %H:%M") if deadline else "",
+        deadline=weekday_date_and_time(deadline),
         form=external_url("casework.new"),
     )
     subject = f"Call for casework: VAWG Group meeting on {context['day']}"
     if deadline:
-        subject += f" (deadline {format_london(deadline, '%A %-d %B, %H:%M')})"
+        subject += f" (deadline {weekday_day_month_and_time(deadline)})"
     return email_message("cycle/call_for_casework", to=delivery.recipient, subject=subject, **context)
 
 
@@ -191,7 +191,7 @@ def _overdue_message(delivery: Delivery, message_template: str, prefix: str) -> 
     context = _context(delivery)
     milestone = context["milestone"]
     context.update(
-        due=format_london(milestone.due_dt, "%A %-d %B %Y, %H:%M"),
+        due=weekday_date_and_time(milestone.due_dt),
         link=links.milestone_external_url(milestone),
         owner=OWNER_GROUPS.get(milestone.owner_role, milestone.owner_role),
         proof=template.PROVING_EVENTS.get(milestone.completed_by or "", ""),

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import func, select
 
 from vawg_group.casework import deadlines
-from vawg_group.core.clock import LONDON, london_date, london_today, to_london, utcnow
+from vawg_group.core.clock import LONDON, london_date, london_today, utcnow, weekday_date
 from vawg_group.core.roles import Role
 from vawg_group.cycle import links, queries
 from vawg_group.cycle.models import MeetingMilestone
@@ -38,7 +38,7 @@ class MilestoneRow:
 
     @property
     def meeting_date(self) -> str:
-        return to_london(self.meeting_dt).strftime("%A %-d %B %Y")
+        return weekday_date(self.meeting_dt)
 
 
 @dataclass

@@ -24,7 +24,7 @@ from pathlib import Path
 from flask import current_app, render_template
 
 from vawg_group.core import audit
-from vawg_group.core.clock import format_london, london_today
+from vawg_group.core.clock import london_today, long_date
 from vawg_group.core.pdf import CLASSIFICATIONS, render_pdf
 from vawg_group.core.pdf_process import render_to_file
 from vawg_group.core.validation import ValidationError
@@ -79,7 +79,7 @@ def render_options(occurrence: Occurrence) -> dict:
     )
     return dict(
         html=html,
-        title=f"Agenda: {format_london(occurrence.starts_dt, '%-d %B %Y')}",
+        title=f"Agenda: {long_date(occurrence.starts_dt)}",
         classification=occurrence.classification,
         running_header="Lancashire MPs' VAWG Group",
         author=AUTHOR,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from vawg_group.core.clock import format_london, utcnow
+from vawg_group.core.clock import format_london, long_date, utcnow, weekday_date, weekday_date_and_time
 from vawg_group.core.links import external_url
 from vawg_group.core.pdf_process import RenderFailed
 from vawg_group.extensions import db
@@ -97,7 +97,7 @@ def build_invite(delivery: Delivery) -> OutgoingMessage:
     email, name, user = _invitee(delivery)
     page = meeting_url(occurrence)
     ics, method = calendar.invite(occurrence, attendees=[(email, name)], meeting_url=page)
-    when = format_london(occurrence.starts_dt, "%A %-d %B %Y, %H:%M")
+    when = weekday_date_and_time(occurrence.starts_dt)
     if method == "CANCEL":
         prefix = "Cancelled"
     elif occurrence.sequence == 0:
@@ -190,7 +190,7 @@ def build_agenda_notice(delivery: Delivery) -> OutgoingMessage:
     context = dict(
         occurrence=occurrence,
         name=user.display_name if user else "",
-        when=format_london(occurrence.starts_dt, "%A %-d %B %Y, %H:%M"),
+        when=weekday_date_and_time(occurrence.starts_dt),
         title=calendar.one_line(occurrence.title),
         page=meeting_url(occurrence),
         items=agenda_for(occurrence),
@@ -230,8 +230,8 @@ def build_minutes(delivery: Delivery) -> OutgoingMessage:
     context = dict(
         occurrence=occurrence,
         title=calendar.one_line(occurrence.title),
-        when=format_london(occurrence.starts_dt, "%A %-d %B %Y"),
-        approved_at=format_london(approved_at.starts_dt, "%-d %B %Y") if approved_at else "",
+        when=weekday_date(occurrence.starts_dt),
+        approved_at=long_date(approved_at.starts_dt) if approved_at else "",
         items=agenda_for(occurrence),
         apologies=apologies(occurrence),
         actions=actions_for(occurrence),
@@ -264,8 +264,8 @@ def build_action_reminder(delivery: Delivery) -> OutgoingMessage:
     action = db.session.get(Action, delivery.params["action_id"])
     context = dict(
         action=action,
-        raised=format_london(action.occurrence.starts_dt, "%-d %B %Y"),
-        due=action.due_date.strftime("%-d %B %Y") if action.due_date else "",
+        raised=long_date(action.occurrence.starts_dt),
+        due=long_date(action.due_date),
         page=meeting_url(action.occurrence),
     )
     return email_message(

@@ -7,6 +7,7 @@ only downloaded after signing in.
 
 from __future__ import annotations
 
+from vawg_group.core.clock import long_date
 from vawg_group.core.links import external_url
 from vawg_group.extensions import db
 from vawg_group.packs import rendering, services, tasks
@@ -86,7 +87,7 @@ def pack_link(pack_id: int) -> str:
 def build_notice(delivery: Delivery) -> OutgoingMessage:
     pack = db.session.get(Pack, delivery.params["pack_id"])
     version = db.session.get(PackVersion, delivery.params["version_id"])
-    meeting = pack.meeting_date.strftime("%-d %B %Y")
+    meeting = long_date(pack.meeting_date)
     correction = version.number > 1
     subject = (
         f"VAWG Group: corrected briefing pack (version {version.number}) for {meeting}"
@@ -146,7 +147,7 @@ def tell_preparer(event: DomainEvent):
 def build_render_failed(delivery: Delivery) -> OutgoingMessage:
     version = db.session.get(PackVersion, delivery.params["version_id"])
     pack = version.pack
-    meeting = pack.meeting_date.strftime("%-d %B %Y")
+    meeting = long_date(pack.meeting_date)
     return email_message(
         "pack_render_failed",
         to=delivery.recipient,

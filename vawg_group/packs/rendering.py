@@ -24,7 +24,7 @@ import weasyprint
 from flask import current_app, has_app_context, render_template
 
 from vawg_group.briefings.charts import key_figures_svg
-from vawg_group.core.clock import format_london, utcnow
+from vawg_group.core.clock import format_london, long_date, utcnow, weekday_date
 from vawg_group.core.pdf import MARKING_CSS, PDF_ASSETS_DIR
 from vawg_group.core.pdf_process import DEFAULT_MEMORY_LIMIT_MB, RenderFailed, render_to_file
 
@@ -83,11 +83,11 @@ def cached_path(key: str) -> Path:
 
 
 def running_header(meeting_date) -> str:
-    return f"VAWG Group meeting, {meeting_date.strftime('%-d %B %Y')}"
+    return f"VAWG Group meeting, {long_date(meeting_date)}"
 
 
 def recipient_line(user, when) -> str:
-    return f"Prepared for {user.display_name}, {format_london(when, '%-d %B %Y')}"
+    return f"Prepared for {user.display_name}, {long_date(when)}"
 
 
 # ---------------------------------------------------------------- the HTML
@@ -137,7 +137,7 @@ def meeting_summary(pack) -> dict:
         {
             "description": action.description,
             "owner": action.owner_name,
-            "due": action.due_date.strftime("%-d %B %Y") if action.due_date else "",
+            "due": long_date(action.due_date),
             "status": ActionStatus.LABELS.get(action.status, action.status),
         }
         for action in open_actions()
@@ -166,8 +166,8 @@ def pack_context(pack, *, number: int, classification: str, change_summary: str 
         briefings=briefings,
         charts=charts,
         all_figures=[(briefing, figure) for briefing in briefings for figure in briefing.key_figures],
-        prepared_on=format_london(utcnow(), "%-d %B %Y"),
-        meeting_date_text=pack.meeting_date.strftime("%A %-d %B %Y"),
+        prepared_on=long_date(utcnow()),
+        meeting_date_text=weekday_date(pack.meeting_date),
         opcc_address=current_app.config["OPCC_ADDRESS"],
         casework=casework if casework is not None else casework_summary(pack),
         meeting=meeting_summary(pack),

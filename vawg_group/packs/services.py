@@ -18,7 +18,7 @@ from sqlalchemy import String, cast, func, select
 from vawg_group.briefings.models import OFFICIAL_SENSITIVE, Briefing, BriefingAttachment, highest_classification
 from vawg_group.core import audit
 from vawg_group.core.audit import AuditEvent
-from vawg_group.core.clock import london_date, london_today, utcnow
+from vawg_group.core.clock import london_date, london_today, long_date, utcnow
 from vawg_group.core.roles import Role
 from vawg_group.core.stamping import StampJob
 from vawg_group.core.validation import ValidationError
@@ -57,7 +57,7 @@ def create_pack(*, by, meeting_date: date | None, title: str = "Briefing pack", 
             existing = pack_for_meeting(occurrence.id, meeting_date)
             if existing is not None:
                 errors["occurrence_id"] = (
-                    f"The meeting on {meeting_date.strftime('%-d %B %Y')} already has a pack (“{existing.title}”): "
+                    f"The meeting on {long_date(meeting_date)} already has a pack (“{existing.title}”): "
                     "open it to change it, or prepare a corrected version"
                 )
     if meeting_date is None:
@@ -177,7 +177,7 @@ def prepare(pack: Pack, *, by, change_summary: str = "") -> PackVersion:
     )
     job = rendering.PdfJob(
         html=html,
-        title=f"{pack.title}: VAWG Group meeting, {pack.meeting_date.strftime('%-d %B %Y')}",
+        title=f"{pack.title}: VAWG Group meeting, {long_date(pack.meeting_date)}",
         classification=classification,
         running_header=rendering.running_header(pack.meeting_date),
     )
@@ -367,7 +367,7 @@ def version_job(version: PackVersion) -> rendering.PdfJob:
     pack = version.pack
     return rendering.PdfJob(
         html=version.html,
-        title=f"{pack.title}: VAWG Group meeting, {pack.meeting_date.strftime('%-d %B %Y')}",
+        title=f"{pack.title}: VAWG Group meeting, {long_date(pack.meeting_date)}",
         classification=version.classification,
         running_header=rendering.running_header(pack.meeting_date),
     )

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from vawg_group.briefings import attachments as files
 from vawg_group.briefings.models import Briefing, BriefingStatus
 from vawg_group.core import audit
-from vawg_group.core.clock import london_date
+from vawg_group.core.clock import london_date, long_date
 from vawg_group.core.policy import Permission, can, requires
 from vawg_group.core.validation import ValidationError, apply_to_form
 from vawg_group.extensions import db
@@ -85,7 +85,7 @@ def _staff_page(pack: Pack, *, prepare_form=None, briefing_errors=None, position
     return (
         render_template(
             "packs/show_staff.html",
-            title=f"{pack.title}: {pack.meeting_date.strftime('%-d %B %Y')}",
+            title=f"{pack.title}: {long_date(pack.meeting_date)}",
             pack=pack,
             approved=approved,
             positions=positions if positions is not None else {str(k): str(v) for k, v in in_pack.items()},
@@ -109,7 +109,7 @@ def show(pack_id: int):
         return _staff_page(pack)
     return render_template(
         "packs/show.html",
-        title=f"{pack.title}: {pack.meeting_date.strftime('%-d %B %Y')}",
+        title=f"{pack.title}: {long_date(pack.meeting_date)}",
         pack=pack,
         version=pack.current_version,
         attachments=services.attachments_of(pack.current_version) if pack.current_version else [],

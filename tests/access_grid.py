@@ -135,6 +135,14 @@ class Route:
     (a CSRF token is added). ``listing(world, office)`` (lists and searches) builds a row for
     ``office`` and returns text that marks it: office people must see their own and never the
     other office's.
+
+    Object rules (core/policy.py's ``can_see_pack``, ``can_see_agenda``, ``can_see_minutes``...):
+    a route has a row per state of its object that the rules tell apart, named by ``state`` (a
+    draft pack, an agenda not yet published), whose ``kwargs`` builds the object in that state.
+    ``hidden_from``: allowed roles that may not see it in that state. With ``markers`` (text the
+    object puts on the page) the page answers everyone as usual, with every marker for the
+    others and none for them; without markers the route answers them 404, as for an object that
+    does not exist: not an audited refusal, since nothing they could know of was refused.
     """
 
     endpoint: str
@@ -145,10 +153,22 @@ class Route:
     expect: int = 200
     form: Callable[[World, Office], dict] | None = None
     listing: Callable[[World, Office], str] | None = None
+    state: str = ""
+    hidden_from: frozenset[str] = frozenset()
+    markers: tuple[str, ...] = ()
 
     @property
-    def key(self) -> tuple[str, str]:
+    def key(self) -> tuple[str, str, str]:
+        return (self.endpoint, self.method, self.state)
+
+    @property
+    def route(self) -> tuple[str, str]:
         return (self.endpoint, self.method)
+
+
+def hidden_by_state(route: Route, role: str) -> bool:
+    """Whether ``role`` may use ``route`` but not see its object in the row's state."""
+    return role in route.allowed and role in route.hidden_from
 
 
 def expected_status(route: Route, role: str, which: str) -> int | str:
@@ -158,6 +178,8 @@ def expected_status(route: Route, role: str, which: str) -> int | str:
     if role not in route.allowed:
         return 403
     if route.office_scoped and which == "other" and role in OFFICE:
+        return 404
+    if hidden_by_state(route, role) and not route.markers:
         return 404
     return route.expect
 

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from tests.access_grid import (
     ADMIN,
     EVERYONE,
+    OFFICE,
     OFFICE_DEACTIVATED,
     ROLES,
     SIGN_IN,
@@ -24,6 +25,7 @@ from tests.access_grid import (
     build_world,
     domain_rows,
     expected_status,
+    hidden_by_state,
     load_world,
     snapshot,
     world_ids,
@@ -126,7 +128,7 @@ def unguarded_endpoints(app) -> list[str]:
 
 def routes_without_rows(app, rows) -> list[str]:
     """(endpoint, method) pairs of guarded routes in the url_map that the grid has no row for."""
-    covered = {row.key for row in rows}
+    covered = {row.route for row in rows}
     missing = []
     for rule in app.url_map.iter_rules():
         if rule.endpoint in PUBLIC_ENDPOINTS:
@@ -184,7 +186,7 @@ def test_every_guarded_route_has_a_grid_row(app):
 
 def test_every_grid_row_names_a_real_route(app):
     real = {(rule.endpoint, method) for rule in app.url_map.iter_rules() for method in _methods(rule)}
-    assert [row.key for row in ROWS if row.key not in real] == []
+    assert [row.key for row in ROWS if row.route not in real] == []
 
 
 def test_grid_rows_are_not_duplicated():
@@ -207,7 +209,8 @@ def _grid_cases():
     for route in ROWS:
         for role in ROLES:
             for which in ("own", "other") if route.office_scoped else ("own",):
-                yield pytest.param(route, role, which, id=f"{route.endpoint}-{route.method}-{role}-{which}")
+                state = f"[{route.state}]" if route.state else ""
+                yield pytest.param(route, role, which, id=f"{route.endpoint}{state}-{route.method}-{role}-{which}")
 
 
 def _url(app, route, world, office):
@@ -310,9 +313,15 @@ def test_access_grid(grid, route, role, which):
             assert response.headers["Location"].startswith("/sign-in?next=")
             return
         assert response.status_code == expected, response.get_data(as_text=True)[:300]
+        hidden = hidden_by_state(route, role)
         if expected in (403, 404):
-            # Refused and audited; the refusal page names nothing of the object.
-            assert len(_refusals(user.id)) == 1
+            # Refused and audited; the refusal page names nothing of the object. An object its
+            # state hides (a draft pack) is not found instead: nothing is refused, or recorded.
+            assert len(_refusals(user.id)) == (0 if hidden else 1)
+        if route.markers and expected == 200:
+            body = response.get_data(as_text=True)
+            shown = [marker for marker in route.markers if marker in body]
+            assert shown == ([] if hidden else list(route.markers)), f"{role} sees {shown} of {route.markers}"
         if response.status_code == 200 and response.mimetype == "text/html":
             # A way out on every signed-in page (SECURITY 7).
             assert 'action="/sign-out"' in response.get_data(as_text=True)
@@ -359,6 +368,12 @@ def test_the_grid_expects_what_the_rules_say():
     assert expected_status(scoped, "assistant", "other") == 404
     assert expected_status(scoped, "opcc_staff", "other") == 200
     assert expected_status(scoped, OFFICE_DEACTIVATED, "own") == 403
+    draft = Route("x.draft", EVERYONE, state="draft", hidden_from=OFFICE)
+    assert expected_status(draft, "assistant", "own") == 404 and hidden_by_state(draft, "assistant")
+    assert expected_status(draft, "opcc_staff", "own") == 200 and not hidden_by_state(draft, "opcc_staff")
+    assert expected_status(draft, OFFICE_DEACTIVATED, "own") == 403 and not hidden_by_state(draft, OFFICE_DEACTIVATED)
+    part = Route("x.part", EVERYONE, state="draft part", hidden_from=OFFICE, markers=("Draft",))
+    assert expected_status(part, "assistant", "own") == 200 and hidden_by_state(part, "assistant")
 
 
 # --- office-scoped objects: authorize_object ---------------------------------------------

@@ -3,11 +3,16 @@
 Meetings belong to the whole group, not to one office: everyone in the group reads them
 (members and assistants read only), OPCC staff and admins manage them. RSVP and the calendar
 feed are public routes answered only to a token (tests/meetings/test_rsvp_and_feeds.py).
+
+What a member or assistant sees of one meeting depends on its state (core/policy.py): its agenda
+once published, its minutes once approved, never the register or the meeting's history; the
+agenda's PDF does not exist for them before the agenda is published. Rows with a ``state`` check
+those rules on the meeting's page.
 """
 
 from datetime import time
 
-from tests.access_grid import EVERYONE, OPCC, Route
+from tests.access_grid import EVERYONE, OFFICE, OPCC, Route
 from vawg_group.core.clock import to_london, utcnow
 from vawg_group.extensions import db
 from vawg_group.meetings import actions, agenda, services
@@ -49,6 +54,55 @@ def _published_with_pdf(world, office):
     agenda.start_default_agenda(occurrence, by=None)
     agenda.publish_agenda(occurrence, by=None)
     agenda_pdf.store(occurrence, occurrence.agenda_published_dt)
+    db.session.commit()
+    return {"occurrence_id": occurrence.id}
+
+
+DRAFT_ITEM = "Grid item on a draft agenda"
+PUBLISHED_ITEM = "Grid item on a published agenda"
+DRAFT_MINUTE = "Grid minute awaiting approval"
+APPROVED_MINUTE = "Grid minute approved at the next meeting"
+
+
+def _agenda(title: str, *, publish: bool):
+    def build(world, office):
+        occurrence = _series(world, office).occurrences[0]
+        agenda.add_agenda_item(occurrence, kind="briefing", title=title, by=None)
+        if publish:
+            agenda.publish_agenda(occurrence, by=None)
+        db.session.commit()
+        return {"occurrence_id": occurrence.id}
+
+    return build
+
+
+def _minutes(text: str, *, approve: bool):
+    """Minutes of a meeting whose agenda is published (so the agenda is not what hides them),
+    recorded as if it had started, and approved as if the next one had."""
+
+    def build(world, office):
+        occurrence = _series(world, office).occurrences[0]
+        item = agenda.add_agenda_item(occurrence, kind="briefing", title="Grid minuted item", by=None)
+        agenda.publish_agenda(occurrence, by=None)
+        agenda.record_minutes(item, minute_text=text, decisions="", by=None, now=occurrence.starts_dt)
+        if approve:
+            agenda.approve_minutes(occurrence, by=None, now=services.following_occurrence(occurrence).starts_dt)
+        db.session.commit()
+        return {"occurrence_id": occurrence.id}
+
+    return build
+
+
+def _draft_with_pdf(world, office):
+    """An agenda not published, with a PDF on disk all the same (none is made before publishing:
+    the rule must hold whatever the disk holds)."""
+    from vawg_group.meetings import agenda_pdf
+
+    occurrence = _series(world, office).occurrences[0]
+    agenda.start_default_agenda(occurrence, by=None)
+    agenda_pdf.storage_dir().mkdir(parents=True, exist_ok=True)
+    occurrence.agenda_pdf_name = f"agenda-{occurrence.id}.pdf"
+    (agenda_pdf.storage_dir() / occurrence.agenda_pdf_name).write_bytes(b"%PDF-1.7\n% grid test\n%%EOF\n")
     db.session.commit()
     return {"occurrence_id": occurrence.id}
 
@@ -102,4 +156,45 @@ ACCESS_ROWS = [
     Route("meetings.agenda_pdf_download", EVERYONE, kwargs=_published_with_pdf),
     *_pair("meetings.ask_new"),
     *_pair("meetings.ask_edit", _ask_id),
+    # Object rules: the meeting's page (and the agenda's PDF) with the meeting in each state.
+    Route(
+        "meetings.show",
+        EVERYONE,
+        kwargs=_agenda(DRAFT_ITEM, publish=False),
+        state="agenda draft",
+        hidden_from=OFFICE,
+        markers=(DRAFT_ITEM,),
+    ),
+    Route(
+        "meetings.show",
+        EVERYONE,
+        kwargs=_agenda(PUBLISHED_ITEM, publish=True),
+        state="agenda published",
+        markers=(PUBLISHED_ITEM,),
+    ),
+    Route(
+        "meetings.show",
+        EVERYONE,
+        kwargs=_minutes(DRAFT_MINUTE, approve=False),
+        state="minutes draft",
+        hidden_from=OFFICE,
+        markers=(DRAFT_MINUTE,),
+    ),
+    Route(
+        "meetings.show",
+        EVERYONE,
+        kwargs=_minutes(APPROVED_MINUTE, approve=True),
+        state="minutes approved",
+        markers=(APPROVED_MINUTE,),
+    ),
+    Route(
+        "meetings.show",
+        EVERYONE,
+        kwargs=_occurrence_id,
+        state="register and history",
+        hidden_from=OFFICE,
+        markers=('id="register"', 'id="timeline"'),
+    ),
+    Route("meetings.show", EVERYONE, kwargs=_occurrence_id, state="invited", hidden_from=OPCC, markers=("Your reply</h2>",)),
+    Route("meetings.agenda_pdf_download", EVERYONE, kwargs=_draft_with_pdf, state="agenda draft", hidden_from=OFFICE),
 ]

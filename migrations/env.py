@@ -10,6 +10,7 @@ from sqlalchemy.types import TypeDecorator
 
 from config import _normalise_database_url, load_config
 from vawg_group.models import metadata
+from vawg_group.search.schema import include_name
 
 config = context.config
 if config.config_file_name is not None and config.attributes.get("configure_logger", True):
@@ -36,7 +37,12 @@ def render_item(type_, obj, autogen_context):
 
 def run_migrations_offline() -> None:
     context.configure(
-        url=_database_url(), target_metadata=metadata, literal_binds=True, render_as_batch=True, render_item=render_item
+        url=_database_url(),
+        target_metadata=metadata,
+        literal_binds=True,
+        render_as_batch=True,
+        render_item=render_item,
+        include_name=include_name,
     )
     with context.begin_transaction():
         context.run_migrations()
@@ -60,6 +66,8 @@ def run_migrations_online() -> None:
             render_as_batch=True,
             compare_type=True,
             render_item=render_item,
+            # The search engine's own index (an FTS5 table, a tsvector column) is not a model.
+            include_name=include_name,
         )
         with context.begin_transaction():
             context.run_migrations()

@@ -100,6 +100,7 @@ BLUEPRINTS = (
     "vawg_group.packs.views",
     "vawg_group.meetings.views",
     "vawg_group.cycle.views",
+    "vawg_group.search.views",
 )
 
 
@@ -114,17 +115,22 @@ def _connect_domains(app: Flask) -> None:
     from vawg_group.casework.stats import pack_summary
     from vawg_group.core.health import add_readiness_check
     from vawg_group.packs.rendering import provide_casework_section
+    from vawg_group.search.freshness import watch as keep_search_index_current
     from vawg_group.workflow.status import worker_check
 
     # /readyz reports the worker's heartbeat as well as the database.
     add_readiness_check(app, "worker", worker_check)
     # A briefing pack prints the casework section (anonymised counts and summaries).
     provide_casework_section(app, pack_summary)
+    # The search index follows every change to what it indexes, in the same transaction.
+    keep_search_index_current()
 
 
 def _register_cli(app: Flask) -> None:
     from vawg_group.core import cli as core_cli
     from vawg_group.demo import cli as demo_cli
+    from vawg_group.search import cli as search_cli
 
     core_cli.register(app)
     demo_cli.register(app)
+    search_cli.register(app)

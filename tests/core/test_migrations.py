@@ -8,6 +8,7 @@ from sqlalchemy import create_engine
 
 from vawg_group.core import migrate
 from vawg_group.models import metadata
+from vawg_group.search.schema import include_name
 
 
 def test_there_is_exactly_one_migration_head():
@@ -17,7 +18,7 @@ def test_there_is_exactly_one_migration_head():
 def test_models_and_migrations_agree(database_url):
     engine = create_engine(database_url)
     with engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        context = MigrationContext.configure(connection, opts={"compare_type": True, "include_name": include_name})
         differences = compare_metadata(context, metadata)
     engine.dispose()
     assert differences == []

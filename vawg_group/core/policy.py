@@ -151,3 +151,40 @@ def public(view):
 
 def _actor():
     return current_user if current_user.is_authenticated else None
+
+
+# --- object-level reading rules, for pages and search results alike ---------------------------
+# Plain functions of (user, object), so a page and a search result are decided the same way.
+# They read only the object's own fields (core imports no domain).
+
+
+def can_read_briefing(user, briefing) -> bool:
+    """A briefing's own page (drafts included) is the secretariat's; members read briefings in
+    published packs (``can_see_pack``)."""
+    return can(user, Permission.MANAGE_BRIEFINGS)
+
+
+def can_see_pack(user, pack) -> bool:
+    """A published pack is the group's; a draft is the secretariat's working paper."""
+    if not can(user, Permission.VIEW_PACKS):
+        return False
+    return pack.status == "published" or can(user, Permission.MANAGE_BRIEFINGS)
+
+
+def can_see_agenda(user, occurrence) -> bool:
+    """A meeting's agenda once published; staff see it while they draft it."""
+    if not can(user, Permission.VIEW_MEETINGS):
+        return False
+    return occurrence.agenda_published_dt is not None or can(user, Permission.MANAGE_MEETINGS)
+
+
+def can_see_minutes(user, occurrence) -> bool:
+    """A meeting's minutes once approved; staff see them while they draft them."""
+    if not can(user, Permission.VIEW_MEETINGS):
+        return False
+    return occurrence.minutes_status == "approved" or can(user, Permission.MANAGE_MEETINGS)
+
+
+def can_see_case(user, item) -> bool:
+    """A case: OPCC staff, and the people of the office that brought it; never another office."""
+    return can(user, Permission.VIEW_CASEWORK) and can_see_office(user, item.office_id)

@@ -1,0 +1,38 @@
+"""The results page (``/search``), which the search box in every signed-in page's header
+submits to. Everyone signed in may search; what each person finds is narrowed per result."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request
+from flask_login import current_user
+
+from vawg_group.core.policy import Permission, requires
+from vawg_group.search import params, service
+from vawg_group.search.index import THEME_CHOICES, Kind
+
+blueprint = Blueprint("search", __name__)
+
+
+@blueprint.get("/search")
+@requires(Permission.VIEW_HOME)
+def results():
+    asked = params.read(request.args)
+    outcome = None
+    if not asked.errors:
+        outcome = service.search(current_user, asked.text, asked.filters, asked.page)
+    kinds = {k: v for k, v in Kind.LABELS.items() if k != Kind.CASE or current_user.is_opcc or current_user.office_id}
+    return render_template(
+        "search/results.html",
+        title="Search",
+        asked=asked,
+        outcome=outcome,
+        kinds=kinds,
+        themes=THEME_CHOICES,
+        page_args=_page_args(asked),
+    )
+
+
+def _page_args(asked: params.Request) -> dict:
+    """The query string's other values, for the pagination links."""
+    keep = {key: value for key, value in request.args.items() if key != "page" and value}
+    return keep

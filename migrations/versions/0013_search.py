@@ -21,12 +21,14 @@ depends_on = None
 
 SQLITE_TRIGGERS = {
     "search_document_ai": "AFTER INSERT ON search_document BEGIN "
-    "INSERT INTO search_fts(rowid, title, body) VALUES (new.id, new.title, new.body); END",
+    "INSERT INTO search_fts(rowid, title, body, scope) VALUES (new.id, new.title, new.body, new.scope); END",
     "search_document_ad": "AFTER DELETE ON search_document BEGIN "
-    "INSERT INTO search_fts(search_fts, rowid, title, body) VALUES ('delete', old.id, old.title, old.body); END",
+    "INSERT INTO search_fts(search_fts, rowid, title, body, scope) "
+    "VALUES ('delete', old.id, old.title, old.body, old.scope); END",
     "search_document_au": "AFTER UPDATE ON search_document BEGIN "
-    "INSERT INTO search_fts(search_fts, rowid, title, body) VALUES ('delete', old.id, old.title, old.body); "
-    "INSERT INTO search_fts(rowid, title, body) VALUES (new.id, new.title, new.body); END",
+    "INSERT INTO search_fts(search_fts, rowid, title, body, scope) "
+    "VALUES ('delete', old.id, old.title, old.body, old.scope); "
+    "INSERT INTO search_fts(rowid, title, body, scope) VALUES (new.id, new.title, new.body, new.scope); END",
 }
 
 
@@ -47,6 +49,7 @@ def upgrade() -> None:
         sa.Column("classification", sa.String(length=20), nullable=True),
         sa.Column("audience", sa.String(length=10), nullable=False),
         sa.Column("office_id", sa.Integer(), nullable=True),
+        sa.Column("scope", sa.String(length=600), nullable=False),
         sa.Column("indexed_dt", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_search_document")),
     )
@@ -57,10 +60,14 @@ def upgrade() -> None:
 
     if op.get_bind().dialect.name == "sqlite":
         # External content: the text is stored once, in search_document; snippet() reads it there.
+        # ``scope``: who may find the row, and its kind and themes, as words, so that one MATCH
+        # both finds the words and leaves out what the person may not see. Ranked by bm25 with
+        # the title five times the body and the scope not at all.
         op.execute(
-            "CREATE VIRTUAL TABLE search_fts USING fts5(title, body, content='search_document', "
+            "CREATE VIRTUAL TABLE search_fts USING fts5(title, body, scope, content='search_document', "
             "content_rowid='id', tokenize='porter unicode61 remove_diacritics 2')"
         )
+        op.execute("INSERT INTO search_fts(search_fts, rank) VALUES ('rank', 'bm25(5.0, 1.0, 0.0)')")
         for name, body in SQLITE_TRIGGERS.items():
             op.execute(f"CREATE TRIGGER {name} {body}")
     else:

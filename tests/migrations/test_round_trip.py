@@ -21,7 +21,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, inspect, pool, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.sql import ClauseElement
-from sqlalchemy.types import TypeEngine
+from sqlalchemy.types import NullType, TypeEngine
 
 from vawg_group.core import migrate
 from vawg_group.models import metadata
@@ -68,6 +68,8 @@ def _plain(value, dialect):
         return {key: _plain(item, dialect) for key, item in value.items()}
     if isinstance(value, list | tuple):
         return [_plain(item, dialect) for item in value]
+    if isinstance(value, NullType):
+        return "(no type)"  # SQLite's FTS5 table (migration 0013): its columns have none
     if isinstance(value, TypeEngine):
         return value.compile(dialect=dialect)
     if isinstance(value, ClauseElement):

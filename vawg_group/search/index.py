@@ -91,8 +91,19 @@ class Document:
         values["body"] = clean(self.body)[:MAX_BODY]
         values["themes"] = (" " + " ".join(sorted(set(self.themes))) + " ") if self.themes else ""
         values["status"] = self.status[:40]
+        values["scope"] = scope_words(audience=self.audience, office_id=self.office_id, kind=self.kind, themes=self.themes)
         values["indexed_dt"] = utcnow()
         return values
+
+
+def scope_words(*, audience: str, office_id: int | None = None, kind: str | None = None, themes=()) -> str:
+    """A document's visibility facts, kind and themes as single words FTS5 indexes beside its
+    text ("auoffice of12 kcase thstalking"). Letters and digits only: no tokenizer splits them."""
+    words = [f"au{audience}", f"of{office_id or 0}"]
+    if kind:
+        words.append("k" + kind.replace("_", ""))
+    words.extend("th" + theme.replace("_", "") for theme in sorted(set(themes or ())))
+    return " ".join(words)
 
 
 def clean(text: str | None) -> str:

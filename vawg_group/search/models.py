@@ -47,6 +47,9 @@ class SearchDocument(db.Model):
     classification: Mapped[str | None] = mapped_column(String(20))
     audience: Mapped[str] = mapped_column(String(10))
     office_id: Mapped[int | None] = mapped_column(Integer)
+    # The facts above as words (index.scope_words), indexed by SQLite's FTS5 beside the text so
+    # that one MATCH finds what this person may see; PostgreSQL filters on the columns instead.
+    scope: Mapped[str] = mapped_column(String(600), default="")
     indexed_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     __table_args__ = (

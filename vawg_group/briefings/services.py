@@ -19,7 +19,7 @@ from vawg_group.briefings.models import (
     BriefingStatus,
     KeyFigure,
 )
-from vawg_group.core import audit
+from vawg_group.core import audit, policy
 from vawg_group.core.clock import utcnow
 from vawg_group.core.validation import ValidationError
 from vawg_group.extensions import db
@@ -30,7 +30,7 @@ MAX_SOURCES = 30
 
 
 def _require_staff(user) -> None:
-    if user is None or not getattr(user, "is_opcc", False):
+    if not policy.can_write_briefings(user):
         raise ValidationError({"briefing": "Only OPCC staff can change briefings"})
 
 
@@ -233,7 +233,7 @@ def approve(briefing: Briefing, *, by) -> None:
     _require_staff(by)
     if briefing.status != BriefingStatus.READY_FOR_REVIEW:
         raise ValidationError({"briefing": "Only a briefing that is ready for review can be approved"})
-    if by.id in {briefing.author_id, briefing.submitted_by_id}:
+    if not policy.can_approve_briefing(by, briefing):
         # Kept on purpose: the refused request itself changes nothing (core/validation.py).
         audit.record_refusal("briefing.approval_refused", actor=by, obj=briefing)
         raise ValidationError(

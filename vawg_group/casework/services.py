@@ -30,7 +30,7 @@ from vawg_group.casework.models import (
     NoteVisibility,
     Status,
 )
-from vawg_group.core import audit
+from vawg_group.core import audit, policy
 from vawg_group.core.clock import london_today, utcnow
 from vawg_group.core.roles import OPCC_ROLES
 from vawg_group.core.validation import ValidationError
@@ -274,7 +274,8 @@ def assign(item: CaseworkItem, officer_id: int | None, *, by: User) -> None:
     """Give the case to an active OPCC officer (or to nobody). Raises ValidationError."""
     if officer_id is not None:
         officer = db.session.get(User, officer_id)
-        if officer is None or not officer.is_active or not officer.is_opcc:
+        # Only someone who may triage cases can be given one (an active member of OPCC staff).
+        if officer is None or not policy.can(officer, policy.Permission.TRIAGE_CASEWORK):
             raise ValidationError({"officer_id": "Select an OPCC officer from the list"})
     item.assigned_to_id = officer_id
     item.updated_dt = utcnow()
@@ -289,7 +290,7 @@ def add_note(item: CaseworkItem, *, body: str, visibility: str, by: User) -> Cas
         raise ValidationError({"body": "Enter the note"})
     if len(body) > NOTE_MAX:
         raise ValidationError({"body": f"Note must be {NOTE_MAX} characters or fewer"})
-    if not by.is_opcc:
+    if not policy.can_write_opcc_only_notes(by):
         visibility = NoteVisibility.SHARED.value
     if visibility not in {v.value for v in NoteVisibility}:
         raise ValidationError({"visibility": "Select who can see the note"})
@@ -306,10 +307,9 @@ def add_note(item: CaseworkItem, *, body: str, visibility: str, by: User) -> Cas
 
 
 def visible_notes(item: CaseworkItem, user: User) -> list[CaseworkNote]:
-    """The notes ``user`` may read: all for OPCC staff, shared ones for the office."""
-    if user.is_opcc:
-        return list(item.notes)
-    return [note for note in item.notes if note.is_shared]
+    """The notes ``user`` may read (core/policy.py's ``can_read_note``): all for OPCC staff,
+    shared ones for the office."""
+    return [note for note in item.notes if policy.can_read_note(user, note)]
 
 
 def refer(item: CaseworkItem, *, agency: str, response_due_on: date | None, detail: str | None, by: User) -> CaseworkReferral:

@@ -166,7 +166,7 @@ def home_panel() -> dict | None:
     """What the home page's Casework panel shows the signed-in user (None: no panel)."""
     if not current_user.is_authenticated or not can(current_user, Permission.VIEW_CASEWORK):
         return None
-    if current_user.is_opcc:
+    if can(current_user, Permission.TRIAGE_CASEWORK):
         return {"staff": True, "waiting": services.waiting_for_triage_count(), "overdue": services.overdue_referral_count()}
     # The panel shows references and statuses only: no themes to load.
     page = services.office_list(current_user.office_id, per_page=5, open_only=True, themes=False)

@@ -4,7 +4,9 @@ Views never test roles themselves. They declare the permission a route needs wit
 ``@requires(...)`` (checked before the view runs) and ask ``authorize_object(...)`` for the
 object they load, which answers 404 for another office's object so that its existence does
 not leak. ``@public`` marks the few routes anyone may reach; a test walks every route and
-fails on one that is neither.
+fails on one that is neither. What a person may see or do with one object as it stands (a draft
+pack, an agenda not yet published, a briefing they wrote and would approve) is decided by the
+object rules below: plain functions of (user, object), which pages, searches and services ask.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from flask import abort, request
 from flask_login import current_user
 
 from vawg_group.core import audit
-from vawg_group.core.roles import Role
+from vawg_group.core.roles import OFFICE_ROLES, Role
 
 
 class Permission(StrEnum):
@@ -188,3 +190,57 @@ def can_see_minutes(user, occurrence) -> bool:
 def can_see_case(user, item) -> bool:
     """A case: OPCC staff, and the people of the office that brought it; never another office."""
     return can(user, Permission.VIEW_CASEWORK) and can_see_office(user, item.office_id)
+
+
+# --- object-level rules for pages and services (issue #16) ------------------------------------
+# Views call these on the object they loaded and answer 404 or leave the part out; services call
+# them before they change anything. The service checks keep the rule as services always had it
+# (OPCC staff, whoever runs the service: a request, the worker, the CLI, the demo seed); the
+# page checks ask ``can`` like the routes do. tests/core/test_policy_objects.py asks each one.
+
+
+def _is_opcc(user) -> bool:
+    return user is not None and bool(getattr(user, "is_opcc", False))
+
+
+def can_write_briefings(user) -> bool:
+    """Write, change, send for review or take back a briefing: OPCC staff."""
+    return _is_opcc(user)
+
+
+def can_approve_briefing(user, briefing) -> bool:
+    """A second pair of eyes: OPCC staff other than whoever wrote the briefing or sent it for review."""
+    return can_write_briefings(user) and user.id not in {briefing.author_id, briefing.submitted_by_id}
+
+
+def can_compile_packs(user) -> bool:
+    """Make, fill, prepare, publish and retry packs: OPCC staff."""
+    return _is_opcc(user)
+
+
+def can_see_register(user, occurrence) -> bool:
+    """Who was invited, who replied and who came: the staff who run the meeting."""
+    return can(user, Permission.MANAGE_MEETINGS)
+
+
+def can_see_meeting_history(user, occurrence) -> bool:
+    """A meeting's timeline (every change, invite and message): the staff who run the meeting."""
+    return can(user, Permission.MANAGE_MEETINGS)
+
+
+def can_answer_invite(user, occurrence) -> bool:
+    """Members and assistants are the group's invitees: they answer on the meeting's page too (with
+    the invite's own signed link). Staff organise meetings; guests answer from their calendars."""
+    return can(user, Permission.VIEW_MEETINGS) and user.role in OFFICE_ROLES
+
+
+def can_read_note(user, note) -> bool:
+    """A case's note: OPCC staff read every one; the case's office reads those shared with it."""
+    if not can_see_office(user, note.item.office_id):
+        return False
+    return user.is_opcc or note.is_shared
+
+
+def can_write_opcc_only_notes(user) -> bool:
+    """Notes the office never sees are the OPCC's: anyone else's note is shared with the office."""
+    return _is_opcc(user)

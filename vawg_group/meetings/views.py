@@ -12,10 +12,9 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_login import current_user
 from sqlalchemy import select
 
-from vawg_group.core import audit
+from vawg_group.core import audit, policy
 from vawg_group.core.clock import london_today, utcnow
 from vawg_group.core.policy import Permission, can, public, requires
-from vawg_group.core.roles import Role
 from vawg_group.core.validation import ValidationError, apply_to_form
 from vawg_group.core.web import parse_database_id
 from vawg_group.extensions import db
@@ -23,7 +22,7 @@ from vawg_group.meetings import actions as action_rules
 from vawg_group.meetings import agenda as agenda_rules
 from vawg_group.meetings import agenda_pdf, attendance, calendar, feeds, forms, rules, services
 from vawg_group.meetings.links import webcal
-from vawg_group.meetings.models import Action, AgendaItem, AgendaKind, LobbyingAsk, MeetingSeries, MinutesStatus, Occurrence
+from vawg_group.meetings.models import Action, AgendaItem, AgendaKind, LobbyingAsk, MeetingSeries, Occurrence
 from vawg_group.people.models import User
 from vawg_group.workflow.events import timeline
 
@@ -75,13 +74,12 @@ def index():
 def show(occurrence_id: int):
     occurrence = _occurrence_or_404(occurrence_id)
     manage = _can_manage()
-    # Members and assistants see a draft agenda only once it is published.
-    items = agenda_rules.agenda_for(occurrence) if (manage or occurrence.agenda_is_published) else []
+    # What this person may see of the meeting as it stands (core/policy.py decides).
+    show_agenda = policy.can_see_agenda(current_user, occurrence)
+    items = agenda_rules.agenda_for(occurrence) if show_agenda else []
     approved_at = db.session.get(Occurrence, occurrence.minutes_approved_at_id) if occurrence.minutes_approved_at_id else None
-    show_minutes = manage or occurrence.minutes_status == MinutesStatus.APPROVED
-    # Members and assistants answer the invite here too (the same signed link as in the email).
-    in_group = current_user.role in (Role.MEMBER, Role.ASSISTANT)
-    mine = attendance.attendance_for(occurrence, current_user) if in_group else None
+    invited = policy.can_answer_invite(current_user, occurrence)
+    mine = attendance.attendance_for(occurrence, current_user) if invited else None
     return render_template(
         "meetings/show.html",
         title=occurrence.title,
@@ -90,20 +88,20 @@ def show(occurrence_id: int):
         agenda_ends_dt=agenda_rules.agenda_ends_dt(occurrence),
         carried=agenda_rules.carried_forward_actions(occurrence),
         open_asks=action_rules.lobbying_asks(),
-        register=attendance.register(occurrence) if manage else [],
+        register=attendance.register(occurrence) if policy.can_see_register(current_user, occurrence) else [],
         apologies=attendance.apologies(occurrence),
         actions=action_rules.actions_for(occurrence),
-        show_minutes=show_minutes,
+        show_minutes=policy.can_see_minutes(current_user, occurrence),
         approved_at=approved_at,
         approving=agenda_rules.approving_meeting(occurrence),
-        events=timeline(occurrence) if manage else [],
+        events=timeline(occurrence) if policy.can_see_meeting_history(current_user, occurrence) else [],
         can_manage=manage,
         my_response=mine.response if mine else None,
-        rsvp_token=attendance.rsvp_token(occurrence, current_user) if in_group else None,
+        rsvp_token=attendance.rsvp_token(occurrence, current_user) if invited else None,
         now=utcnow(),
         kind_labels=AgendaKind.LABELS,
         form=forms.ConfirmForm(),
-        pdf_ready=agenda_pdf.pdf_path(occurrence) is not None,
+        pdf_ready=show_agenda and agenda_pdf.pdf_path(occurrence) is not None,
         pdf_failure=agenda_pdf.failed_render(occurrence) if occurrence.agenda_is_published else None,
         classification_form=forms.ClassificationForm(classification=occurrence.classification),
     )
@@ -114,7 +112,8 @@ def show(occurrence_id: int):
 def agenda_pdf_download(occurrence_id: int):
     occurrence = _occurrence_or_404(occurrence_id)
     path = agenda_pdf.pdf_path(occurrence)
-    if path is None or not (_can_manage() or occurrence.agenda_is_published):
+    # A draft agenda's PDF does not exist for those who may not see the agenda (not audited).
+    if path is None or not policy.can_see_agenda(current_user, occurrence):
         abort(404)
     # Imported here: only this view stamps (agenda_pdf.py says why at download).
     from vawg_group.core.stamping import StampFailed

@@ -16,7 +16,7 @@ from datetime import date
 from sqlalchemy import String, cast, func, select
 
 from vawg_group.briefings.models import OFFICIAL_SENSITIVE, Briefing, BriefingAttachment, highest_classification
-from vawg_group.core import audit
+from vawg_group.core import audit, policy
 from vawg_group.core.audit import AuditEvent
 from vawg_group.core.clock import london_date, london_today, long_date, utcnow
 from vawg_group.core.roles import Role
@@ -33,7 +33,7 @@ MAX_BRIEFINGS_PER_PACK = 30
 
 
 def _require_staff(user) -> None:
-    if user is None or not getattr(user, "is_opcc", False):
+    if not policy.can_compile_packs(user):
         raise ValidationError({"pack": "Only OPCC staff can change packs"})
 
 

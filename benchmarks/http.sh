@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # HTTP load benchmark: gunicorn with the production settings on PostgreSQL, driven by wrk on
 # loopback. For the MP's home page, a published agenda page, the office's casework list (the
-# first page of 10,000 cases, as the office's assistant) and the MP's calendar feed it prints
+# first page of 10,000 cases, as the office's assistant), a search results page (the same
+# assistant: their office's cases and the group's papers) and the MP's calendar feed it prints
 # requests per second, p50 and p99 latency and errors, each as a ratio to /healthz (the
 # trivial endpoint of the same app, measured before and after the pages in the same run), and
 # for reference the simplest signed-in page (the calendar feed settings, one query of its own).
@@ -130,6 +131,7 @@ endpoints=(
   "home page (MP)|${seeded[HOME_PATH]}|${seeded[MEMBER_COOKIE]}"
   "agenda page (MP)|${seeded[AGENDA_PATH]}|${seeded[MEMBER_COOKIE]}"
   "casework list (assistant, ${seeded[OFFICE_CASES]} cases)|${seeded[CASEWORK_PATH]}|${seeded[ASSISTANT_COOKIE]}"
+  "search results (assistant, 'stalking')|${seeded[SEARCH_PATH]}|${seeded[ASSISTANT_COOKIE]}"
   "calendar feed (MP)|${seeded[FEED_PATH]}|"
   "(floor) simplest signed-in page|/profile/calendar|${seeded[MEMBER_COOKIE]}"
   "/healthz (again)|/healthz|"

@@ -72,6 +72,10 @@ def test_the_http_benchmark_seed_makes_encrypted_cases_and_working_sign_ins(app_
     assert agenda.status_code == 200 and "Sounding board: members&#39; issues" in agenda.get_data(as_text=True)
     casework = assistant.get(seeded["CASEWORK_PATH"])
     assert casework.status_code == 200 and "BEN-NEW-00003" in casework.get_data(as_text=True)
+    # The bulk-loaded cases are in the search index too (the seed rebuilds it), for their office only.
+    assert assistant.get(seeded["SEARCH_PATH"]).status_code == 200
+    search = assistant.get("/search?q=ben&kind=case").get_data(as_text=True)
+    assert "30 results" in search  # all 30 of the office's, bulk-loaded and not
     feed = app.test_client().get(seeded["FEED_PATH"])
     assert feed.status_code == 200 and feed.mimetype == "text/calendar"
     assert feed.get_data(as_text=True).count("BEGIN:VEVENT") >= 4

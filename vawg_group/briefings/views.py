@@ -13,10 +13,10 @@ from vawg_group.briefings.forms import AttachmentForm, BriefingForm, KeyFigureFo
 from vawg_group.briefings.markdown import MAX_TABLE_ROWS, render_markdown
 from vawg_group.briefings.models import Briefing, BriefingAttachment, BriefingStatus, KeyFigure
 from vawg_group.core import audit
+from vawg_group.core.forms import ConfirmForm
 from vawg_group.core.policy import Permission, requires
 from vawg_group.core.validation import ValidationError, apply_to_form
 from vawg_group.extensions import db
-from vawg_group.people.forms import ConfirmForm
 
 blueprint = Blueprint("briefings", __name__, url_prefix="/briefings")
 # Sanitised HTML (nh3), so templates may show it as is.

@@ -97,7 +97,3 @@ class EraseForm(FlaskForm):
 class DiscussionForm(FlaskForm):
     occurrence_id = SelectField("Meeting", validate_choice=False)
     summary = TextAreaField("Anonymised summary for the agenda")
-
-
-class ConfirmForm(FlaskForm):
-    """Only the CSRF token: for buttons that change state."""

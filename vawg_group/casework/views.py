@@ -16,7 +16,6 @@ from vawg_group.casework import deadlines, discussion, erasure, exports, retenti
 from vawg_group.casework.cli import register as register_cli
 from vawg_group.casework.forms import (
     AssignForm,
-    ConfirmForm,
     DiscussionForm,
     EraseForm,
     IntakeForm,
@@ -30,6 +29,7 @@ from vawg_group.casework.forms import (
 from vawg_group.casework.models import STATUS_LABELS, CaseworkItem, CaseworkReferral, Status
 from vawg_group.core import audit
 from vawg_group.core.clock import london_today, utcnow
+from vawg_group.core.forms import ConfirmForm
 from vawg_group.core.policy import Permission, authorize_object, can, requires
 from vawg_group.core.validation import ValidationError, apply_to_form
 from vawg_group.core.web import parse_database_id

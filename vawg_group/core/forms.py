@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from flask_wtf import FlaskForm
 from wtforms import SelectChoice
 
 
@@ -14,3 +15,7 @@ def choices(pairs: Iterable[tuple[str, str]]) -> list[SelectChoice]:
     turns its deprecation warnings into errors, so a form that slips back fails the tests.
     """
     return [SelectChoice(value, label) for value, label in pairs]
+
+
+class ConfirmForm(FlaskForm):
+    """Nothing but the CSRF token, for the buttons that change state."""

@@ -38,7 +38,3 @@ class StepForm(FlaskForm):
         choices=choices([("", "The owner ticks it done"), *PROVING_EVENTS.items()]),
         validate_choice=False,
     )
-
-
-class ConfirmForm(FlaskForm):
-    """A POST with nothing but the CSRF token."""

@@ -13,6 +13,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 
 from vawg_group.core.clock import utcnow
+from vawg_group.core.forms import ConfirmForm
 from vawg_group.core.policy import Permission, can, requires
 from vawg_group.core.roles import Role
 from vawg_group.core.validation import ValidationError, apply_to_form
@@ -36,7 +37,7 @@ def index():
         "cycle/index.html",
         title="Meeting cycle",
         steps=template.steps(),
-        form=forms.ConfirmForm(),
+        form=ConfirmForm(),
         labels=_labels(),
     )
 
@@ -106,7 +107,7 @@ def step_edit(step_id: int):
 @requires(Permission.MANAGE_CYCLE)
 def step_remove(step_id: int):
     step = db.get_or_404(CycleStep, step_id)
-    form = forms.ConfirmForm()
+    form = ConfirmForm()
     error = None
     if form.validate_on_submit():
         try:
@@ -134,7 +135,7 @@ def _to_cycle(occurrence: Occurrence):
 @requires(Permission.MANAGE_MEETINGS)
 def replan(occurrence_id: int):
     occurrence = _occurrence_or_404(occurrence_id)
-    form = forms.ConfirmForm()
+    form = ConfirmForm()
     if form.validate_on_submit():
         try:
             planning.replan(occurrence, by=current_user)
@@ -151,7 +152,7 @@ def mark_done(occurrence_id: int, milestone_id: int):
     milestone = db.session.get(MeetingMilestone, milestone_id)
     if milestone is None or milestone.occurrence_id != occurrence.id:
         abort(404)
-    form = forms.ConfirmForm()
+    form = ConfirmForm()
     if form.validate_on_submit():
         try:
             completion.mark_done(milestone, by=current_user)

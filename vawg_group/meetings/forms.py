@@ -9,7 +9,9 @@ from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired
 
-from vawg_group.core.forms import choices
+# ConfirmForm is core's: imported here because the meetings views use it through this module
+# (forms.ConfirmForm()).
+from vawg_group.core.forms import ConfirmForm, choices  # noqa: F401
 from vawg_group.meetings.attendance import RESPONSE_LABELS
 from vawg_group.meetings.models import ActionStatus, AgendaKind, AskStatus
 
@@ -149,10 +151,6 @@ class RsvpForm(FlaskForm):
 
 class RegisterForm(FlaskForm):
     """Checkbox values come from request.form lists (one per person); only the token here."""
-
-
-class ConfirmForm(FlaskForm):
-    """Nothing but the CSRF token, for buttons that change state."""
 
 
 class ClassificationForm(FlaskForm):

@@ -14,6 +14,7 @@ from vawg_group.briefings import attachments as files
 from vawg_group.briefings.models import Briefing, BriefingStatus
 from vawg_group.core import audit
 from vawg_group.core.clock import london_date, long_date
+from vawg_group.core.forms import ConfirmForm
 from vawg_group.core.policy import Permission, can, requires
 from vawg_group.core.validation import ValidationError, apply_to_form
 from vawg_group.extensions import db
@@ -21,7 +22,6 @@ from vawg_group.meetings.services import upcoming_meetings
 from vawg_group.packs import rendering, services
 from vawg_group.packs.forms import PackForm, PrepareForm
 from vawg_group.packs.models import Pack, PackStatus, PackVersion, RenderStatus
-from vawg_group.people.forms import ConfirmForm
 
 blueprint = Blueprint("packs", __name__, url_prefix="/packs", cli_group="packs")
 blueprint.add_app_template_global(services.new_packs_for, "new_packs_for")

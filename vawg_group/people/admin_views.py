@@ -6,12 +6,13 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
+from vawg_group.core.forms import ConfirmForm
 from vawg_group.core.policy import Permission, requires
 from vawg_group.core.roles import Role
 from vawg_group.core.validation import ValidationError, apply_to_form
 from vawg_group.extensions import db
 from vawg_group.people import services
-from vawg_group.people.forms import ConfirmForm, OfficeForm, UserForm
+from vawg_group.people.forms import OfficeForm, UserForm
 from vawg_group.people.models import Office, User
 
 blueprint = Blueprint("people_admin", __name__, url_prefix="/admin")

@@ -43,7 +43,3 @@ class OfficeForm(FlaskForm):
     constituency = StringField("Constituency")
     division = RadioField("Constabulary division", choices=choices((d, d) for d in DIVISIONS), validate_choice=False)
     is_active = BooleanField("This office is active", default=True)
-
-
-class ConfirmForm(FlaskForm):
-    """A form with nothing but the CSRF token, for buttons that change state."""

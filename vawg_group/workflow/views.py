@@ -12,10 +12,10 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 from sqlalchemy import func, select
 
+from vawg_group.core.forms import ConfirmForm
 from vawg_group.core.policy import Permission, requires
 from vawg_group.core.web import parse_database_id
 from vawg_group.extensions import db
-from vawg_group.people.forms import ConfirmForm
 from vawg_group.workflow import catalogue, services
 from vawg_group.workflow.models import Delivery, DeliveryStatus, DomainEvent
 from vawg_group.workflow.status import describe_age, queue_status

@@ -32,6 +32,11 @@ def _text(value: str, field: str, message: str, max_length: int, *, one_line: bo
     return value
 
 
+def possible_owners() -> list[User]:
+    """The people an action can be given to: everyone with an active account, by name."""
+    return list(db.session.scalars(select(User).where(User.is_active.is_(True)).order_by(User.display_name)))
+
+
 def add_action(
     occurrence: Occurrence,
     *,

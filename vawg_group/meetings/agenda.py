@@ -239,6 +239,13 @@ def approving_meeting(occurrence: Occurrence, now: datetime | None = None) -> Oc
     return following
 
 
+def minutes_approved_at(occurrence: Occurrence) -> Occurrence | None:
+    """The meeting at which ``occurrence``'s minutes were approved, once they have been."""
+    if occurrence.minutes_approved_at_id is None:
+        return None
+    return db.session.get(Occurrence, occurrence.minutes_approved_at_id)
+
+
 def approve_minutes(occurrence: Occurrence, *, by, now: datetime | None = None) -> None:
     """Mark the draft minutes approved at the next meeting; attendees get minutes and actions."""
     now = now or utcnow()

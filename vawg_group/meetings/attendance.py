@@ -76,15 +76,23 @@ def attendance_for(occurrence: Occurrence, user: User, *, create: bool = False) 
     return row
 
 
+def closed_reason(occurrence: Occurrence, now=None) -> str | None:
+    """Why an invite to ``occurrence`` can no longer be answered ("cancelled", "past"), or None."""
+    now = now or utcnow()
+    if occurrence.is_cancelled:
+        return "cancelled"
+    if occurrence.ends_dt <= now:
+        return "past"
+    return None
+
+
 def respond(occurrence: Occurrence, user: User, response: str, *, now=None) -> Attendance:
     """Record ``user``'s answer; the same answer again changes nothing. RsvpRefused if too late."""
     now = now or utcnow()
     if response not in Response.ALL:
         raise ValidationError({"response": "Choose whether you will attend"})
-    if occurrence.is_cancelled:
-        raise RsvpRefused("cancelled")
-    if occurrence.ends_dt <= now:
-        raise RsvpRefused("past")
+    if (reason := closed_reason(occurrence, now)) is not None:
+        raise RsvpRefused(reason)
     row = attendance_for(occurrence, user, create=True)
     if row.response == response:
         return row

@@ -33,6 +33,8 @@ class JourneyServer:
     app: Flask
     mail: MailServer
     ids: dict[str, int] = field(default_factory=dict)
+    # The worker runs only when a test calls run_worker: pages show work still waiting.
+    worker_runs_alongside = False
 
     def run_worker(self) -> dict:
         """The real worker until it has nothing left: due events, mail, pack and agenda renders.

@@ -41,6 +41,9 @@ class Deployment:
     logs: dict[str, Path]
     processes: dict[str, subprocess.Popen]
     ids: dict[str, int] = field(default_factory=dict)
+    # The worker is a process of its own, working while the pages are used: a page may find
+    # its work already done.
+    worker_runs_alongside = True
 
     def run_worker(self) -> None:
         """Wait until the worker process has done everything due: every event handled, every

@@ -63,7 +63,8 @@ def _load(item_id: int) -> CaseworkItem:
 @requires(Permission.VIEW_CASEWORK)
 def index():
     page_number = _page_number()
-    if current_user.is_opcc:
+    # Triage sees every office's cases; an office sees its own.
+    if can(current_user, Permission.TRIAGE_CASEWORK):
         status = request.args.get("status", "")
         office = request.args.get("office", "")
         page = services.triage_queue(
@@ -179,7 +180,7 @@ def new():
 
 
 def _render_show(item: CaseworkItem, status_code: int = 200, **forms):
-    is_staff = current_user.is_opcc
+    is_staff = can(current_user, Permission.TRIAGE_CASEWORK)  # related cases may be other offices'
     status_form = forms.get("status_form") or StatusForm()
     status_form.to_status.choices = [(s.value, s.label) for s in services.allowed_moves(item) if s is not Status.REFERRED]
     assign_form = forms.get("assign_form") or AssignForm(officer_id=str(item.assigned_to_id or ""))

@@ -15,13 +15,13 @@ from vawg_group.briefings.models import Briefing, BriefingStatus
 from vawg_group.core import audit
 from vawg_group.core.clock import london_date, long_date
 from vawg_group.core.forms import ConfirmForm
-from vawg_group.core.policy import Permission, can, requires
+from vawg_group.core.policy import Permission, can, can_see_pack, requires
 from vawg_group.core.validation import ValidationError, apply_to_form
 from vawg_group.extensions import db
 from vawg_group.meetings.services import upcoming_meetings
 from vawg_group.packs import rendering, services
 from vawg_group.packs.forms import PackForm, PrepareForm
-from vawg_group.packs.models import Pack, PackStatus, PackVersion, RenderStatus
+from vawg_group.packs.models import Pack, PackVersion, RenderStatus
 
 blueprint = Blueprint("packs", __name__, url_prefix="/packs", cli_group="packs")
 blueprint.add_app_template_global(services.new_packs_for, "new_packs_for")
@@ -29,8 +29,10 @@ blueprint.add_app_template_global(services.new_packs_for, "new_packs_for")
 
 @blueprint.app_template_global("meeting_pack")
 def meeting_pack(occurrence) -> Pack | None:
-    """The pack for a meeting, for the meeting page (which links it; the pack links back)."""
-    return services.pack_for_meeting(occurrence.id, london_date(occurrence.starts_dt))
+    """The pack for a meeting, for the meeting page (which links it; the pack links back), when
+    the person may see it."""
+    pack = services.pack_for_meeting(occurrence.id, london_date(occurrence.starts_dt))
+    return pack if pack is not None and can_see_pack(current_user, pack) else None
 
 
 def _is_staff() -> bool:
@@ -39,8 +41,9 @@ def _is_staff() -> bool:
 
 def _pack_or_404(pack_id: int) -> Pack:
     pack = db.session.get(Pack, pack_id)
-    # Drafts are the secretariat's working papers: to anyone else they do not exist.
-    if pack is None or (pack.status != PackStatus.PUBLISHED and not _is_staff()):
+    # Drafts are the secretariat's working papers: to anyone else they do not exist (so not an
+    # audited refusal, as another office's object is).
+    if pack is None or not can_see_pack(current_user, pack):
         abort(404)
     return pack
 
@@ -48,10 +51,9 @@ def _pack_or_404(pack_id: int) -> Pack:
 @blueprint.get("/")
 @requires(Permission.VIEW_PACKS)
 def index():
-    query = select(Pack).order_by(Pack.meeting_date.desc(), Pack.id.desc())
-    if not _is_staff():
-        query = query.where(Pack.status == PackStatus.PUBLISHED)
-    return render_template("packs/index.html", title="Packs", packs=db.session.scalars(query).all(), is_staff=_is_staff())
+    packs = db.session.scalars(select(Pack).order_by(Pack.meeting_date.desc(), Pack.id.desc()))
+    seen = [pack for pack in packs if can_see_pack(current_user, pack)]
+    return render_template("packs/index.html", title="Packs", packs=seen, is_staff=_is_staff())
 
 
 @blueprint.route("/new", methods=["GET", "POST"])

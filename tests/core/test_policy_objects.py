@@ -17,6 +17,7 @@ from flask_login import AnonymousUserMixin
 from vawg_group.briefings.models import Briefing
 from vawg_group.casework.models import CaseworkItem, CaseworkNote
 from vawg_group.core import policy
+from vawg_group.cycle.models import MeetingMilestone
 from vawg_group.meetings.models import Occurrence
 from vawg_group.packs.models import Pack
 from vawg_group.people.models import Office, User
@@ -170,3 +171,18 @@ def test_another_offices_shared_note_is_not_read():
 @pytest.mark.parametrize("who, expected", _cases(SERVICE_STAFF))
 def test_only_staff_write_notes_the_office_never_sees(who, expected):
     assert policy.can_write_opcc_only_notes(PEOPLE[who]) is expected
+
+
+# --- the meeting cycle ----------------------------------------------------------------------------
+
+
+# Deactivated staff keep their role here: the pages never let them in, and the services ask
+# only the role, as they always have (the worker and the demo seed act for staff too).
+@pytest.mark.parametrize("who, expected", _cases({"opcc_admin", "opcc_staff", "deactivated_staff"}))
+def test_a_staff_milestone_is_ticked_by_staff_or_an_admin(who, expected):
+    assert policy.can_tick_milestone(PEOPLE[who], MeetingMilestone(owner_role="opcc_staff")) is expected
+
+
+@pytest.mark.parametrize("who, expected", _cases({"opcc_admin"}))
+def test_an_admins_milestone_is_ticked_by_an_admin_only(who, expected):
+    assert policy.can_tick_milestone(PEOPLE[who], MeetingMilestone(owner_role="opcc_admin")) is expected

@@ -192,7 +192,7 @@ def can_see_case(user, item) -> bool:
     return can(user, Permission.VIEW_CASEWORK) and can_see_office(user, item.office_id)
 
 
-# --- object-level rules for pages and services (issue #16) ------------------------------------
+# --- object-level rules for pages and services ------------------------------------------------
 # Views call these on the object they loaded and answer 404 or leave the part out; services call
 # them before they change anything. The service checks keep the rule as services always had it
 # (OPCC staff, whoever runs the service: a request, the worker, the CLI, the demo seed); the
@@ -244,3 +244,10 @@ def can_read_note(user, note) -> bool:
 def can_write_opcc_only_notes(user) -> bool:
     """Notes the office never sees are the OPCC's: anyone else's note is shared with the office."""
     return _is_opcc(user)
+
+
+def can_tick_milestone(user, milestone) -> bool:
+    """Tick a meeting-cycle milestone done by hand: a person of its owner role, or any OPCC admin.
+    (Which milestones can be ticked at all, the cycle decides: cycle/completion.py can_tick.)"""
+    role = getattr(user, "role", None)
+    return role is not None and (role == Role.OPCC_ADMIN.value or role == milestone.owner_role)

@@ -12,9 +12,8 @@ from datetime import datetime
 
 from sqlalchemy import and_, or_, select
 
-from vawg_group.core import audit
+from vawg_group.core import audit, policy
 from vawg_group.core.clock import utcnow
-from vawg_group.core.roles import Role
 from vawg_group.core.validation import ValidationError
 from vawg_group.cycle.models import MeetingMilestone, MilestoneStatus
 from vawg_group.cycle.queries import milestones_for
@@ -131,12 +130,11 @@ def complete_from_history(occurrence: Occurrence, milestones: list[MeetingMilest
 
 
 def can_tick(milestone: MeetingMilestone, user) -> bool:
-    """Only a manual milestone with no proving event, still to do, by its owner role (an OPCC
-    admin may tick any such milestone)."""
+    """A manual milestone with no proving event, still to do, ticked by someone the policy lets
+    (its owner role, or an OPCC admin)."""
     if user is None or milestone.automatic or milestone.completed_by is not None or milestone.status != MilestoneStatus.PLANNED:
         return False
-    role = getattr(user, "role", None)
-    return role == Role.OPCC_ADMIN.value or role == milestone.owner_role
+    return policy.can_tick_milestone(user, milestone)
 
 
 def mark_done(milestone: MeetingMilestone, *, by, now: datetime | None = None) -> MeetingMilestone:

@@ -53,6 +53,16 @@ def agenda_classification(occurrence_id: int):
     return to_meeting(occurrence, "agenda")
 
 
+def _item_values(form: forms.AgendaItemForm) -> dict:
+    return {
+        "kind": form.kind.data,
+        "title": form.title.data,
+        "description": form.description.data,
+        "presenter": form.presenter.data,
+        "minutes": form.minutes.data,
+    }
+
+
 @blueprint.route("/meetings/<int:occurrence_id>/agenda/items/new", methods=["GET", "POST"])
 @requires(Permission.MANAGE_MEETINGS)
 def item_new(occurrence_id: int):
@@ -60,15 +70,7 @@ def item_new(occurrence_id: int):
     form = forms.AgendaItemForm()
     if form.validate_on_submit():
         try:
-            agenda_rules.add_agenda_item(
-                occurrence,
-                kind=form.kind.data,
-                title=form.title.data,
-                description=form.description.data,
-                presenter=form.presenter.data,
-                minutes=form.minutes.data,
-                by=current_user,
-            )
+            agenda_rules.add_agenda_item(occurrence, by=current_user, **_item_values(form))
             return to_meeting(occurrence, "agenda")
         except ValidationError as error:
             apply_to_form(form, error)
@@ -83,15 +85,7 @@ def item_edit(occurrence_id: int, item_id: int):
     form = forms.AgendaItemForm(obj=item if request.method == "GET" else None)
     if form.validate_on_submit():
         try:
-            agenda_rules.update_agenda_item(
-                item,
-                kind=form.kind.data,
-                title=form.title.data,
-                description=form.description.data,
-                presenter=form.presenter.data,
-                minutes=form.minutes.data,
-                by=current_user,
-            )
+            agenda_rules.update_agenda_item(item, by=current_user, **_item_values(form))
             return to_meeting(occurrence, "agenda")
         except ValidationError as error:
             apply_to_form(form, error)

@@ -7,9 +7,11 @@ cycle. Ids in, ids out: the callers load what they need.
 
 from __future__ import annotations
 
+from datetime import datetime, time, timedelta
+
 from sqlalchemy import select
 
-from vawg_group.core.clock import london_date
+from vawg_group.core.clock import LONDON
 from vawg_group.extensions import db
 from vawg_group.meetings.models import Occurrence, OccurrenceStatus
 from vawg_group.packs.models import Pack, PackItem
@@ -23,8 +25,19 @@ def meeting_ids_for_pack(pack_id: int) -> list[int]:
         return []
     if pack.occurrence_id is not None:
         return [pack.occurrence_id]
-    scheduled = db.session.scalars(select(Occurrence).where(Occurrence.status == OccurrenceStatus.SCHEDULED))
-    return [o.id for o in scheduled if london_date(o.starts_dt) == pack.meeting_date]
+    day_starts = datetime.combine(pack.meeting_date, time(), tzinfo=LONDON)
+    return list(
+        db.session.scalars(
+            select(Occurrence.id)
+            .where(
+                Occurrence.status == OccurrenceStatus.SCHEDULED,
+                Occurrence.starts_dt >= day_starts,
+                # One day on London's clock (23 or 25 hours of UTC on the days the clocks change).
+                Occurrence.starts_dt < datetime.combine(pack.meeting_date + timedelta(days=1), time(), tzinfo=LONDON),
+            )
+            .order_by(Occurrence.starts_dt, Occurrence.id)
+        )
+    )
 
 
 def meeting_ids_for_briefing(briefing_id: int) -> set[int]:

@@ -45,3 +45,14 @@ def test_the_demo_meetings_are_seeded_once(app):
     # Old history is not re-sent by the worker; invites for meetings ahead still go out.
     pending = db.session.query(DomainEvent).filter_by(status=EventStatus.PENDING, subject_type="meeting_occurrence").all()
     assert pending and {int(e.subject_id) for e in pending} <= {o.id for o in future}
+
+
+def test_the_past_is_not_news_even_while_the_clock_runs_during_the_seed(app):
+    # `make run` seeds on the real clock, which moves on while it works: an event recorded a
+    # moment after the seed began (minutes approved long ago, recorded now) is still history.
+    with time_machine.travel(NOW, tick=True):
+        seed_demo()
+        db.session.commit()
+    past_ids = {str(o.id) for o in db.session.query(Occurrence) if o.ends_dt <= NOW}
+    pending = db.session.query(DomainEvent).filter_by(status=EventStatus.PENDING, subject_type="meeting_occurrence").all()
+    assert pending and not [e.event_type for e in pending if e.subject_id in past_ids]

@@ -58,6 +58,14 @@ class Config:
     # ENTRA_ALLOWED_TENANTS narrows that to the OPCC's and Parliament's.
     ENTRA_AUTHORITY = "https://login.microsoftonline.com/organizations"
     ENTRA_ALLOWED_TENANTS = ""  # comma-separated tenant ids
+    # Which tenants each kind of person signs in from (comma-separated tenant ids): OPCC staff
+    # only from the OPCC's, MPs and their assistants only from Parliament's. A token from the
+    # other tenant is refused even for a registered person, so an account in one tenant can
+    # never sign in as someone whose work account is in the other.
+    ENTRA_OPCC_TENANTS = ""
+    ENTRA_PARLIAMENT_TENANTS = ""
+    # How long a one-time sign-in link (an invite that binds a Microsoft account) works.
+    ENTRA_INVITE_DAYS = 7
     ENTRA_CA_BUNDLE = ""  # a CA file to trust instead of the system store (tests only)
     ENTRA_INSTANCE_DISCOVERY = True
 
@@ -211,6 +219,13 @@ class ProductionConfig(Config):
             problems.append("VAWG_SESSION_COOKIE_SECURE must be on in production")
         if self.ENTRA_CLIENT_ID and not self.ENTRA_ALLOWED_TENANTS.strip():
             problems.append("VAWG_ENTRA_ALLOWED_TENANTS must list the tenant ids allowed to sign in")
+        if self.ENTRA_CLIENT_ID and not (self.ENTRA_OPCC_TENANTS.strip() and self.ENTRA_PARLIAMENT_TENANTS.strip()):
+            problems.append(
+                "VAWG_ENTRA_OPCC_TENANTS and VAWG_ENTRA_PARLIAMENT_TENANTS must name the tenants OPCC staff"
+                " and MPs' offices sign in from"
+            )
+        if self.ENTRA_INVITE_DAYS < 1:
+            problems.append("VAWG_ENTRA_INVITE_DAYS must be at least 1")
         graph = ("GRAPH_TENANT_ID", "GRAPH_CLIENT_ID", "GRAPH_CLIENT_SECRET", "GRAPH_SENDER")
         if any(getattr(self, name) for name in graph) and not all(getattr(self, name) for name in graph):
             missing = ", ".join(f"VAWG_{name}" for name in graph if not getattr(self, name))

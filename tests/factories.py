@@ -29,6 +29,8 @@ def make_user(
     email: str | None = None,
     display_name: str | None = None,
     is_active: bool = True,
+    entra_oid: str | None = None,
+    entra_tid: str | None = None,
 ) -> User:
     role = Role(role)
     if role.needs_office and office is None:
@@ -40,6 +42,8 @@ def make_user(
         role=role.value,
         office_id=office.id if role.needs_office else None,
         is_active=is_active,
+        entra_oid=entra_oid,
+        entra_tid=entra_tid,
     )
     db.session.add(user)
     db.session.commit()

@@ -16,7 +16,7 @@ from vawg_group.meetings.models import (  # noqa: F401
     Occurrence,
 )
 from vawg_group.packs.models import Pack, PackCopy, PackItem, PackVersion  # noqa: F401
-from vawg_group.people.models import AuthSession, Office, User  # noqa: F401
+from vawg_group.people.models import AuthSession, Office, SignInInvite, User  # noqa: F401
 from vawg_group.search.models import SearchDocument  # noqa: F401
 from vawg_group.workflow.models import Delivery, DomainEvent, ScheduledJob, WorkerHeartbeat  # noqa: F401
 

@@ -48,6 +48,8 @@ PUBLIC_ENDPOINTS = frozenset(
         "people.sign_in",
         "people.entra_start",
         "people.entra_callback",
+        # A one-time sign-in link: answered only to an unused, unexpired link's token.
+        "people.entra_invite",
         "people.demo_sign_in",
         "people.sign_out",
         "people.signed_out",
@@ -92,6 +94,8 @@ FOUNDATION_ROWS = [
     Route("people_admin.user_edit", ADMIN, kwargs=_user_id, method="POST", expect=302, form=_user_form),
     Route("people_admin.user_deactivate", ADMIN, kwargs=_user_id, method="POST", expect=302),
     Route("people_admin.user_reactivate", ADMIN, kwargs=_user_id, method="POST", expect=302),
+    Route("people_admin.user_microsoft_account", ADMIN, kwargs=_user_id, method="POST", expect=200),
+    Route("people_admin.user_sign_in_link", ADMIN, kwargs=_user_id, method="POST", expect=200),
     Route("people_admin.offices", ADMIN, listing=lambda world, office: office.constituency),
     Route("people_admin.office_new", ADMIN),
     Route("people_admin.office_new", ADMIN, method="POST", expect=200),

@@ -41,6 +41,7 @@ BUTTON_ONLY = {
     "people.sign_out",
     "people_admin.user_deactivate",
     "people_admin.user_reactivate",
+    "people_admin.user_sign_in_link",
     "workflow.retry_delivery",
     "workflow.retry_all_failed",
     "briefings.transition",
@@ -73,6 +74,8 @@ ACCEPTED_WITH_A_PAGE = {
     "meetings.rsvp": "Reply saved",
     # A new calendar feed address is shown once, on the answer itself (only its hash is kept).
     "meetings.profile_calendar_renew": "govuk-!-font-family-monospace",
+    # A one-time sign-in link is shown once, on the answer itself (only its hash is kept).
+    "people_admin.user_sign_in_link": "app-sign-in-link",
 }
 
 # Routes whose form the grid's world does not show, because its object is not in the state

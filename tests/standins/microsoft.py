@@ -180,6 +180,8 @@ class MicrosoftStandIn:
             ENTRA_CLIENT_SECRET=ENTRA_CLIENT_SECRET,
             ENTRA_AUTHORITY=self.authority("organizations"),
             ENTRA_ALLOWED_TENANTS=",".join(allowed_tenants),
+            ENTRA_OPCC_TENANTS=OPCC_TENANT,
+            ENTRA_PARLIAMENT_TENANTS=PARLIAMENT_TENANT,
             ENTRA_CA_BUNDLE=self.ca_path,
             ENTRA_INSTANCE_DISCOVERY=False,
         )

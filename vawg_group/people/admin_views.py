@@ -11,8 +11,8 @@ from vawg_group.core.policy import Permission, requires
 from vawg_group.core.roles import Role
 from vawg_group.core.validation import ValidationError, apply_to_form
 from vawg_group.extensions import db
-from vawg_group.people import services
-from vawg_group.people.forms import OfficeForm, UserForm
+from vawg_group.people import entra, invites, services
+from vawg_group.people.forms import MicrosoftAccountForm, OfficeForm, UserForm
 from vawg_group.people.models import Office, User
 
 blueprint = Blueprint("people_admin", __name__, url_prefix="/admin")
@@ -84,9 +84,56 @@ def user_edit(user_id: int):
         else:
             flash(f"Changes to {user.display_name} saved", "success")
             return redirect(url_for("people_admin.users"))
+    return _user_page(user, form=form)
+
+
+def _user_page(user: User, form: UserForm | None = None, account_form: MicrosoftAccountForm | None = None):
+    if form is None:
+        form = UserForm(obj=user, formdata=None)
+        form.office_id.choices = _office_choices()
     return render_template(
-        "admin/user_form.html", title=f"Change {user.display_name}", form=form, user=user, confirm=ConfirmForm()
+        "admin/user_form.html",
+        title=f"Change {user.display_name}",
+        form=form,
+        user=user,
+        confirm=ConfirmForm(),
+        account_form=account_form or MicrosoftAccountForm(obj=user, formdata=None),
     )
+
+
+@blueprint.post("/users/<int:user_id>/microsoft-account")
+@requires(Permission.MANAGE_PEOPLE)
+def user_microsoft_account(user_id: int):
+    user = db.get_or_404(User, user_id)
+    form = MicrosoftAccountForm()
+    if form.validate_on_submit():
+        try:
+            services.record_microsoft_account(
+                user,
+                entra_oid=form.entra_oid.data,
+                entra_tid=form.entra_tid.data,
+                tenants=entra.tenants_for_role(user.role),
+                by=current_user,
+            )
+        except ValidationError as error:
+            db.session.rollback()
+            apply_to_form(form, error)
+        else:
+            flash(f"{user.display_name} now signs in with that Microsoft account only", "success")
+            return redirect(url_for("people_admin.user_edit", user_id=user.id))
+    return _user_page(user, account_form=form)
+
+
+@blueprint.post("/users/<int:user_id>/sign-in-link")
+@requires(Permission.MANAGE_PEOPLE)
+def user_sign_in_link(user_id: int):
+    """Make a one-time sign-in link and show it once: only its hash is kept."""
+    user = db.get_or_404(User, user_id)
+    if not ConfirmForm().validate_on_submit() or not user.is_active:
+        return redirect(url_for("people_admin.user_edit", user_id=user.id))
+    token = invites.make_invite(user, by=current_user)
+    link = url_for("people.entra_invite", token=token, _external=True)
+    return render_template("admin/sign_in_link.html", title=f"Sign-in link for {user.display_name}", user=user, link=link)
 
 
 @blueprint.post("/users/<int:user_id>/deactivate")

@@ -24,10 +24,13 @@ import msal
 import requests
 from flask import Flask, current_app
 from msal.exceptions import MsalServiceError
-from sqlalchemy import func, select
+from sqlalchemy import select
 
+from vawg_group.core import audit
+from vawg_group.core.roles import Role
 from vawg_group.extensions import db
 from vawg_group.integrations import http
+from vawg_group.people import invites
 from vawg_group.people.models import User
 
 _CLOCK_SKEW_SECONDS = 120
@@ -177,20 +180,38 @@ def identity_from_claims(claims: dict, *, now: float | None = None) -> EntraIden
     return EntraIdentity(oid=oid, tid=tid, email=emails[0] if emails else "", emails=tuple(emails))
 
 
-def registered_user_for(identity: EntraIdentity) -> User | None:
-    """The active user this identity signs in as, binding oid+tid on first sign-in.
+def tenants_for_role(role: str, app: Flask | None = None) -> set[str]:
+    """The tenants a person with ``role`` may sign in from: the OPCC's for OPCC staff,
+    Parliament's for MPs and their assistants (ENTRA_OPCC_TENANTS, ENTRA_PARLIAMENT_TENANTS)."""
+    config = (app or current_app).config
+    raw = config["ENTRA_OPCC_TENANTS"] if Role(role).is_opcc else config["ENTRA_PARLIAMENT_TENANTS"]
+    return {tenant.strip().lower() for tenant in raw.split(",") if tenant.strip()}
 
-    A user already bound answers only to their own oid+tid. An unbound user (registered by
-    email, never signed in) is bound to the first identity from an accepted tenant presenting
-    that email (as sign-in name or mailbox address); after that the email alone is never enough.
+
+def user_for(identity: EntraIdentity, invite_hash: str | None = None) -> User:
+    """The active person this identity signs in as; SignInRefused (with the reason) if none.
+
+    Only a verified identity signs anyone in: the oid+tid an admin recorded, or the one bound
+    by redeeming a one-time sign-in link (``invite_hash``, the hash of the link the browser
+    followed). The email claims are never used to find a person: any tenant can put any
+    address in them. The tenant must also be the one the person's role signs in from.
     """
     user = db.session.scalar(select(User).where(User.entra_oid == identity.oid, User.entra_tid == identity.tid))
-    for address in identity.emails if user is None else ():
-        candidate = db.session.scalar(select(User).where(func.lower(User.email) == address))
-        if candidate is not None and candidate.entra_oid is None:
-            candidate.entra_oid, candidate.entra_tid = identity.oid, identity.tid
-            user = candidate
-            break
+    if user is None and invite_hash:
+        invitee = invites.open_invite(invite_hash)
+        if invitee is None:
+            raise SignInRefused("sign-in link expired or already used", claims={"tid": identity.tid})
+        if identity.tid not in tenants_for_role(invitee.user.role):
+            # Checked before binding: the link's person signs in from the other tenant.
+            raise SignInRefused("tenant not accepted for this role", claims={"tid": identity.tid})
+        user = invites.redeem(invite_hash)
+        if user is None:
+            raise SignInRefused("sign-in link expired or already used", claims={"tid": identity.tid})
+        user.entra_oid, user.entra_tid = identity.oid, identity.tid
+        db.session.flush()
+        audit.record("user.microsoft_account_bound", actor=user, obj=user, detail={"how": "sign-in link"})
     if user is None or not user.is_active:
-        return None
+        raise SignInRefused("not registered", claims={"tid": identity.tid})
+    if identity.tid not in tenants_for_role(user.role):
+        raise SignInRefused("tenant not accepted for this role", claims={"tid": identity.tid})
     return user

@@ -43,3 +43,11 @@ class OfficeForm(FlaskForm):
     constituency = StringField("Constituency")
     division = RadioField("Constabulary division", choices=choices((d, d) for d in DIVISIONS), validate_choice=False)
     is_active = BooleanField("This office is active", default=True)
+
+
+class MicrosoftAccountForm(FlaskForm):
+    """The admin records the person's Entra object id and tenant id (from Entra's user page);
+    the rules (GUIDs, the tenant of the person's role, not someone else's) are services'."""
+
+    entra_oid = StringField("Object ID")
+    entra_tid = StringField("Tenant ID")

@@ -109,3 +109,23 @@ class AuthSession(db.Model):
     method: Mapped[str] = mapped_column(String(10))
 
     user: Mapped[User] = relationship()
+
+
+class SignInInvite(db.Model):
+    """A one-time link that binds the Microsoft account that follows it to one registered person.
+
+    The link carries a random token; only its SHA-256 is kept, so a copy of the database cannot
+    be turned into working links. Used once (``used_dt``), then never again.
+    """
+
+    __tablename__ = "sign_in_invite"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_dt: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])

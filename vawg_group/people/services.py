@@ -6,6 +6,8 @@ transaction. Each raises ValidationError, by field, for input that breaks a rule
 
 from __future__ import annotations
 
+import re
+
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select
 
@@ -111,6 +113,35 @@ def update_user(user: User, *, email: str, display_name: str, role: str, office_
     user.office_id = office.id if office else None
     db.session.flush()
     audit.record("user.updated", actor=by, obj=user, detail={"changed": changed})
+    return user
+
+
+_GUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def record_microsoft_account(user: User, *, entra_oid: str, entra_tid: str, tenants: set[str], by: User) -> User:
+    """Bind ``user`` to the Entra account the admin verified (object id + tenant id).
+
+    ``tenants`` are the tenants the person's role signs in from: an id from the other tenant
+    is refused here, as it would be at sign-in. Raises ValidationError by field.
+    """
+    oid, tid = (entra_oid or "").strip().lower(), (entra_tid or "").strip().lower()
+    errors = {}
+    if not _GUID.fullmatch(oid):
+        errors["entra_oid"] = "Enter the object ID as Entra shows it, like 0f8fad5b-d9cb-469f-a165-70867728950e"
+    if not _GUID.fullmatch(tid):
+        errors["entra_tid"] = "Enter the tenant ID as Entra shows it, like 72f988bf-86f1-41af-91ab-2d7cd011db47"
+    elif tid not in tenants:
+        errors["entra_tid"] = "This person's role signs in from another tenant: check the tenant ID"
+    if not errors:
+        holder = db.session.scalar(select(User).where(User.entra_oid == oid, User.entra_tid == tid))
+        if holder is not None and holder.id != user.id:
+            errors["entra_oid"] = "This Microsoft account is already bound to someone else"
+    if errors:
+        raise ValidationError(errors)
+    user.entra_oid, user.entra_tid = oid, tid
+    db.session.flush()
+    audit.record("user.microsoft_account_bound", actor=by, obj=user, detail={"how": "recorded by admin"})
     return user
 
 

@@ -12,7 +12,7 @@ from vawg_group.core import audit
 from vawg_group.core.policy import public
 from vawg_group.core.redirects import safe_next_path
 from vawg_group.extensions import db, limiter
-from vawg_group.people import entra, services
+from vawg_group.people import entra, invites, services
 from vawg_group.people.forms import DemoSignInForm
 from vawg_group.people.models import Office, User
 
@@ -63,6 +63,8 @@ def entra_start():
     # msal needs the rest of the flow (state, nonce, PKCE verifier) back; the URL it does not.
     session["entra_flow"] = {key: value for key, value in flow.items() if key != "auth_uri"}
     session["entra_next"] = safe_next_path(request.args.get("next"), "")
+    # A plain sign-in binds nobody, whatever link this browser followed before.
+    session.pop("entra_invite", None)
     return redirect(flow["auth_uri"])
 
 
@@ -82,10 +84,35 @@ def entra_callback():
         return _refuse(refused.reason, tid=refused.claims.get("tid"))
     except entra.IdentityProviderUnavailable as unavailable:
         return _unavailable(unavailable)
-    user = entra.registered_user_for(identity)
-    if user is None:
-        return _refuse("not registered", tid=identity.tid)
+    try:
+        user = entra.user_for(identity, session.pop("entra_invite", None))
+    except entra.SignInRefused as refused:
+        return _refuse(refused.reason, tid=identity.tid)
     return _complete_sign_in(user, "entra", next_path)
+
+
+@blueprint.get("/auth/invite/<token>")
+@public
+@limiter.limit(_sign_in_limit)
+def entra_invite(token: str):
+    """A one-time sign-in link: remember it (as its hash) and sign in with Microsoft.
+
+    Nothing is bound here; the callback binds the account Microsoft vouches for, and uses the
+    link up. A link already used or expired says so before sending anyone to Microsoft.
+    """
+    if not entra.is_configured():
+        abort(404)
+    hashed = invites.token_hash(token) if invites.looks_like_token(token) else None
+    if hashed is None or invites.open_invite(hashed) is None:
+        return render_template("people/invite_gone.html", title="This sign-in link no longer works"), 410
+    try:
+        flow = entra.begin(url_for("people.entra_callback", _external=True))
+    except entra.IdentityProviderUnavailable as unavailable:
+        return _unavailable(unavailable)
+    session["entra_flow"] = {key: value for key, value in flow.items() if key != "auth_uri"}
+    session["entra_next"] = ""
+    session["entra_invite"] = hashed
+    return redirect(flow["auth_uri"])
 
 
 def _refuse(reason: str, tid: str | None = None):

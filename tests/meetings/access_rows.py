@@ -40,6 +40,13 @@ def _occurrence_id(world, office):
     return {"occurrence_id": _series(world, office).occurrences[0].id}
 
 
+def _cancelled_occurrence_id(world, office):
+    occurrence = _series(world, office).occurrences[0]
+    services.cancel_occurrence(occurrence, by=None)
+    db.session.commit()
+    return {"occurrence_id": occurrence.id}
+
+
 def _item(world, office):
     occurrence = _series(world, office).occurrences[0]
     item = agenda.add_agenda_item(occurrence, kind="briefing", title="Grid briefing", by=None)
@@ -140,6 +147,7 @@ ACCESS_ROWS = [
     *_pair("meetings.move", _occurrence_id),
     *_pair("meetings.details", _occurrence_id),
     *_pair("meetings.cancel", _occurrence_id, post_expect=302),
+    *_pair("meetings.reinstate", _cancelled_occurrence_id, post_expect=302),
     *_pair("meetings.guests", _occurrence_id),
     *_pair("meetings.take_register", _occurrence_id),
     *_pair("meetings.item_new", _occurrence_id),

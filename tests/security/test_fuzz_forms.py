@@ -60,6 +60,7 @@ BUTTON_ONLY = {
     "packs.publish",
     "packs.retry_render",
     "meetings.cancel",
+    "meetings.reinstate",
     "workflow.send_test_message",
     "casework.accept_late",
     "cycle.set_up",

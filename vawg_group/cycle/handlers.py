@@ -39,8 +39,9 @@ def _occurrence(event: DomainEvent) -> Occurrence | None:
 @registry.handler("meeting.scheduled", name="cycle.plan")
 @registry.handler("meeting.rescheduled", name="cycle.plan")
 @registry.handler("meeting.cancelled", name="cycle.plan")
+@registry.handler("meeting.reinstated", name="cycle.plan")
 def plan_meeting(event: DomainEvent) -> list:
-    """Plan a new meeting's cycle, move it with the meeting, cancel it with the meeting."""
+    """Plan a new meeting's cycle, move it with the meeting, cancel (and reinstate) it with the meeting."""
     occurrence = _occurrence(event)
     if occurrence is None:
         return []

@@ -73,7 +73,8 @@ def plan(occurrence: Occurrence, *, now: datetime | None = None, by=None) -> lis
     - no milestones yet: one per template step (and any proving event already recorded
       completes its milestone at once);
     - cancelled: open milestones are cancelled;
-    - otherwise: open milestones follow the meeting's date (a move moves them).
+    - otherwise: open milestones follow the meeting's date (a move moves them), and those its
+      cancellation cancelled open again (the meeting was reinstated).
     """
     now = now or utcnow()
     existing = milestones_for(occurrence)
@@ -89,7 +90,10 @@ def plan(occurrence: Occurrence, *, now: datetime | None = None, by=None) -> lis
         return _plan_new(occurrence, now=now, by=by)
     moved = 0
     for milestone in existing:
-        if not milestone.is_open:
+        # Only the meeting's cancellation cancels a milestone: a reinstated meeting gets its
+        # cycle back, due as for its date now.
+        reinstated = milestone.status == MilestoneStatus.CANCELLED
+        if not milestone.is_open and not reinstated:
             continue
         due = due_dt_for(
             phase=milestone.phase,
@@ -97,7 +101,7 @@ def plan(occurrence: Occurrence, *, now: datetime | None = None, by=None) -> lis
             due_time=milestone.due_time,
             meeting_start=occurrence.starts_dt,
         )
-        if due != milestone.due_dt:
+        if due != milestone.due_dt or reinstated:
             milestone.due_dt = due
             _reopen(milestone, now)
             moved += 1

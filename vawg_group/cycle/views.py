@@ -170,6 +170,7 @@ EVENT_TEXT = {
     "meeting.scheduled": "Invitations sent",
     "meeting.rescheduled": "Meeting changed",
     "meeting.cancelled": "Meeting cancelled",
+    "meeting.reinstated": "Meeting reinstated",
     "agenda.published": "Agenda published",
     "minutes.drafted": "Minutes drafted",
     "minutes.approved": "Minutes approved",

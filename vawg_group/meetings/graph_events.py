@@ -46,7 +46,10 @@ def organiser() -> str:
 
 
 def transaction_id(occurrence: Occurrence) -> str:
-    """Stable for the occurrence across retries and workers: derived from its stored UID."""
+    """Stable for the occurrence across retries and workers: derived from its stored UID (or the
+    one stored when a reinstated meeting needs a new event: services._forget_cancelled_graph_event)."""
+    if occurrence.graph_transaction_id and occurrence.graph_event_id is None:
+        return occurrence.graph_transaction_id
     return str(uuid.uuid5(uuid.NAMESPACE_URL, f"vawg-group:{occurrence.uid}"))
 
 

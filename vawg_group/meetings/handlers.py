@@ -58,8 +58,10 @@ def invite_sends(occurrence: Occurrence, guests: list[Guest] | None = None, *, i
 @registry.handler("meeting.scheduled")
 @registry.handler("meeting.rescheduled")
 @registry.handler("meeting.cancelled")
+@registry.handler("meeting.reinstated")
 def send_invites(event: DomainEvent) -> list[Send]:
-    """REQUEST to everyone invited on scheduling and every change; CANCEL on cancellation."""
+    """REQUEST to everyone invited on scheduling, every change and reinstatement; CANCEL on
+    cancellation."""
     occurrence = _occurrence(event)
     # Nothing for a meeting that is over: an invite or update to the past helps nobody.
     if occurrence is None or occurrence.invites_sent_dt is None or occurrence.ends_dt <= utcnow():

@@ -16,11 +16,11 @@ from flask import current_app
 from sqlalchemy import select
 
 from vawg_group.core import audit
-from vawg_group.core.clock import format_london, london_today, utcnow
+from vawg_group.core.clock import format_london, london_today, utcnow, weekday_date
 from vawg_group.core.roles import Role
 from vawg_group.core.validation import ValidationError
 from vawg_group.extensions import db
-from vawg_group.meetings import rules
+from vawg_group.meetings import rules, series_dates
 from vawg_group.meetings.models import Guest, MeetingSeries, Occurrence, OccurrenceStatus
 from vawg_group.people.models import Office, User
 from vawg_group.workflow.events import record_event
@@ -166,18 +166,24 @@ def _future_slots(series: MeetingSeries, now: datetime, *, start_from: date | No
 
 
 def materialise(series: MeetingSeries, *, now: datetime | None = None, by: User | None = None) -> list[Occurrence]:
-    """Create the occurrences the rule gives from now to the end of the window; safe to repeat."""
+    """Create the occurrences the rule gives from now to the end of the window; safe to repeat.
+
+    A day that already has a meeting of this series, under any version, is never given a
+    second one: a live meeting stays as it is, one staff cancelled stays cancelled (only
+    reinstating it by name brings it back), and one the series itself dropped comes back as
+    the same meeting (same UID, higher SEQUENCE). Returns the meetings added or brought back.
+    """
     now = _now(now)
     if series.ended_dt is not None and series.until_date is not None and series.until_date < london_today(now):
         return []
-    existing = set(
-        db.session.scalars(
-            select(Occurrence.recurrence_dt).where(Occurrence.series_id == series.id, Occurrence.series_version == series.version)
-        )
-    )
-    created = []
+    taken, by_staff = series_dates.days_taken(series)
+    created, back = [], []
     for slot in _future_slots(series, now):
-        if slot.starts_dt in existing:
+        holder = taken.get(slot.local_date)
+        if holder is not None:
+            if holder.is_cancelled and holder.id not in by_staff:
+                _bring_back(holder, series, slot)
+                back.append(holder)
             continue
         occurrence = Occurrence(
             series_id=series.id,
@@ -197,7 +203,30 @@ def materialise(series: MeetingSeries, *, now: datetime | None = None, by: User 
     for occurrence in created:
         record_event("meeting.created", subject=occurrence, actor=by, payload={"series_id": series.id})
         send_invites_if_due(occurrence, now=now, by=by)
-    return created
+    for occurrence in back:
+        _reinstated(occurrence, by=by, now=now, reason="series_changed")
+    return created + back
+
+
+def _bring_back(occurrence: Occurrence, series: MeetingSeries, slot: rules.Slot) -> None:
+    """Put a meeting the series dropped back on its day, at the series' times as they are now."""
+    occurrence.series_version = series.version
+    occurrence.recurrence_dt = slot.starts_dt
+    occurrence.starts_dt, occurrence.ends_dt = slot.starts_dt, slot.ends_dt
+    occurrence.tzid = series.tzid
+    occurrence.is_moved = False
+    occurrence.status = OccurrenceStatus.SCHEDULED
+    occurrence.cancelled_dt = None
+
+
+def _reinstated(occurrence: Occurrence, *, by: User | None, now: datetime, reason: str) -> None:
+    """A cancelled meeting is live again: SEQUENCE up, and invitees get a REQUEST again."""
+    _forget_cancelled_graph_event(occurrence)
+    occurrence.sequence += 1
+    db.session.flush()
+    record_event("meeting.reinstated", subject=occurrence, actor=by, payload={"sequence": occurrence.sequence, "reason": reason})
+    audit.record("meeting.reinstated", actor=by, obj=occurrence, detail={"reason": reason})
+    send_invites_if_due(occurrence, now=now, by=by)
 
 
 def fill_windows(now: datetime | None = None) -> int:
@@ -385,6 +414,76 @@ def cancel_occurrence(
     record_event("meeting.cancelled", subject=occurrence, actor=by, payload={"sequence": occurrence.sequence, "reason": reason})
     audit.record("meeting.cancelled", actor=by, obj=occurrence, detail={"reason": reason})
     return occurrence
+
+
+def reinstate_occurrence(occurrence: Occurrence, *, by: User | None, now: datetime | None = None) -> Occurrence:
+    """Bring back a cancelled meeting, by name: the only way a day staff cancelled returns.
+
+    It comes back on its day at the series' times as they are now (a moved meeting at the time
+    it was moved to), as the same calendar event with a higher SEQUENCE. Refused once it has
+    taken place, after the series' last date, or when another meeting of the series now holds
+    the day. Harmless on a meeting that is not cancelled.
+    """
+    now = _now(now)
+    if not occurrence.is_cancelled:
+        return occurrence
+    if occurrence.ends_dt <= now:
+        raise ValidationError({"date": "This meeting has already taken place"})
+    series = occurrence.series
+    day = series_dates.rule_day(occurrence)
+    if series is not None:
+        if series.until_date is not None and day > series.until_date:
+            raise ValidationError(
+                {
+                    "date": f"The series ended on {weekday_date(series.until_date)}, before this meeting: "
+                    "schedule an extra meeting instead"
+                }
+            )
+        taken, _ = series_dates.days_taken(series)
+        holder = taken.get(day)
+        if holder is not None and holder is not occurrence and not holder.is_cancelled:
+            raise ValidationError({"date": "Another meeting of the series is already on this day"})
+        slot = _slot_on(series, day)
+        if slot is not None and not occurrence.is_moved:
+            if slot.starts_dt <= now:
+                raise ValidationError({"date": "This meeting has already taken place"})
+            _bring_back(occurrence, series, slot)
+    occurrence.status = OccurrenceStatus.SCHEDULED
+    occurrence.cancelled_dt = None
+    _reinstated(occurrence, by=by, now=now, reason="reinstated")
+    return occurrence
+
+
+def _slot_on(series: MeetingSeries, day: date) -> rules.Slot | None:
+    """The series' meeting on ``day`` under its current rule and times, if the rule gives that day."""
+    if day < series.first_date:
+        return None
+    slots = rules.expand(
+        series.rule,
+        first_date=series.first_date,
+        start_time=series.start_time,
+        end_time=series.end_time,
+        tzid=series.tzid,
+        after=day,
+        before=day,
+        until_date=series.until_date,
+    )
+    return slots[0] if slots else None
+
+
+def _forget_cancelled_graph_event(occurrence: Occurrence) -> None:
+    """Exchange keeps a cancelled event cancelled: a reinstated meeting needs a new one, made
+    under a transactionId of its own (the old one would find the cancelled event again). A
+    cancellation the worker has not yet taken to Exchange is left alone: the event is still live
+    there, and the next sync updates it."""
+    synced = occurrence.graph_sequence is not None and occurrence.graph_sequence >= occurrence.sequence
+    if occurrence.graph_event_id is None or not synced:
+        return
+    occurrence.graph_event_id = None
+    occurrence.graph_sequence = None
+    occurrence.graph_transaction_id = str(
+        uuid.uuid5(uuid.NAMESPACE_URL, f"vawg-group:{occurrence.uid}#{occurrence.sequence + 1}")
+    )
 
 
 def create_one_off(

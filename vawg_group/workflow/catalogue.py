@@ -37,6 +37,7 @@ _EVENTS = (
     EventType("meeting.scheduled", "Invitations to the meeting are due", ("sequence",)),
     EventType("meeting.rescheduled", "The meeting was moved", ("sequence", "reason")),
     EventType("meeting.cancelled", "The meeting was cancelled", ("sequence", "reason")),
+    EventType("meeting.reinstated", "The cancelled meeting was reinstated", ("sequence", "reason")),
     EventType("meeting.guest_added", "A guest was invited to the meeting", ("guest_id",)),
     EventType("meeting.teams_created", "A Teams meeting was made for it", ("sequence",), timeline_only=True),
     EventType("meeting.responses_due", "Replies to the invitation were collected from Microsoft 365", ("at",)),

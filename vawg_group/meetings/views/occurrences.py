@@ -1,5 +1,5 @@
 """The meetings list, each meeting's page and .ics file, and staff changes to one meeting:
-an extra meeting, a move, new details, a cancellation, guests."""
+an extra meeting, a move, new details, a cancellation (and reinstating it), guests."""
 
 from __future__ import annotations
 
@@ -154,6 +154,24 @@ def cancel(occurrence_id: int):
         except ValidationError as caught:
             error = next(iter(caught.errors.values()))
     return render_template("meetings/cancel.html", title="Cancel this meeting", form=form, occurrence=occurrence, error=error)
+
+
+@blueprint.route("/meetings/<int:occurrence_id>/reinstate", methods=["GET", "POST"])
+@requires(Permission.MANAGE_MEETINGS)
+def reinstate(occurrence_id: int):
+    occurrence = occurrence_or_404(occurrence_id)
+    form = forms.ConfirmForm()
+    error = None
+    if form.validate_on_submit():
+        try:
+            services.reinstate_occurrence(occurrence, by=current_user)
+            flash("Meeting reinstated. Everyone invited will get the invitation again.")
+            return to_meeting(occurrence)
+        except ValidationError as caught:
+            error = next(iter(caught.errors.values()))
+    return render_template(
+        "meetings/reinstate.html", title="Reinstate this meeting", form=form, occurrence=occurrence, error=error
+    )
 
 
 @blueprint.route("/meetings/<int:occurrence_id>/guests", methods=["GET", "POST"])

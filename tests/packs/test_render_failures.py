@@ -5,7 +5,10 @@ next try succeeds."""
 
 from __future__ import annotations
 
+import base64
 import errno
+import struct
+import zlib
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
@@ -152,9 +155,24 @@ def test_a_document_the_renderer_rejects_fails_with_its_reason(app, tmp_path):
         render_to_file({"html": "<p>x</p>", "title": " "}, tmp_path / "x.pdf", time_limit=60)
 
 
+def _grey_png(side: int) -> bytes:
+    """A PNG of a few kilobytes that decodes to side x side bytes (81 MB at 9,000)."""
+    squeeze = zlib.compressobj(9)
+    row = b"\x00" * (side + 1)  # a filter byte, then the row's pixels
+    pixels = b"".join(squeeze.compress(row) for _ in range(side)) + squeeze.flush()
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", side, side, 8, 0, 0, 0, 0)  # 8-bit greyscale
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+
+
 def test_a_document_over_the_memory_limit_fails_with_its_reason(app, tmp_path):
     from vawg_group.core.pdf_process import render_to_file
 
-    # 64 MB of address space is less than the renderer needs for any document.
-    with pytest.raises(RenderFailed, match="64 MB"):
-        render_to_file({"html": "<p>x</p>", "title": "t"}, tmp_path / "x.pdf", time_limit=60, memory_limit_mb=64)
+    # The image alone needs 81 MB once decoded; the child may have 64 MB of address space.
+    image = base64.b64encode(_grey_png(9000)).decode()
+    html = f'<p><img alt="" src="data:image/png;base64,{image}" style="width: 10cm"></p>'
+    with pytest.raises(RenderFailed, match="needed more than the memory limit of 64 MB"):
+        render_to_file({"html": html, "title": "t"}, tmp_path / "x.pdf", time_limit=60, memory_limit_mb=64)

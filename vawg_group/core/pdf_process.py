@@ -1,25 +1,25 @@
 """Rendering a PDF in a child process, with a time limit and a memory limit.
 
 WeasyPrint holds the whole document in memory and can take minutes over a pathological
-table, so every render the service does (pack versions, agenda PDFs) runs in a child process
-that is killed when it takes too long and cannot grow past a memory ceiling; the worker thread
-that asked only waits.
+table, so every render the service does (pack versions, agenda PDFs, personal copies) runs in
+a child process that is killed when it takes too long and cannot grow past a memory ceiling;
+the thread that asked only waits.
 
-The child is a fresh interpreter running the module entry point ``vawg_group.core.pdf_child``,
-never a fork of the caller: the worker calls this from thread-pool threads (APScheduler's and
-the mail pool's), and on Python 3.11 a child forked from a thread that is not the main thread
-exits with code 1 even when its work succeeded. The "spawn" and "forkserver" contexts avoid
-that, but re-run the caller's ``__main__`` in every child, so they work or not depending on
-which script started the process. A subprocess running a module depends on neither the
-calling thread nor the calling script.
+The children come from one renderer process per rendering process (the worker), started the
+first time something is rendered: ``python -m vawg_group.core.pdf_child``. It imports
+WeasyPrint and renders a warm-up document once, then forks a child for each document, so a
+render no longer pays about a second of imports and font loading in a fresh interpreter
+(``benchmarks/pack_worker.py`` measures both). Each child renders once and exits: nothing of
+one document survives into the next.
 
-A child pays WeasyPrint's import (about a second) before it can render, so one spare child is
-kept started ahead: it imports the renderer and waits for its request on standard input.
-A render takes the spare (or starts one if there is none, or it died) and starts the next
-spare at once, so the import overlaps the wait rather than the render. Each child renders
-once and exits: nothing of one document survives into the next. Only a process that renders
-(the worker) ever has a spare; the web process never renders. Measured in
-``benchmarks/pack_worker.py``.
+Why a renderer process rather than forking here: the worker calls this from thread-pool
+threads (APScheduler's and the mail pool's), and on Python 3.11 a child forked from a thread
+that is not the main thread exits with code 1 even when its work succeeded; the renderer is
+single-threaded. The "spawn" and "forkserver" contexts of multiprocessing avoid that too, but
+re-run the caller's ``__main__`` in every child, so they work or not depending on which script
+started the process; a module started as a subprocess depends on neither.
+
+Only a process that renders (the worker) ever starts a renderer; the web process never renders.
 """
 
 from __future__ import annotations
@@ -51,71 +51,161 @@ def render_to_file(
     to ``target``; returns the seconds it took. Safe to call from any thread of any process.
 
     ``options`` holds plain values (strings and None). Raises RenderFailed when the child
-    fails, is killed, or takes longer than ``time_limit`` seconds.
+    fails, is killed, or takes longer than ``time_limit`` seconds. Returns or raises only once
+    the child has ended, so nothing writes to ``target`` afterwards.
     """
-    request = json.dumps({"options": options, "target": str(target), "memory_limit_mb": memory_limit_mb})
+    request = {"options": options, "target": str(target), "memory_limit_mb": memory_limit_mb, "time_limit": time_limit}
     started = time.perf_counter()
     try:
-        child = _take_child()
+        outcome = _submit(request).wait(time_limit + RENDERER_START_SECONDS)
     except OSError as error:
         raise RenderFailed(f"The renderer could not be started ({error.strerror or error})") from error
-    try:
-        stdout, stderr = child.communicate(request.encode("utf-8"), timeout=time_limit)
-    except subprocess.TimeoutExpired:
-        child.kill()
-        child.communicate()
-        raise RenderFailed(f"Rendering took longer than {time_limit:g} seconds and was stopped") from None
-    finished = subprocess.CompletedProcess(child.args, child.returncode, stdout, stderr)
-    if finished.returncode != 0:
-        raise RenderFailed(f"Rendering failed: {_reason(finished, memory_limit_mb)}")
+    _count(outcome)
+    if outcome.get("timed_out"):
+        raise RenderFailed(f"Rendering took longer than {time_limit:g} seconds and was stopped")
+    if outcome["returncode"] != 0:
+        raise RenderFailed(f"Rendering failed: {_reason(outcome, memory_limit_mb)}")
     return time.perf_counter() - started
 
 
-_spare: subprocess.Popen | None = None
-_spare_lock = threading.Lock()
+# How long the renderer may take to start (its imports and warm-up) on top of a render's own
+# limit before it is taken to be stuck, stopped, and started afresh for the next render.
+RENDERER_START_SECONDS = 60
 
 
-def _start_child() -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, "-m", "vawg_group.core.pdf_child"],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        cwd=PROJECT_ROOT,
-    )
+class _Waiting:
+    """One request sent to the renderer, until the renderer says how its child ended."""
+
+    def __init__(self, renderer: _Renderer):
+        self.renderer = renderer
+        self.done = threading.Event()
+        self.outcome: dict = {}
+
+    def finish(self, outcome: dict) -> None:
+        self.outcome = outcome
+        self.done.set()
+
+    def wait(self, seconds: float) -> dict:
+        if not self.done.wait(seconds):
+            self.renderer.stop()  # stuck: its children die with it, and every waiting render fails
+            self.done.wait()
+        return self.outcome
 
 
-def _take_child() -> subprocess.Popen:
-    """The spare child if it is still waiting, else a new one; a new spare starts either way."""
-    global _spare
-    with _spare_lock:
-        child, _spare = _spare, None
-        if child is None or child.poll() is not None:
-            child = _start_child()
+class _Renderer:
+    """The renderer process (``core/pdf_child.py``) and the requests waiting on its answers.
+
+    A reader thread takes its answers (one JSON line each) and wakes the thread that asked.
+    When the renderer ends, every request still waiting fails with how it ended."""
+
+    def __init__(self):
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "vawg_group.core.pdf_child"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            cwd=PROJECT_ROOT,
+        )
+        self.waiting: dict[int, _Waiting] = {}
+        self.lock = threading.Lock()
+        self.ended = False
+        self.next_id = 0
+        threading.Thread(target=self._read_answers, name="pdf-renderer-answers", daemon=True).start()
+
+    def submit(self, request: dict) -> _Waiting | None:
+        """Send a request; None when this renderer has ended (the caller starts another)."""
+        with self.lock:
+            if self.ended:
+                return None
+            self.next_id += 1
+            waiting = self.waiting[self.next_id] = _Waiting(self)
+            try:
+                self.process.stdin.write(json.dumps({**request, "id": self.next_id}).encode("utf-8") + b"\n")
+                self.process.stdin.flush()
+            except (BrokenPipeError, ValueError):
+                del self.waiting[self.next_id]
+                return None
+            return waiting
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+
+    def close(self) -> None:
+        """Closing its input tells the renderer to finish; it kills any child still running."""
         try:
-            _spare = _start_child()
-        except OSError:
-            _spare = None  # the render in hand still goes ahead; the next one tries again
-    return child
+            self.process.stdin.close()
+            self.process.wait(timeout=5)
+        except (OSError, subprocess.TimeoutExpired):
+            self.stop()
+            self.process.wait()
+
+    def _read_answers(self) -> None:
+        for line in self.process.stdout:
+            answer = json.loads(line)
+            with self.lock:
+                waiting = self.waiting.pop(answer["id"], None)
+            if waiting is not None:
+                waiting.finish(answer)
+        returncode = self.process.wait()
+        with self.lock:
+            self.ended = True
+            left, self.waiting = list(self.waiting.values()), {}
+        for waiting in left:
+            waiting.finish({"returncode": returncode if returncode else 1, "reason": "", "renderer_ended": True})
+
+
+_renderer: _Renderer | None = None
+_renderer_lock = threading.Lock()
+_spent = {"cpu_seconds": 0.0, "max_rss_mb": 0.0}
+
+
+def _count(outcome: dict) -> None:
+    with _renderer_lock:
+        _spent["cpu_seconds"] += outcome.get("cpu_seconds", 0.0)
+        _spent["max_rss_mb"] = max(_spent["max_rss_mb"], outcome.get("max_rss_mb", 0.0))
+
+
+def children_spent() -> tuple[float, float]:
+    """The CPU seconds used by every render child of this process so far, and the largest peak
+    memory (MB) of one. The renderer reaps them, so ``resource.RUSAGE_CHILDREN`` never counts
+    them; ``benchmarks/pack.py`` reads this instead."""
+    with _renderer_lock:
+        return _spent["cpu_seconds"], _spent["max_rss_mb"]
+
+
+def _submit(request: dict) -> _Waiting:
+    """Send the request to this process's renderer, starting one if there is none or it ended."""
+    global _renderer
+    with _renderer_lock:
+        for _ in range(2):
+            if _renderer is None or _renderer.ended or _renderer.process.poll() is not None:
+                _renderer = _Renderer()
+            waiting = _renderer.submit(request)
+            if waiting is not None:
+                return waiting
+            _renderer = None
+    raise OSError("the renderer ended as soon as it started")
 
 
 @atexit.register
-def _stop_spare() -> None:
-    global _spare
-    with _spare_lock:
-        child, _spare = _spare, None
-    if child is not None and child.poll() is None:
-        child.kill()
-        child.wait()
+def _stop_renderer() -> None:
+    global _renderer
+    with _renderer_lock:
+        renderer, _renderer = _renderer, None
+    if renderer is not None:
+        renderer.close()
 
 
-def _reason(finished: subprocess.CompletedProcess, memory_limit_mb: int | None = None) -> str:
-    """The child's own last line on stderr, else how it ended. A child that could not even
-    report is most often one that ran out of memory inside a C library, which aborts."""
-    lines = [line for line in finished.stderr.decode("utf-8", "replace").splitlines() if line.strip()]
-    if lines and lines[-1].startswith("render failed: "):
-        return lines[-1].removeprefix("render failed: ")[:MAX_REASON_CHARS]
-    if finished.returncode < 0:
+def _reason(outcome: dict, memory_limit_mb: int | None = None) -> str:
+    """What the child said about its failure, else how it ended. A child that could not even
+    say is most often one that ran out of memory inside a C library, which aborts."""
+    reason = " ".join(str(outcome.get("reason") or "").split())
+    if reason:
+        return reason[:MAX_REASON_CHARS]
+    if outcome.get("renderer_ended"):
+        return "the renderer stopped before the document was finished"
+    returncode = outcome["returncode"]
+    if returncode < 0:
         limit = f" (it may have needed more than its {memory_limit_mb} MB of memory)" if memory_limit_mb else ""
-        return f"the renderer was stopped by signal {-finished.returncode}{limit}"
-    return f"the renderer stopped (exit code {finished.returncode})"
+        return f"the renderer was stopped by signal {-returncode}{limit}"
+    return f"the renderer stopped (exit code {returncode})"

@@ -95,6 +95,8 @@ export VAWG_SECRET_KEY
 VAWG_SECRET_KEY=$(random_token 32)
 export VAWG_ENCRYPTION_KEYS
 VAWG_ENCRYPTION_KEYS="bench:$("$PYTHON" -c 'import base64, os; print(base64.b64encode(os.urandom(32)).decode())')"
+export VAWG_AUDIT_CHAIN_KEYS
+VAWG_AUDIT_CHAIN_KEYS="bench:$("$PYTHON" -c 'import base64, os; print(base64.b64encode(os.urandom(32)).decode())')"
 export VAWG_STORAGE_DIR=$workdir/storage
 export VAWG_GUNICORN_BIND=127.0.0.1:$PORT
 export VAWG_PUBLIC_BASE_URL=http://127.0.0.1:$PORT

@@ -19,6 +19,8 @@ INSTANCE_DIR = PROJECT_ROOT / "instance"
 DEFAULT_SECRET_KEY = "development-only-secret-key-change-me"
 # A development encryption key (32 bytes, base64) so `make run` works with no set-up.
 DEVELOPMENT_ENCRYPTION_KEYS = "dev1:ZGV2ZWxvcG1lbnQtb25seS1rZXktMzItYnl0ZXMhISE="
+# A development key for the audit log's hash chain (32 bytes, base64); production refuses it.
+DEVELOPMENT_AUDIT_CHAIN_KEYS = "dev1:ZGV2ZWxvcG1lbnQtb25seS1hdWRpdC1jaGFpbi1rZXk="
 
 
 class ConfigurationError(RuntimeError):
@@ -82,6 +84,13 @@ class Config:
 
     # Field encryption for casework: "keyid:base64key,keyid2:base64key"; the first is current.
     ENCRYPTION_KEYS = ""
+    # The audit log's hash chain is an HMAC under these keys, "keyid:base64key,..." (at least
+    # 32 bytes each; the first keys new rows, the rest still verify older ones). Kept out of the
+    # database, so whoever can write to the database cannot recompute the chain.
+    AUDIT_CHAIN_KEYS = ""
+    # A file the chain's head is appended to every few minutes and by `flask audit-anchor`
+    # (empty: the log line only). Put it where the database's owner cannot write.
+    AUDIT_ANCHOR_FILE = ""
     # Closed casework is deleted this many months after closing (a tombstone stays).
     CASEWORK_RETENTION_MONTHS = 24
 
@@ -184,6 +193,7 @@ class DevelopmentConfig(Config):
     SMTP_SECURITY = "none"
     SESSION_COOKIE_SECURE = False
     ENCRYPTION_KEYS = DEVELOPMENT_ENCRYPTION_KEYS
+    AUDIT_CHAIN_KEYS = DEVELOPMENT_AUDIT_CHAIN_KEYS
 
 
 class TestConfig(Config):
@@ -192,6 +202,7 @@ class TestConfig(Config):
     DEMO_SIGN_IN = True
     SESSION_COOKIE_SECURE = False
     ENCRYPTION_KEYS = DEVELOPMENT_ENCRYPTION_KEYS
+    AUDIT_CHAIN_KEYS = DEVELOPMENT_AUDIT_CHAIN_KEYS
     DATABASE_URL = "sqlite:///" + str(INSTANCE_DIR / "test.sqlite")
     SIGN_IN_RATE_LIMIT = "1000 per minute"
     SMTP_PORT = 1025
@@ -217,6 +228,8 @@ class ProductionConfig(Config):
             problems.append("VAWG_ENCRYPTION_KEYS must hold the production casework key(s)")
         if not self.SESSION_COOKIE_SECURE:
             problems.append("VAWG_SESSION_COOKIE_SECURE must be on in production")
+        if not self.AUDIT_CHAIN_KEYS or self.AUDIT_CHAIN_KEYS == DEVELOPMENT_AUDIT_CHAIN_KEYS:
+            problems.append("VAWG_AUDIT_CHAIN_KEYS must hold the production audit chain key(s)")
         if self.ENTRA_CLIENT_ID and not self.ENTRA_ALLOWED_TENANTS.strip():
             problems.append("VAWG_ENTRA_ALLOWED_TENANTS must list the tenant ids allowed to sign in")
         if self.ENTRA_CLIENT_ID and not (self.ENTRA_OPCC_TENANTS.strip() and self.ENTRA_PARLIAMENT_TENANTS.strip()):

@@ -23,12 +23,14 @@ SEED = PROJECT_ROOT / "benchmarks" / "http_seed.py"
 def test_the_http_benchmark_seed_makes_encrypted_cases_and_working_sign_ins(app_factory, database_url, tmp_path):
     secret_key = secrets.token_hex(32)
     keys = "bench:" + base64.b64encode(os.urandom(32)).decode("ascii")
+    audit_keys = "bench:" + base64.b64encode(os.urandom(32)).decode("ascii")
     environment = {
         **os.environ,
         "VAWG_ENV": "production",
         "VAWG_DATABASE_URL": database_url,
         "VAWG_SECRET_KEY": secret_key,
         "VAWG_ENCRYPTION_KEYS": keys,
+        "VAWG_AUDIT_CHAIN_KEYS": audit_keys,
         "VAWG_STORAGE_DIR": str(tmp_path / "storage"),
         "VAWG_LOG_LEVEL": "WARNING",
     }
@@ -43,7 +45,7 @@ def test_the_http_benchmark_seed_makes_encrypted_cases_and_working_sign_ins(app_
     assert completed.returncode == 0, completed.stderr[-2000:]
     seeded = dict(line.split("=", 1) for line in completed.stdout.splitlines() if "=" in line)
 
-    app = app_factory(SECRET_KEY=secret_key, ENCRYPTION_KEYS=keys)
+    app = app_factory(SECRET_KEY=secret_key, ENCRYPTION_KEYS=keys, AUDIT_CHAIN_KEYS=audit_keys)
     with app.app_context():
         office = db.session.scalar(select(Office).order_by(Office.id))
         assert db.session.scalar(select(func.count()).select_from(CaseworkItem).where(CaseworkItem.office_id == office.id)) == 30

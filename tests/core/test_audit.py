@@ -11,6 +11,7 @@ import re
 
 import pytest
 import time_machine
+from flask import current_app
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
@@ -34,6 +35,11 @@ def _write_rows(count: int) -> None:
     for number in range(count):
         audit.record("test.event", object_type="thing", object_id=number, detail={"n": number})
     db.session.commit()
+
+
+def _key() -> bytes:
+    """The key new rows are keyed with: the test settings' VAWG_AUDIT_CHAIN_KEYS."""
+    return audit.parse_chain_keys(current_app.config["AUDIT_CHAIN_KEYS"])[0][1]
 
 
 def _verify(app):
@@ -74,7 +80,7 @@ def test_rows_are_numbered_and_chained(app):
     for before, after in zip(rows, rows[1:], strict=False):
         assert after.prev_hash == before.row_hash
     for row in rows:
-        assert row.row_hash == audit.compute_hash(row.prev_hash, row.chained_fields())
+        assert row.row_hash == audit.compute_hash(row.prev_hash, row.chained_fields(), _key())
 
 
 def test_verify_reports_an_intact_log(app):
@@ -101,11 +107,11 @@ def test_verify_reports_the_first_changed_row(app, without_append_only_trigger):
 
 
 def test_verify_reports_a_changed_row_even_when_its_hash_is_recomputed(app, without_append_only_trigger):
-    """A careful tamperer recomputes the edited row's own hash: the next row's link breaks."""
+    """A careful tamperer who holds the key recomputes the edited row's own hash: the next row's link breaks."""
     _write_rows(5)
     row = db.session.scalar(select(AuditEvent).where(AuditEvent.seq == 2))
     fields = row.chained_fields() | {"action": "test.innocent"}
-    new_hash = audit.compute_hash(row.prev_hash, fields)
+    new_hash = audit.compute_hash(row.prev_hash, fields, _key())
     db.session.execute(text("UPDATE audit_event SET action = 'test.innocent', row_hash = :h WHERE seq = 2"), {"h": new_hash})
     db.session.commit()
     result = _verify(app)
@@ -169,12 +175,12 @@ def test_rows_cut_from_the_end_pass_the_chain_but_not_a_recorded_head(app, witho
 def test_a_log_rewritten_with_recomputed_hashes_fails_against_a_recorded_head(app, without_append_only_trigger):
     _write_rows(5)
     head = audit.chain_head()
-    # Rewrite row 3 and re-chain everything after it, as a careful tamperer would.
+    # Rewrite row 3 and re-chain everything after it, as a careful tamperer holding the key would.
     prev_hash = db.session.scalar(select(AuditEvent.row_hash).where(AuditEvent.seq == 2))
     for seq in (3, 4, 5):
         row = db.session.scalar(select(AuditEvent).where(AuditEvent.seq == seq))
         fields = row.chained_fields() | ({"action": "test.innocent"} if seq == 3 else {})
-        new_hash = audit.compute_hash(prev_hash, fields)
+        new_hash = audit.compute_hash(prev_hash, fields, _key())
         db.session.execute(
             text("UPDATE audit_event SET action = :a, prev_hash = :p, row_hash = :h WHERE seq = :s"),
             {"a": fields["action"], "p": prev_hash, "h": new_hash, "s": seq},
@@ -202,20 +208,6 @@ def test_a_malformed_head_is_refused_with_the_form_it_takes(app, bad):
     result = app.test_cli_runner().invoke(args=["audit-verify", "--head", bad])
     assert result.exit_code == 2
     assert "seq:hash" in result.output
-
-
-def test_the_worker_logs_the_head_every_hour(app, caplog):
-    from vawg_group.workflow import jobs
-
-    job = {job.name: job for job in jobs.registered_jobs()}["audit.log_head"]
-    assert job.interval_seconds == 3600
-    with caplog.at_level("INFO", logger="vawg_group.audit"):
-        job.function()  # an empty log: nothing to record
-        _write_rows(2)
-        job.function()
-    assert [record.getMessage() for record in caplog.records if record.name == "vawg_group.audit"] == [
-        f"audit log head {audit.chain_head()}"
-    ]
 
 
 # --- append-only --------------------------------------------------------------------------

@@ -1,18 +1,13 @@
 import pytest
 
 from config import DEFAULT_SECRET_KEY, ConfigurationError, load_config
+from tests.production import production_env as good_production_env
 from vawg_group import create_app
-
-GOOD_PRODUCTION = {
-    "VAWG_SECRET_KEY": "x" * 48,
-    "VAWG_ENCRYPTION_KEYS": "prod1:" + "A" * 43 + "=",
-    "VAWG_DATABASE_URL": "sqlite:///:memory:",
-}
 
 
 @pytest.fixture
 def production_env(monkeypatch):
-    for name, value in GOOD_PRODUCTION.items():
+    for name, value in good_production_env(VAWG_DATABASE_URL="sqlite:///:memory:").items():
         monkeypatch.setenv(name, value)
     return monkeypatch
 
@@ -30,6 +25,7 @@ def test_production_starts_with_safe_settings(production_env):
         ("VAWG_DEMO_SIGN_IN", "true", "VAWG_DEMO_SIGN_IN"),
         ("VAWG_DEBUG", "1", "VAWG_DEBUG"),
         ("VAWG_ENCRYPTION_KEYS", "", "VAWG_ENCRYPTION_KEYS"),
+        ("VAWG_AUDIT_CHAIN_KEYS", "", "VAWG_AUDIT_CHAIN_KEYS"),
         # Redirects and absolute links are built from the Host header: production names its own.
         ("VAWG_TRUSTED_HOSTS", "*", "VAWG_TRUSTED_HOSTS"),
         ("VAWG_PUBLIC_BASE_URL", "", "VAWG_PUBLIC_BASE_URL"),

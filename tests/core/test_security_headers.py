@@ -8,6 +8,7 @@ import pytest
 
 from tests.conftest import sign_in
 from tests.factories import make_user
+from tests.production import production_env
 from vawg_group import create_app
 from vawg_group.core.roles import Role
 
@@ -106,8 +107,8 @@ def test_no_hsts_outside_production(client):
 
 
 def test_hsts_in_production(monkeypatch, database_url):
-    monkeypatch.setenv("VAWG_SECRET_KEY", "p" * 48)
-    monkeypatch.setenv("VAWG_ENCRYPTION_KEYS", "prod1:" + "A" * 43 + "=")
+    for name, value in production_env().items():
+        monkeypatch.setenv(name, value)
     monkeypatch.setenv("VAWG_DATABASE_URL", database_url)
     monkeypatch.setenv("VAWG_PUBLIC_BASE_URL", "https://vawg.example.org")
     app = create_app("production", SQLALCHEMY_DATABASE_URI=database_url)

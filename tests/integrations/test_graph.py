@@ -9,6 +9,7 @@ import pytest
 import time_machine
 
 from config import ConfigurationError, load_config
+from tests.production import production_env
 from tests.standins.microsoft import GRAPH_CLIENT_ID, GRAPH_SCOPE, OPCC_MAILBOX, OPCC_TENANT
 from vawg_group.integrations import graph
 from vawg_group.integrations.errors import PermanentError, TransientError
@@ -70,8 +71,8 @@ def test_not_configured_is_permanent_and_sends_nothing(app_factory, microsoft):
 
 
 def test_production_refuses_half_a_graph_configuration(monkeypatch):
-    monkeypatch.setenv("VAWG_SECRET_KEY", "x" * 48)
-    monkeypatch.setenv("VAWG_ENCRYPTION_KEYS", "prod1:" + "A" * 43 + "=")
+    for name, value in production_env().items():
+        monkeypatch.setenv(name, value)
     monkeypatch.setenv("VAWG_GRAPH_CLIENT_ID", "client")
     monkeypatch.setenv("VAWG_GRAPH_TENANT_ID", OPCC_TENANT)
     with pytest.raises(ConfigurationError, match="VAWG_GRAPH_CLIENT_SECRET, VAWG_GRAPH_SENDER"):

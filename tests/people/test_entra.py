@@ -13,6 +13,7 @@ import requests
 from sqlalchemy import select
 
 from tests.factories import make_office, make_user
+from tests.production import production_env
 from tests.standins.microsoft import (  # noqa: F401  (fixtures)
     ENTRA_CLIENT_ID,
     OPCC_TENANT,
@@ -424,8 +425,8 @@ def test_office_users_sign_in_too(client, microsoft):
 def test_production_refuses_sign_in_with_no_allowed_tenants(monkeypatch):
     from config import ConfigurationError, load_config
 
-    monkeypatch.setenv("VAWG_SECRET_KEY", "x" * 48)
-    monkeypatch.setenv("VAWG_ENCRYPTION_KEYS", "prod1:" + "A" * 43 + "=")
+    for name, value in production_env().items():
+        monkeypatch.setenv(name, value)
     monkeypatch.setenv("VAWG_ENTRA_CLIENT_ID", "prod-client")
     monkeypatch.setenv("VAWG_ENTRA_CLIENT_SECRET", "secret")
     with pytest.raises(ConfigurationError, match="VAWG_ENTRA_ALLOWED_TENANTS"):

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from tests.conftest import post_form, sign_in
 from tests.factories import make_office, make_user
 from tests.people.test_entra import assert_refused, sign_in_with_entra, signed_in, visit_microsoft
+from tests.production import production_env
 from tests.standins.microsoft import (  # noqa: F401  (fixtures)
     OPCC_TENANT,
     PARLIAMENT_TENANT,
@@ -210,8 +211,8 @@ def test_a_bound_account_from_the_wrong_tenant_for_the_role_is_refused(client, m
 def test_production_needs_the_tenants_for_each_kind_of_person(monkeypatch):
     from config import ConfigurationError, load_config
 
-    monkeypatch.setenv("VAWG_SECRET_KEY", "x" * 48)
-    monkeypatch.setenv("VAWG_ENCRYPTION_KEYS", "prod1:" + "A" * 43 + "=")
+    for name, value in production_env().items():
+        monkeypatch.setenv(name, value)
     monkeypatch.setenv("VAWG_ENTRA_CLIENT_ID", "prod-client")
     monkeypatch.setenv("VAWG_ENTRA_CLIENT_SECRET", "secret")
     monkeypatch.setenv("VAWG_ENTRA_ALLOWED_TENANTS", f"{OPCC_TENANT},{PARLIAMENT_TENANT}")

@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from tests.conftest import csrf_token_from, fetch_csrf_token, sign_in
 from tests.factories import make_user
+from tests.production import production_env
 from vawg_group.core.audit import AuditEvent
 from vawg_group.core.roles import Role
 from vawg_group.extensions import db
@@ -114,8 +115,8 @@ def test_cookie_flags(client):
 
 
 def test_production_cookie_is_secure(monkeypatch):
-    monkeypatch.setenv("VAWG_SECRET_KEY", "s" * 40)
-    monkeypatch.setenv("VAWG_ENCRYPTION_KEYS", "p1:" + "B" * 43 + "=")
+    for name, value in production_env().items():
+        monkeypatch.setenv(name, value)
     from vawg_group import create_app
 
     app = create_app("production", SQLALCHEMY_DATABASE_URI="sqlite://")

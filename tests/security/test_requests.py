@@ -19,6 +19,7 @@ from tests.access_grid import TEMPLATE_CACHE, build_world, snapshot
 from tests.conftest import fetch_csrf_token, sign_in
 from tests.core.test_access import ROWS
 from tests.factories import make_user
+from tests.production import production_env
 from tests.security.forms import FORM_ROUTES, ROLE_PREFERENCE
 from vawg_group import create_app
 from vawg_group.core.roles import Role
@@ -158,8 +159,8 @@ def test_error_pages_for_a_signed_in_person_are_not_cached(client):
 
 
 def _production_app(monkeypatch, database_url, **overrides):
-    monkeypatch.setenv("VAWG_SECRET_KEY", "p" * 48)
-    monkeypatch.setenv("VAWG_ENCRYPTION_KEYS", "prod1:" + "A" * 43 + "=")
+    for name, value in production_env().items():
+        monkeypatch.setenv(name, value)
     monkeypatch.setenv("VAWG_DATABASE_URL", database_url)
     monkeypatch.setenv("VAWG_PUBLIC_BASE_URL", "https://vawg.example.org")
     return create_app("production", SQLALCHEMY_DATABASE_URI=database_url, **overrides)

@@ -9,6 +9,7 @@ from sqlalchemy import select, update
 
 from config import ConfigurationError, load_config
 from tests.factories import make_office
+from tests.production import production_env
 from tests.standins.microsoft import OPCC_MAILBOX, microsoft, microsoft_server  # noqa: F401  (fixtures)
 from tests.workflow.sample_handlers import FANOUT, recipients
 from vawg_group.core.clock import utcnow
@@ -101,8 +102,8 @@ def test_graph_transport_without_graph_settings_waits_instead_of_failing(app_fac
 
 
 def test_production_refuses_graph_transport_without_graph_settings(monkeypatch):
-    monkeypatch.setenv("VAWG_SECRET_KEY", "x" * 48)
-    monkeypatch.setenv("VAWG_ENCRYPTION_KEYS", "prod1:" + "A" * 43 + "=")
+    for name, value in production_env().items():
+        monkeypatch.setenv(name, value)
     monkeypatch.setenv("VAWG_MAIL_TRANSPORT", "graph")
     with pytest.raises(ConfigurationError, match="VAWG_MAIL_TRANSPORT is graph"):
         load_config("production")

@@ -5,22 +5,33 @@ link. Editing a row breaks its hash; removing one breaks the next row's link and
 in ``seq``. ``verify_chain`` reports the first such break. Rows are numbered by ``seq``
 (not the primary key) because database sequences skip numbers when a transaction rolls back.
 
-The chain alone cannot show rows cut from its end, nor a log rewritten from some row on with
-every hash recomputed: what is left is a valid chain. So the worker writes the chain's head
-(``seq:hash``) to its log every hour, where the database's owner cannot reach it, and
-``verify_chain(known_head=...)`` checks that the row recorded then is still there, unchanged.
+Each hash is an HMAC-SHA256 under a key held in configuration (``VAWG_AUDIT_CHAIN_KEYS``),
+never in the database: someone who can write to the database but not read the service's
+settings cannot recompute the chain after rewriting a row. The row names its key's id, so the
+key can be changed (the first listed signs new rows; older ones stay listed to verify).
+Rows written before the chain was keyed (no key id) are checked as plain SHA-256, and only as
+the log's beginning: once a keyed row appears, an unkeyed row after it is a break.
+
+Rows cut from the end leave a valid chain, so the chain's head (``seq:hash``) is anchored
+outside the database (core/audit_anchor.py): the worker writes it every few minutes and on
+demand, and ``verify_chain(known_head=...)`` checks that the anchored row is still there,
+unchanged.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
+import functools
 import hashlib
+import hmac
 import json
 import re
 from dataclasses import dataclass
 from datetime import datetime
 from types import SimpleNamespace
 
-from flask import g, has_request_context, request
+from flask import current_app, g, has_request_context, request
 from sqlalchemy import JSON, Index, Integer, String, select, text
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -59,6 +70,8 @@ class AuditEvent(db.Model):
     detail: Mapped[dict] = mapped_column(JSON, default=dict)
     prev_hash: Mapped[str] = mapped_column(String(64))
     row_hash: Mapped[str] = mapped_column(String(64))
+    # The id of the VAWG_AUDIT_CHAIN_KEYS key that keyed row_hash; None: written before keying.
+    chain_key_id: Mapped[str | None] = mapped_column(String(20))
 
     def chained_fields(self) -> dict:
         return {
@@ -73,12 +86,47 @@ class AuditEvent(db.Model):
             "ip": self.ip,
             "outcome": self.outcome,
             "detail": self.detail or {},
-        }
+        } | ({"key": self.chain_key_id} if self.chain_key_id else {})
 
 
-def compute_hash(prev_hash: str, fields: dict) -> str:
-    canonical = json.dumps(fields, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256((prev_hash + canonical).encode("utf-8")).hexdigest()
+class AuditKeyError(RuntimeError):
+    """VAWG_AUDIT_CHAIN_KEYS is missing or malformed."""
+
+
+# An HMAC-SHA256 key shorter than its output adds nothing over guessing it.
+MIN_CHAIN_KEY_BYTES = 32
+
+
+@functools.lru_cache(maxsize=8)
+def parse_chain_keys(raw: str) -> tuple[tuple[str, bytes], ...]:
+    """``"keyid:base64key,..."`` as (id, key) pairs, the current key first; AuditKeyError if bad."""
+    keys = []
+    for part in (raw or "").split(","):
+        if not part.strip():
+            continue
+        key_id, _, encoded = part.strip().partition(":")
+        try:
+            key = base64.b64decode(encoded, validate=True)
+        except (binascii.Error, ValueError):
+            raise AuditKeyError(f"audit chain key {key_id!r} is not base64") from None
+        if not key_id or len(key_id) > 20 or len(key) < MIN_CHAIN_KEY_BYTES:
+            raise AuditKeyError(f"audit chain key {key_id!r} needs an id of 1-20 characters and at least 32 bytes")
+        keys.append((key_id, key))
+    if not keys:
+        raise AuditKeyError("VAWG_AUDIT_CHAIN_KEYS is empty: the audit log cannot be written")
+    return tuple(keys)
+
+
+def _chain_keys() -> tuple[tuple[str, bytes], ...]:
+    return parse_chain_keys(current_app.config["AUDIT_CHAIN_KEYS"])
+
+
+def compute_hash(prev_hash: str, fields: dict, key: bytes | None = None) -> str:
+    """The row's hash: HMAC-SHA256 under ``key``; plain SHA-256 only for rows from before keying."""
+    message = (prev_hash + json.dumps(fields, sort_keys=True, separators=(",", ":"), default=str)).encode("utf-8")
+    if key is None:
+        return hashlib.sha256(message).hexdigest()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()
 
 
 def record(
@@ -107,6 +155,7 @@ def record(
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _AUDIT_LOCK_KEY})
     last = session.execute(select(AuditEvent.seq, AuditEvent.row_hash).order_by(AuditEvent.seq.desc()).limit(1)).first()
     seq, prev_hash = (last.seq + 1, last.row_hash) if last else (1, GENESIS_HASH)
+    key_id, key = _chain_keys()[0]
     row = AuditEvent(
         seq=seq,
         at_dt=utcnow(),
@@ -120,8 +169,9 @@ def record(
         outcome=outcome,
         detail=detail or {},
         prev_hash=prev_hash,
+        chain_key_id=key_id,
     )
-    row.row_hash = compute_hash(prev_hash, row.chained_fields())
+    row.row_hash = compute_hash(prev_hash, row.chained_fields(), key)
     session.add(row)
     session.flush()
     return row
@@ -208,8 +258,10 @@ def verify_chain(batch_size: int = 1000, *, known_head: ChainHead | None = None)
     With ``known_head`` (a head recorded earlier) it also fails if that row is gone or is no
     longer the row that was recorded: rows cut from the end, or the log rewritten.
     """
+    keys = dict(_chain_keys())
     expected_prev, expected_seq = GENESIS_HASH, 1
     last_seq = 0
+    keyed = False
     while True:
         rows = db.session.scalars(
             select(AuditEvent).where(AuditEvent.seq > last_seq).order_by(AuditEvent.seq).limit(batch_size)
@@ -221,7 +273,13 @@ def verify_chain(batch_size: int = 1000, *, known_head: ChainHead | None = None)
                 return ChainBreak(expected_seq, f"row {expected_seq} is missing")
             if row.prev_hash != expected_prev:
                 return ChainBreak(row.seq, "its link to the row before does not match (a row was removed or replaced)")
-            if compute_hash(row.prev_hash, row.chained_fields()) != row.row_hash:
+            if row.chain_key_id is None and keyed:
+                return ChainBreak(row.seq, "it has no key, after keyed rows (it was written or rewritten without the key)")
+            if row.chain_key_id is not None and row.chain_key_id not in keys:
+                return ChainBreak(row.seq, f"it was keyed with {row.chain_key_id!r}, which is not in VAWG_AUDIT_CHAIN_KEYS")
+            keyed = keyed or row.chain_key_id is not None
+            key = keys[row.chain_key_id] if row.chain_key_id else None
+            if compute_hash(row.prev_hash, row.chained_fields(), key) != row.row_hash:
                 return ChainBreak(row.seq, "its contents were changed after it was written")
             if known_head is not None and row.seq == known_head.seq and row.row_hash != known_head.row_hash:
                 return ChainBreak(row.seq, "it is not the row recorded at this place earlier (the log was rewritten from here)")

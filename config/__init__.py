@@ -53,6 +53,9 @@ class Config:
     SESSION_ABSOLUTE_HOURS = 12
     SESSION_COOKIE_SECURE = True
     SIGN_IN_RATE_LIMIT = "10 per minute"
+    # Per client address, for the public routes answered to a token in the URL (calendar feed,
+    # RSVP link, sign-in link): made-up tokens are refused fast and counted, not logged one by one.
+    PUBLIC_TOKEN_RATE_LIMIT = "60 per minute"
     RATELIMIT_STORAGE_URI = "memory://"
     ENTRA_CLIENT_ID = ""
     ENTRA_CLIENT_SECRET = ""
@@ -205,6 +208,7 @@ class TestConfig(Config):
     AUDIT_CHAIN_KEYS = DEVELOPMENT_AUDIT_CHAIN_KEYS
     DATABASE_URL = "sqlite:///" + str(INSTANCE_DIR / "test.sqlite")
     SIGN_IN_RATE_LIMIT = "1000 per minute"
+    PUBLIC_TOKEN_RATE_LIMIT = "1000 per minute"
     SMTP_PORT = 1025
     SMTP_SECURITY = "none"
     SMTP_TIMEOUT = 10

@@ -8,7 +8,7 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 
-from vawg_group.core import audit
+from vawg_group.core import audit, token_refusals
 from vawg_group.core.policy import public
 from vawg_group.core.redirects import safe_next_path
 from vawg_group.extensions import db, limiter
@@ -94,6 +94,7 @@ def entra_callback():
 @blueprint.get("/auth/invite/<token>")
 @public
 @limiter.limit(_sign_in_limit)
+@limiter.limit(token_refusals.public_token_limit)
 def entra_invite(token: str):
     """A one-time sign-in link: remember it (as its hash) and sign in with Microsoft.
 
@@ -104,6 +105,7 @@ def entra_invite(token: str):
         abort(404)
     hashed = invites.token_hash(token) if invites.looks_like_token(token) else None
     if hashed is None or invites.open_invite(hashed) is None:
+        token_refusals.record("people.entra_invite")
         return render_template("people/invite_gone.html", title="This sign-in link no longer works"), 410
     try:
         flow = entra.begin(url_for("people.entra_callback", _external=True))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from vawg_group.core import audit_anchor
+from vawg_group.core import audit_anchor, token_refusals
 from vawg_group.workflow import jobs
 
 
@@ -15,3 +15,10 @@ def log_audit_head_job() -> None:
     could hide without the anchor noticing.
     """
     audit_anchor.anchor()
+
+
+@jobs.periodic("audit.count_refused_token_lookups", minutes=5)
+def count_refused_token_lookups_job() -> None:
+    """Every five minutes: one audit row per route and reason for the public token look-ups
+    refused since the last run (core/token_refusals.py), instead of one row per refusal."""
+    token_refusals.summarise()

@@ -5,10 +5,11 @@ from __future__ import annotations
 from flask import flash, render_template, request
 from flask_login import current_user
 
-from vawg_group.core import audit
+from vawg_group.core import token_refusals
 from vawg_group.core.policy import Permission, public, requires
 from vawg_group.core.validation import ValidationError, apply_to_form
 from vawg_group.core.web import parse_database_id
+from vawg_group.extensions import limiter
 from vawg_group.meetings import attendance, forms
 from vawg_group.meetings.views.common import blueprint, occurrence_or_404, to_meeting
 
@@ -48,11 +49,12 @@ REFUSALS = {
 
 @blueprint.route("/meetings/rsvp/<token>", methods=["GET", "POST"])
 @public
+@limiter.limit(token_refusals.public_token_limit)
 def rsvp(token: str):
     try:
         occurrence, user = attendance.read_rsvp_token(token)
     except attendance.RsvpRefused as refused:
-        audit.record_now("meeting.rsvp_refused", outcome=audit.Outcome.REFUSED, detail={"reason": refused.reason})
+        token_refusals.record("meetings.rsvp", refused.reason)
         return render_template(
             "meetings/rsvp_refused.html", title="This link cannot be used", message=REFUSALS[refused.reason]
         ), 404 if refused.reason == "invalid" else 410

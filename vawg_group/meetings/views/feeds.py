@@ -6,8 +6,9 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
-from vawg_group.core import audit
+from vawg_group.core import token_refusals
 from vawg_group.core.policy import Permission, public, requires
+from vawg_group.extensions import limiter
 from vawg_group.meetings import calendar, feeds, forms
 from vawg_group.meetings.links import webcal
 from vawg_group.meetings.views.common import blueprint, ics_response
@@ -15,10 +16,11 @@ from vawg_group.meetings.views.common import blueprint, ics_response
 
 @blueprint.get("/meetings/feed/<token>.ics")
 @public
+@limiter.limit(token_refusals.public_token_limit)
 def feed(token: str):
     user = feeds.user_for_token(token)
     if user is None:
-        audit.record_now("calendar_feed.refused", outcome=audit.Outcome.REFUSED, detail={})
+        token_refusals.record("meetings.feed")
         abort(404)
     body = feeds.cached_text(
         lambda: calendar.feed(

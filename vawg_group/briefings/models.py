@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, CheckConstraint, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, CheckConstraint, Float, ForeignKey, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from vawg_group.core.clock import utcnow
@@ -67,6 +67,8 @@ class Briefing(db.Model):
     submitted_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
     approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     approved_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Everyone who changed the briefing since it was last approved: none of them may approve it.
+    edited_by_ids: Mapped[list] = mapped_column(JSON, default=list, server_default=text("'[]'"))
 
     author = relationship("User", foreign_keys=[author_id])
     submitted_by = relationship("User", foreign_keys=[submitted_by_id])

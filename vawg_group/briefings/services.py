@@ -88,8 +88,12 @@ def create_briefing(*, by, **values) -> Briefing:
 
 
 def _changed(briefing: Briefing, by, what: str) -> None:
-    """Any change returns the briefing to draft, and is audited."""
+    """Any change returns the briefing to draft, and is audited; whoever made it may not approve
+    this version (sending it back, "returned", changes nothing in it)."""
     reopened = briefing.status != BriefingStatus.DRAFT
+    if what != "returned" and by.id not in (briefing.edited_by_ids or []):
+        # A new list: SQLAlchemy does not see a JSON list changed in place.
+        briefing.edited_by_ids = [*(briefing.edited_by_ids or []), by.id]
     briefing.status = BriefingStatus.DRAFT
     briefing.submitted_by_id = briefing.submitted_dt = None
     briefing.approved_by_id = briefing.approved_dt = None
@@ -229,7 +233,8 @@ def submit_for_review(briefing: Briefing, *, by) -> None:
 
 
 def approve(briefing: Briefing, *, by) -> None:
-    """Ready for review -> approved, by someone other than its author and submitter."""
+    """Ready for review -> approved, by someone other than its author, its submitter and whoever
+    changed it since it was last approved."""
     _require_staff(by)
     if briefing.status != BriefingStatus.READY_FOR_REVIEW:
         raise ValidationError({"briefing": "Only a briefing that is ready for review can be approved"})
@@ -237,10 +242,14 @@ def approve(briefing: Briefing, *, by) -> None:
         # Kept on purpose: the refused request itself changes nothing (core/validation.py).
         audit.record_refusal("briefing.approval_refused", actor=by, obj=briefing)
         raise ValidationError(
-            {"briefing": "A briefing must be approved by a different member of staff from the one who wrote or submitted it"}
+            {
+                "briefing": "A briefing must be approved by a different member of staff from the one who wrote or"
+                " submitted it, and from anyone who changed it since it was last approved"
+            }
         )
     briefing.status = BriefingStatus.APPROVED
     briefing.approved_by_id = by.id
+    briefing.edited_by_ids = []
     briefing.approved_dt = utcnow()
     db.session.flush()
     audit.record("briefing.approved", actor=by, obj=briefing)

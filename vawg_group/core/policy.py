@@ -209,8 +209,13 @@ def can_write_briefings(user) -> bool:
 
 
 def can_approve_briefing(user, briefing) -> bool:
-    """A second pair of eyes: OPCC staff other than whoever wrote the briefing or sent it for review."""
-    return can_write_briefings(user) and user.id not in {briefing.author_id, briefing.submitted_by_id}
+    """A second pair of eyes: OPCC staff other than whoever wrote the briefing, sent it for review,
+    or changed it since it was last approved (an editor could otherwise approve their own words)."""
+    return can_write_briefings(user) and user.id not in {
+        briefing.author_id,
+        briefing.submitted_by_id,
+        *(briefing.edited_by_ids or []),
+    }
 
 
 def can_compile_packs(user) -> bool:

@@ -11,6 +11,7 @@ benchmarks load data) is not seen: ``flask search-rebuild`` indexes everything a
 from __future__ import annotations
 
 import weakref
+from datetime import date
 
 from sqlalchemy import delete, event, insert, inspect
 from sqlalchemy.orm import Session
@@ -35,7 +36,9 @@ def reindex(session: Session, sources) -> int:
     sources = sorted(set(sources))
     if not sources:
         return 0
-    rows = [document.row() for document in index.documents_for(sources)]
+    # Oldest first, so the newest get the highest ids: a rebuild writes its sources in order
+    # of date (index.all_sources), and a search that matches too many ranks the newest.
+    rows = sorted((document.row() for document in index.documents_for(sources)), key=lambda row: row["on_date"] or date.min)
     for start in range(0, len(sources), 500):
         session.execute(delete(_TABLE).where(_TABLE.c.source.in_(sources[start : start + 500])))
     if rows:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass, field
-from datetime import date
+from datetime import date, datetime
 from html.parser import HTMLParser
 
 from sqlalchemy import select
@@ -87,11 +87,14 @@ class Document:
 
     def row(self) -> dict:
         values = asdict(self)
+        # Only an office's own documents carry its office, so its scope word ("of12") means
+        # "office 12's own" and finds them alone (engines/sqlite_fts5.visible_words).
+        values["office_id"] = self.office_id if self.audience == Audience.OFFICE else None
         values["title"] = clean(self.title)[:300] or "Untitled"
         values["body"] = clean(self.body)[:MAX_BODY]
         values["themes"] = (" " + " ".join(sorted(set(self.themes))) + " ") if self.themes else ""
         values["status"] = self.status[:40]
-        values["scope"] = scope_words(audience=self.audience, office_id=self.office_id, kind=self.kind, themes=self.themes)
+        values["scope"] = scope_words(audience=self.audience, office_id=values["office_id"], kind=self.kind, themes=self.themes)
         values["indexed_dt"] = utcnow()
         return values
 
@@ -167,11 +170,30 @@ def documents_for(sources) -> list[Document]:
 
 
 def all_sources() -> list[str]:
-    """Every source there is (for a rebuild), oldest first."""
-    sources = []
-    for name, (_, model) in _BUILDERS.items():
-        sources.extend(f"{name}:{object_id}" for object_id in db.session.scalars(select(model.id).order_by(model.id)))
-    return sources
+    """Every source there is (for a rebuild), oldest first by the date its documents carry, so
+    that the newest get the highest ids, as they do when written as things happen: a search
+    matching more than the engines rank ranks the newest (engines.base.CANDIDATES)."""
+    dated = []
+    for name, when in _WHEN.items():
+        for object_id, *dates in db.session.execute(when()):
+            first = next((value for value in dates if value is not None), None)
+            day = first.date() if isinstance(first, datetime) else first
+            dated.append((day or date.min, name, object_id))
+    dated.sort()
+    return [f"{name}:{object_id}" for _, name, object_id in dated]
+
+
+# Each source's ids and the dates its documents are dated by, the first that is set.
+_WHEN = {
+    "briefing": lambda: select(Briefing.id, Briefing.approved_dt, Briefing.updated_dt, Briefing.created_dt),
+    "pack": lambda: select(Pack.id, Pack.meeting_date),
+    "meeting": lambda: select(Occurrence.id, Occurrence.starts_dt),
+    "action": lambda: select(Action.id, Occurrence.starts_dt, Action.created_dt).outerjoin(
+        Occurrence, Occurrence.id == Action.occurrence_id
+    ),
+    "ask": lambda: select(LobbyingAsk.id, LobbyingAsk.letter_sent_date, LobbyingAsk.created_dt),
+    "case": lambda: select(CaseworkItem.id, CaseworkItem.submitted_dt),  # columns only: nothing decrypted
+}
 
 
 # --- the documents ---------------------------------------------------------------------------

@@ -32,12 +32,11 @@ from vawg_group.extensions import db
 from vawg_group.meetings.models import Occurrence
 from vawg_group.packs.models import Pack
 from vawg_group.search.engines import Filters, Hit, Reader, engine_for
-from vawg_group.search.engines.base import MARK_END, MARK_START
+from vawg_group.search.engines.base import CANDIDATES, MARK_END, MARK_START
 from vawg_group.search.index import Kind
 from vawg_group.search.query import ParsedQuery, parse
 
 PER_PAGE = 20
-MAX_PAGE = 500  # past this, refine the search: nobody reads 10,000 results
 
 
 @dataclass
@@ -60,6 +59,7 @@ class Outcome:
     filters: Filters
     results: list[Result] = field(default_factory=list)
     total: int = 0
+    more: bool = False  # more than ``total`` matched: the newest ``total`` were ranked
     page: int = 1
     pages: int = 0
     case_ids: list[int] = field(default_factory=list)
@@ -69,16 +69,21 @@ def reader_for(user) -> Reader:
     return Reader(is_staff=bool(permissions_for(user)) and user.is_opcc, office_id=getattr(user, "office_id", None))
 
 
-def search(user, text: str | None, filters: Filters, page: int = 1, per_page: int = PER_PAGE) -> Outcome:
+def search(
+    user, text: str | None, filters: Filters, page: int = 1, per_page: int = PER_PAGE, candidates: int = CANDIDATES
+) -> Outcome:
     query = parse(text)
     outcome = Outcome(query=query, filters=filters, page=1)
     if query.is_empty or not permissions_for(user):
         return outcome
-    page = min(max(page, 1), MAX_PAGE)
+    # Past the last page of what is ranked there is nothing: ask for no more than that.
+    page = min(max(page, 1), math.ceil(candidates / per_page))
     engine = engine_for(db.session.get_bind().dialect.name)
-    found = engine.search(db.session, query, filters, reader_for(user), limit=per_page, offset=(page - 1) * per_page)
-    outcome.total = found.total
-    outcome.pages = min(math.ceil(found.total / per_page), MAX_PAGE)
+    found = engine.search(
+        db.session, query, filters, reader_for(user), limit=per_page, offset=(page - 1) * per_page, candidates=candidates
+    )
+    outcome.total, outcome.more = found.total, found.more
+    outcome.pages = math.ceil(found.total / per_page)
     outcome.page = page
     outcome.results, outcome.case_ids = _allowed_results(user, found.hits)
     if outcome.case_ids:

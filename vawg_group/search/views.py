@@ -8,7 +8,8 @@ from flask_login import current_user
 
 from vawg_group.core.policy import Permission, requires
 from vawg_group.search import params, service
-from vawg_group.search.index import THEME_CHOICES, Kind
+from vawg_group.search.index import Kind
+from vawg_group.search.panel import filter_panel
 
 blueprint = Blueprint("search", __name__)
 
@@ -26,8 +27,7 @@ def results():
         title="Search",
         asked=asked,
         outcome=outcome,
-        kinds=kinds,
-        themes=THEME_CHOICES,
+        filter_panel=filter_panel(asked, kinds),
         page_args=_page_args(asked),
     )
 

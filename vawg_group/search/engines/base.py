@@ -15,6 +15,11 @@ from vawg_group.search.query import ParsedQuery
 DOCUMENT = SearchDocument.__table__
 # The snippets mark each match with these (index.clean keeps them out of the text indexed).
 MARK_START, MARK_END = "\x02", "\x03"
+# A search that matches more documents than this ranks only the newest this many (the most
+# recently written: index.all_sources writes oldest first) and says "more than 1,000": ranking
+# is work for every match (bm25 or ts_rank_cd reads each one), and a word such as "domestic",
+# a theme of one case in nine, matches 14,000 documents in ten years of the group.
+CANDIDATES = 1000
 
 
 @dataclass(frozen=True)
@@ -53,13 +58,25 @@ class Hit:
 @dataclass
 class Page:
     hits: list[Hit]
-    total: int
+    total: int  # how many were ranked: every match, or the newest CANDIDATES of them
+    more: bool = False  # more matched than were ranked
 
 
 class Engine:
     name = "engine"
 
-    def search(self, session: Session, query: ParsedQuery, filters: Filters, reader: Reader, *, limit: int, offset: int) -> Page:
+    def search(
+        self,
+        session: Session,
+        query: ParsedQuery,
+        filters: Filters,
+        reader: Reader,
+        *,
+        limit: int,
+        offset: int,
+        candidates: int = CANDIDATES,
+    ) -> Page:
+        """One page of hits, ranked among at most ``candidates`` matches (the newest)."""
         raise NotImplementedError
 
 
@@ -90,8 +107,16 @@ def filtered(filters: Filters) -> list[ColumnElement[bool]]:
 
 
 def ordered(filters: Filters, best_first):
-    """Best match first (the newer of two equal ones first), or newest first."""
+    """Best match first (the newer of two equal ones first), or newest first (on the same
+    day the most recently written first: ranking only to break ties would cost as much as
+    ranking everything)."""
     newest = (DOCUMENT.c.on_date.desc().nulls_last(), DOCUMENT.c.id.desc())
     if filters.newest_first:
-        return (*newest[:1], best_first, newest[1])
+        return newest
     return (best_first, *newest)
+
+
+def candidates_floor(newest_ids: list[int], candidates: int) -> int | None:
+    """The id the ranked documents must be above, when there are more than ``candidates``
+    (``newest_ids``: up to ``candidates + 1`` matching ids, newest first)."""
+    return newest_ids[candidates] if len(newest_ids) > candidates else None

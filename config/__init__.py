@@ -12,6 +12,8 @@ import os
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from config import key_strength
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 INSTANCE_DIR = PROJECT_ROOT / "instance"
 
@@ -222,18 +224,31 @@ class ProductionConfig(Config):
 
     def check(self) -> None:
         problems = []
-        if self.SECRET_KEY == DEFAULT_SECRET_KEY or len(self.SECRET_KEY) < 32:
-            problems.append("VAWG_SECRET_KEY must be set to a random value of at least 32 characters")
+        if DEFAULT_SECRET_KEY in self.SECRET_KEY:
+            # The shipped value, or it with a few characters added.
+            problems.append("VAWG_SECRET_KEY must be set to a random value of at least 32 characters, not the development one")
+        else:
+            problems += key_strength.secret_key_problems("VAWG_SECRET_KEY", self.SECRET_KEY, PROJECT_ROOT)
         if self.DEMO_SIGN_IN:
             problems.append("VAWG_DEMO_SIGN_IN must be off: demo sign-in lets anyone be anyone")
         if self.DEBUG:
             problems.append("VAWG_DEBUG must be off in production")
         if not self.ENCRYPTION_KEYS or self.ENCRYPTION_KEYS == DEVELOPMENT_ENCRYPTION_KEYS:
             problems.append("VAWG_ENCRYPTION_KEYS must hold the production casework key(s)")
+        else:
+            # AES-256: exactly 32 bytes.
+            problems += key_strength.key_list_problems(
+                "VAWG_ENCRYPTION_KEYS", self.ENCRYPTION_KEYS, PROJECT_ROOT, sizes=range(32, 33)
+            )
         if not self.SESSION_COOKIE_SECURE:
             problems.append("VAWG_SESSION_COOKIE_SECURE must be on in production")
         if not self.AUDIT_CHAIN_KEYS or self.AUDIT_CHAIN_KEYS == DEVELOPMENT_AUDIT_CHAIN_KEYS:
             problems.append("VAWG_AUDIT_CHAIN_KEYS must hold the production audit chain key(s)")
+        else:
+            # HMAC-SHA256: at least its 32-byte output, at most its 64-byte block.
+            problems += key_strength.key_list_problems(
+                "VAWG_AUDIT_CHAIN_KEYS", self.AUDIT_CHAIN_KEYS, PROJECT_ROOT, sizes=range(32, 65)
+            )
         if self.ENTRA_CLIENT_ID and not self.ENTRA_ALLOWED_TENANTS.strip():
             problems.append("VAWG_ENTRA_ALLOWED_TENANTS must list the tenant ids allowed to sign in")
         if self.ENTRA_CLIENT_ID and not (self.ENTRA_OPCC_TENANTS.strip() and self.ENTRA_PARLIAMENT_TENANTS.strip()):

@@ -6,6 +6,8 @@
 # requests per second, p50 and p99 latency and errors, each as a ratio to /healthz (the
 # trivial endpoint of the same app, measured before and after the pages in the same run), and
 # for reference the simplest signed-in page (the calendar feed settings, one query of its own).
+# It also prints the search results page's requests per second as a ratio to the casework
+# list's (search's own goal, issue #17: at least as many).
 #
 #   bash benchmarks/http.sh
 #
@@ -182,6 +184,8 @@ printf '%s\n' "${results[@]}" | awk -F'|' -v goal="$GOAL" -v cores="$(nproc)" -v
     p99[NR] = field($2, "p99_us") / 1000
     errors[NR] = field($2, "not_2xx") + field($2, "socket_errors")
     if (name[NR] ~ /^\/healthz/) { reference += rps[NR]; references++ }
+    if (name[NR] ~ /^casework list/) casework = NR
+    if (name[NR] ~ /^search results/) search = NR
   }
   END {
     reference = reference / references
@@ -198,6 +202,7 @@ printf '%s\n' "${results[@]}" | awk -F'|' -v goal="$GOAL" -v cores="$(nproc)" -v
     printf "\nRatios are to the mean of the two /healthz runs (%.1f req/s). The (floor) row, a page with\n", reference
     printf "one query of its own, shows what any signed-in page costs; it has no goal.\n"
     printf "Machine: %d cores; load average (1, 5, 15 min) %s before, %s after.\n", cores, before, after
+    if (casework && search) printf "The search results page serves %.2f x the casework list'"'"'s requests per second (issue #17: at least 1).\n", rps[search] / rps[casework]
     exit status
   }' || status=$?
 if [ "$status" -eq 1 ]; then

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import and_, or_
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
 
@@ -16,10 +16,10 @@ DOCUMENT = SearchDocument.__table__
 # The snippets mark each match with these (index.clean keeps them out of the text indexed).
 MARK_START, MARK_END = "\x02", "\x03"
 # A search that matches more documents than this ranks only the newest this many (the most
-# recently written: index.all_sources writes oldest first) and says "more than 1,000": ranking
-# is work for every match (bm25 or ts_rank_cd reads each one), and a word such as "domestic",
-# a theme of one case in nine, matches 14,000 documents in ten years of the group.
-CANDIDATES = 1000
+# recently written: index.all_sources writes oldest first) and says "more than 500": ranking
+# reads every match (bm25 or ts_rank_cd), and a theme's words ("domestic abuse", on one case
+# in nine) match 14,000 documents in ten years of the group. 500 is 25 pages of results.
+CANDIDATES = 500
 
 
 @dataclass(frozen=True)
@@ -116,7 +116,10 @@ def ordered(filters: Filters, best_first):
     return (best_first, *newest)
 
 
-def candidates_floor(newest_ids: list[int], candidates: int) -> int | None:
-    """The id the ranked documents must be above, when there are more than ``candidates``
-    (``newest_ids``: up to ``candidates + 1`` matching ids, newest first)."""
-    return newest_ids[candidates] if len(newest_ids) > candidates else None
+def newest_matches(session: Session, matching: Select, id_column, candidates: int) -> tuple[int, int | None]:
+    """How many matches are ranked, and the id they must be above when there are more than
+    ``candidates`` (else None). ``matching``: the matches' ids, labelled "id". Counted in the
+    database over the newest ``candidates + 1``: one row back, not five hundred."""
+    newest = matching.order_by(id_column.desc()).limit(candidates + 1).subquery()
+    found, oldest = session.execute(select(func.count(), func.min(newest.c.id))).one()
+    return (candidates, oldest) if found > candidates else (found, None)

@@ -20,8 +20,8 @@ from vawg_group.search.engines.base import (
     MARK_START,
     Engine,
     Page,
-    candidates_floor,
     filtered,
+    newest_matches,
     ordered,
     visible_to,
 )
@@ -55,12 +55,10 @@ class PostgresEngine(Engine):
     def search(self, session, query, filters, reader, *, limit, offset, candidates=CANDIDATES) -> Page:
         tsquery = func.websearch_to_tsquery(ENGLISH, bindparam("q", query.websearch()))
         conditions = [TSV.op("@@")(tsquery), visible_to(reader), *filtered(filters)]
-        newest_ids = session.scalars(
-            select(DOCUMENT.c.id).where(*conditions).order_by(DOCUMENT.c.id.desc()).limit(candidates + 1)
-        ).all()
-        if not newest_ids:
+        matching = select(DOCUMENT.c.id).where(*conditions)
+        total, floor = newest_matches(session, matching, DOCUMENT.c.id, candidates)
+        if not total:
             return Page(hits=[], total=0)
-        floor = candidates_floor(newest_ids, candidates)
         if floor is not None:
             conditions.append(DOCUMENT.c.id > floor)
         rank = literal_column("0.0") if filters.newest_first else func.ts_rank_cd(TSV, tsquery)
@@ -78,4 +76,4 @@ class PostgresEngine(Engine):
             .join(best, best.c.id == DOCUMENT.c.id)
             .order_by(*ordered(filters, best.c.rank.desc()))
         ).mappings()
-        return Page(hits=[_hit(row, row["rank"]) for row in rows], total=min(len(newest_ids), candidates), more=floor is not None)
+        return Page(hits=[_hit(row, row["rank"]) for row in rows], total=total, more=floor is not None)

@@ -23,8 +23,8 @@ from vawg_group.search.engines.base import (
     Hit,
     Page,
     Reader,
-    candidates_floor,
     filtered,
+    newest_matches,
     ordered,
     visible_to,
 )
@@ -89,13 +89,11 @@ class Fts5Engine(Engine):
         columns = [visible_to(reader), *filtered(filters)]
         joined = FTS.join(DOCUMENT, DOCUMENT.c.id == ROWID)
         dated = filters.date_from or filters.date_to
-        newest = (
-            select(ROWID).select_from(joined).where(match, *columns) if dated else select(ROWID).select_from(FTS).where(match)
-        )
-        newest_ids = session.scalars(newest.order_by(ROWID.desc()).limit(candidates + 1)).all()
-        if not newest_ids:
+        matching = select(ROWID.label("id")).select_from(joined if dated else FTS).where(match, *(columns if dated else ()))
+        total, floor = newest_matches(session, matching, ROWID, candidates)
+        if not total:
             return Page(hits=[], total=0)
-        floor = candidates_floor(newest_ids, candidates)
+        more = floor is not None
         among = [ROWID > floor] if floor is not None else []
         if dated or filters.newest_first:
             rank = literal_column("0.0") if filters.newest_first else RANK  # newest first never asks bm25
@@ -107,7 +105,6 @@ class Fts5Engine(Engine):
             # reading each candidate's row as well cost as much again.
             ranked = select(ROWID, RANK).select_from(FTS).where(match, *among).order_by(RANK.asc(), ROWID.desc())
         best = session.execute(ranked.limit(limit).offset(offset)).all()
-        total, more = min(len(newest_ids), candidates), floor is not None
         if not best:
             return Page(hits=[], total=total, more=more)
         # The page's snippets, by a MATCH of the words alone: SQLite works out every column of

@@ -216,8 +216,9 @@ TEMPLATE_CACHE = SharedBytecodeCache()
 # Columns that a read may legitimately touch: a session's "last seen" time moves on as the
 # person uses the service (that is how the idle timeout works).
 VOLATILE_COLUMNS = {("auth_session", "last_seen_dt")}
-# Reads are audited (casework views must be: SECURITY 19), so the log grows on GET by design.
-APPEND_ONLY_TABLES = {"audit_event"}
+# Reads are audited (casework views must be: SECURITY 19), so the log grows on GET by design;
+# a refused public token look-up is counted there first (core/token_refusals.py).
+APPEND_ONLY_TABLES = {"audit_event", "refused_token_lookup"}
 
 
 def snapshot() -> dict[str, list[tuple]]:

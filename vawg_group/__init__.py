@@ -112,9 +112,11 @@ def _register_blueprints(app: Flask) -> None:
 def _connect_domains(app: Flask) -> None:
     """Hand a lower layer what it uses from a higher one, which it may not import (the layers
     are the import-linter contract in pyproject.toml; docs/architecture.md draws them)."""
+    from vawg_group.casework.erasure import provide_pack_withdrawal
     from vawg_group.casework.stats import pack_summary
     from vawg_group.core.health import add_readiness_check
     from vawg_group.packs.rendering import provide_casework_section
+    from vawg_group.packs.withdrawal import withdraw_summaries
     from vawg_group.search.freshness import watch as keep_search_index_current
     from vawg_group.workflow.status import worker_check
 
@@ -122,6 +124,8 @@ def _connect_domains(app: Flask) -> None:
     add_readiness_check(app, "worker", worker_check)
     # A briefing pack prints the casework section (anonymised counts and summaries).
     provide_casework_section(app, pack_summary)
+    # Erasing a case takes its anonymised summaries out of the pack versions that printed them.
+    provide_pack_withdrawal(app, withdraw_summaries)
     # The search index follows every change to what it indexes, in the same transaction.
     keep_search_index_current()
 

@@ -3,6 +3,7 @@
 from vawg_group.briefings.models import Briefing, BriefingAttachment, KeyFigure  # noqa: F401
 from vawg_group.casework.models import CaseworkItem  # noqa: F401
 from vawg_group.core.audit import AuditEvent  # noqa: F401
+from vawg_group.core.reissue import ReissueNotice  # noqa: F401
 from vawg_group.core.token_refusals import RefusedTokenLookup  # noqa: F401
 from vawg_group.cycle.models import CycleStep, MeetingMilestone  # noqa: F401
 from vawg_group.extensions import db

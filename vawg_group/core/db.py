@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import DateTime, MetaData, event
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, Session
 from sqlalchemy.types import TypeDecorator
 
 # Named constraints make migrations reproducible on every database (Alembic needs names to
@@ -54,7 +54,9 @@ class UTCDateTime(TypeDecorator):
 
 @event.listens_for(Engine, "connect")
 def _configure_sqlite(dbapi_connection, connection_record):
-    """Make SQLite behave like a database: foreign keys, WAL, waiting writers.
+    """Make SQLite behave like a database: foreign keys, WAL, waiting writers, and deleted
+    data overwritten (secure_delete zeroes freed pages, so an erased case's ciphertext does not
+    stay readable in the file's free pages).
 
     pysqlite opens transactions lazily and only before writes, so two processes can read the
     same "last row" and then collide. We take over transaction control and begin every
@@ -68,7 +70,33 @@ def _configure_sqlite(dbapi_connection, connection_record):
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
+
+
+def checkpoint_after_commit(session: Session) -> None:
+    """Once ``session`` commits, copy SQLite's write-ahead log into the database and truncate it.
+
+    Deleted rows' old contents stay in the WAL file until a checkpoint; after an erasure they
+    must not. A checkpoint cannot finish while another connection reads an older snapshot, so
+    it is asked on a fresh connection after the commit, and what it could not do yet happens at
+    the next automatic checkpoint. PostgreSQL needs nothing here (its WAL is not a copy anyone
+    reads back; VACUUM reclaims the rows).
+    """
+
+    def _checkpoint(committed: Session) -> None:
+        engine = committed.get_bind()
+        if engine.dialect.name != "sqlite":
+            return
+        # The raw connection: SQLAlchemy's would begin a transaction first (see below), and a
+        # checkpoint cannot run inside one.
+        connection = engine.raw_connection()
+        try:
+            connection.cursor().execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            connection.close()
+
+    event.listen(session, "after_commit", _checkpoint, once=True)
 
 
 @event.listens_for(Engine, "begin")

@@ -2,7 +2,7 @@ from flask import Blueprint, render_template
 from flask_login import current_user
 
 from vawg_group.core.policy import Permission, can, requires
-from vawg_group.home import services
+from vawg_group.home import reissue, services
 
 blueprint = Blueprint("home", __name__)
 
@@ -16,6 +16,7 @@ def index():
             title="Home",
             summary=services.staff_home(current_user),
             can_manage_people=can(current_user, Permission.MANAGE_PEOPLE),
+            papers_to_reissue=reissue.papers_to_reissue(),
         )
     return render_template(
         "home/office.html",

@@ -1,5 +1,8 @@
 """Handlers fan invites out to every member, assistant and guest; the built messages carry an
-iTIP part whose method matches the file, RSVP links, and subjects no title can break."""
+iTIP part whose method matches the file, RSVP links, and subjects no title can break.
+
+A meeting outside the series is its own calendar event, invited on its own (these tests); a
+series is one event for all its meetings (test_series_invites.py)."""
 
 import re
 from datetime import UTC, date, datetime, time, timezone
@@ -8,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.factories import make_user
-from tests.meetings.factories import SEPT_1, make_group, make_series
+from tests.meetings.factories import SEPT_1, make_group
 from tests.meetings.helpers import as_email, both_parsers, build, sends_for
 from vawg_group.core.roles import Role
 from vawg_group.extensions import db
@@ -17,10 +20,24 @@ from vawg_group.meetings import calendar, services
 UTC = UTC
 
 
+def _one_off(by=None, *, on=date(2026, 10, 13)):
+    occurrence = services.create_one_off(
+        title="Lancashire MPs' VAWG Group",
+        on=on,
+        start_time=time(10),
+        end_time=time(11),
+        join_url="https://teams.example.org/meet/vawg",
+        by=by,
+        now=SEPT_1,
+    )
+    db.session.commit()
+    return occurrence
+
+
 def test_scheduling_invites_every_member_and_assistant_once(app):
     members, assistants, staff = make_group(offices=2)
     make_user(role=Role.ASSISTANT, is_active=False)  # left: not invited
-    october = make_series(by=staff).occurrences[1]
+    october = _one_off(staff)
     sends = sends_for(october, "meeting.scheduled")
     assert sorted(s.recipient for s in sends) == sorted(u.email.lower() for u in members + assistants)
     assert {s.message for s in sends} == {"meetings.invite"}
@@ -29,7 +46,7 @@ def test_scheduling_invites_every_member_and_assistant_once(app):
 
 def test_the_invite_message_has_a_matching_calendar_part_and_rsvp_links(app):
     members, _, staff = make_group(offices=1)
-    october = make_series(by=staff).occurrences[1]
+    october = _one_off(staff)
     [send] = [s for s in sends_for(october, "meeting.scheduled") if s.user_id == members[0].id]
     message = build(send)
     assert message.to == members[0].email.lower()
@@ -51,7 +68,7 @@ def test_the_invite_message_has_a_matching_calendar_part_and_rsvp_links(app):
 
 def test_a_move_resends_a_request_with_a_higher_sequence(app):
     members, _, staff = make_group(offices=1)
-    october = make_series(by=staff).occurrences[1]
+    october = _one_off(staff)
     services.move_occurrence(october, on=date(2026, 10, 27), start_time=time(10), end_time=time(11), by=staff, now=SEPT_1)
     db.session.commit()
     sends = sends_for(october, "meeting.rescheduled")
@@ -64,7 +81,7 @@ def test_a_move_resends_a_request_with_a_higher_sequence(app):
 
 def test_a_cancellation_sends_cancel_to_everyone_including_guests(app):
     make_group(offices=1)
-    october = make_series().occurrences[1]
+    october = _one_off()
     services.add_guest(october, email="lead@constabulary.example.org", name="Dee Lead", by=None, now=SEPT_1)
     services.cancel_occurrence(october, by=None, now=SEPT_1)
     db.session.commit()
@@ -81,7 +98,7 @@ def test_a_cancellation_sends_cancel_to_everyone_including_guests(app):
 
 def test_a_guest_added_later_gets_only_their_own_invite(app):
     make_group(offices=1)
-    october = make_series().occurrences[1]
+    october = _one_off()
     services.add_guest(october, email="lead@constabulary.example.org", name="Dee Lead", by=None, now=SEPT_1)
     [send] = sends_for(october, "meeting.guest_added")
     message = build(send)
@@ -94,7 +111,7 @@ def test_a_guest_added_later_gets_only_their_own_invite(app):
 def test_no_invites_or_updates_before_they_are_due(app):
     app.config["MEETINGS_INVITE_DAYS_AHEAD"] = 14
     make_group(offices=1)
-    october = make_series().occurrences[1]
+    october = _one_off()
     services.move_occurrence(october, on=date(2026, 10, 20), start_time=time(10), end_time=time(11), by=None, now=SEPT_1)
     assert sends_for(october, "meeting.rescheduled") == []
     services.send_due_invites(now=datetime(2026, 10, 6, 10, tzinfo=UTC))
@@ -113,10 +130,10 @@ def test_no_title_breaks_the_email_headers(app, title):
     from vawg_group.meetings.models import Occurrence
 
     # The app fixture lives for the whole test, across hypothesis' examples: set up once.
-    occurrence = db.session.query(Occurrence).order_by(Occurrence.starts_dt).offset(1).first()
+    occurrence = db.session.query(Occurrence).order_by(Occurrence.starts_dt).first()
     if occurrence is None:
         make_group(offices=1)
-        occurrence = make_series().occurrences[1]
+        occurrence = _one_off()
     occurrence.title = title  # stored as typed, bypassing the form's one-line rule
     db.session.flush()
     [send, *_] = sends_for(occurrence, "meeting.scheduled")

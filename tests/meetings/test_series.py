@@ -127,7 +127,7 @@ def test_changing_the_times_moves_future_meetings_only(app):
     )
     db.session.commit()
     # The window now runs to 31 October 2027: September and October 2027 are added.
-    assert counts == {"kept": 0, "moved": 10, "cancelled": 0, "added": 2}
+    assert counts == {"kept": 0, "moved": 10, "cancelled": 0, "added": 2, "series_id": series.id}
     occurrences = db.session.query(Occurrence).order_by(Occurrence.starts_dt).all()
     assert to_london(occurrences[0].starts_dt).hour == 10 and occurrences[0].sequence == 0
     assert to_london(occurrences[1].starts_dt).hour == 10 and occurrences[1].sequence == 0
@@ -221,20 +221,30 @@ def test_guests_are_added_by_email_and_bad_addresses_refused(app):
 def test_invites_go_out_on_creation_by_default(app):
     series = make_series()
     assert all(o.invites_sent_dt == SEPT_1 for o in series.occurrences)
-    assert all("meeting.scheduled" in [e.event_type for e in timeline(o)] for o in series.occurrences)
+    # One invitation for the whole series (one calendar event), none per meeting.
+    assert [e.event_type for e in timeline(series)].count("series.invited") == 1
+    assert not any("meeting.scheduled" in [e.event_type for e in timeline(o)] for o in series.occurrences)
 
 
 def test_invites_can_wait_until_n_days_ahead(app):
     app.config["MEETINGS_INVITE_DAYS_AHEAD"] = 14
-    series = make_series()
-    september, october = series.occurrences[0], series.occurrences[1]
-    # 8 September is within 14 days of 1 September: its invites go at once; October's wait.
-    assert september.invites_sent_dt == SEPT_1
-    assert october.invites_sent_dt is None
+    series = make_series(first_date=date(2026, 10, 1))
+    october, november = series.occurrences[0], series.occurrences[1]
+    # 13 October is more than 14 days after 1 September: the series' invitation waits for it,
+    # then carries every meeting at once.
+    assert october.invites_sent_dt is None and "series.invited" not in [e.event_type for e in timeline(series)]
     assert services.send_due_invites(now=datetime(2026, 9, 28, 9, 0, tzinfo=UTC)) == 0
     assert services.send_due_invites(now=datetime(2026, 9, 29, 9, 0, tzinfo=UTC)) == 1
     assert services.send_due_invites(now=datetime(2026, 9, 29, 9, 0, tzinfo=UTC)) == 0
-    assert "meeting.scheduled" in [e.event_type for e in timeline(october)]
+    assert [e.event_type for e in timeline(series)].count("series.invited") == 1
+    assert november.invites_sent_dt == datetime(2026, 9, 29, 9, 0, tzinfo=UTC)
+    # A meeting outside the series still waits for its own day.
+    extra = services.create_one_off(
+        title="Extra", on=date(2026, 11, 24), start_time=time(10), end_time=time(11), by=None, now=SEPT_1
+    )
+    assert extra.invites_sent_dt is None
+    assert services.send_due_invites(now=datetime(2026, 11, 10, 10, 0, tzinfo=UTC)) == 1
+    assert "meeting.scheduled" in [e.event_type for e in timeline(extra)]
 
 
 def test_next_occurrence_skips_cancelled_and_past(app):

@@ -77,6 +77,8 @@ ACCEPTED_WITH_A_PAGE = {
     "meetings.profile_calendar_renew": "govuk-!-font-family-monospace",
     # A one-time sign-in link is shown once, on the answer itself (only its hash is kept).
     "people_admin.user_sign_in_link": "app-sign-in-link",
+    # A valid change of series is shown back with who gets what, to confirm (nothing changes yet).
+    "meetings.series_change": "Who gets what",
 }
 
 # Routes whose form the grid's world does not show, because its object is not in the state

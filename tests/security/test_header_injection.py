@@ -76,6 +76,10 @@ def hostile_group(mail_app):  # noqa: F811
     series = make_series(by=staff, now=utcnow())
     occurrence = series.occurrences[0]
     guest = services.add_guest(occurrence, email="guest.person@partner.example.org", name="Placeholder Guest", by=staff)
+    # The series (one calendar event: its invitation carries the series' own title and link)
+    # and each of its meetings.
+    series.title = INJECTIONS["title"]
+    series.join_url = INJECTIONS["join_url"]
     for target in series.occurrences:
         target.title = INJECTIONS["title"]
         target.join_url = INJECTIONS["join_url"]

@@ -116,12 +116,16 @@ def seed_meetings(now: datetime | None = None) -> int:
     # History is not news: the seed's events about the past count as handled already. Which
     # events those are is decided by their subject, never by when they were recorded: on the
     # real clock (`make run`) an event the seed records about the past is stamped a moment after
-    # ``now`` (minutes approved months ago are recorded now).
+    # ``now`` (minutes approved months ago are recorded now). The series' invitation is the
+    # one thing still to send: one email per person, the whole series as one calendar event.
     past_ids = [str(o.id) for o in past]
     db.session.execute(
         update(DomainEvent)
         .where(DomainEvent.id >= first_event_id, DomainEvent.status == EventStatus.PENDING)
-        .where((DomainEvent.subject_type != "meeting_occurrence") | DomainEvent.subject_id.in_(past_ids))
+        .where(
+            ((DomainEvent.subject_type != "meeting_occurrence") & (DomainEvent.event_type != "series.invited"))
+            | ((DomainEvent.subject_type == "meeting_occurrence") & DomainEvent.subject_id.in_(past_ids))
+        )
         .values(status=EventStatus.DONE, processed_dt=now)
     )
     db.session.commit()

@@ -75,17 +75,27 @@ def _calendar(method: str | None, occurrences: list[Occurrence], name: str | Non
         calendar.add("name", ics_text(name))
     tzids = {o.tzid for o in occurrences} or {"Europe/London"}
     for tzid in sorted(tzids):
-        if tzid == "Europe/London":
-            calendar.add_component(Timezone.from_ical(LONDON_VTIMEZONE))
-        else:
-            # Only the years our meetings need: icalendar's default 1970-2038 list of dates
-            # includes irregular 1970s transitions that vobject (as a stand-in for other
-            # clients) misreads, putting a September meeting in New York an hour out.
-            dates = [o.starts_dt.date() for o in occurrences if o.tzid == tzid]
-            first, last = min(dates), max(dates)
-            calendar.add_component(
-                Timezone.from_tzid(tzid, first_date=date(first.year - 1, 1, 1), last_date=date(last.year + 2, 1, 1))
-            )
+        _add_zone(calendar, tzid, [o.starts_dt.date() for o in occurrences if o.tzid == tzid])
+    return calendar
+
+
+def _add_zone(calendar: Calendar, tzid: str, dates: list[date]) -> None:
+    if tzid == "Europe/London":
+        calendar.add_component(Timezone.from_ical(LONDON_VTIMEZONE))
+        return
+    # Only the years our meetings need: icalendar's default 1970-2038 list of dates
+    # includes irregular 1970s transitions that vobject (as a stand-in for other
+    # clients) misreads, putting a September meeting in New York an hour out.
+    first, last = min(dates), max(dates)
+    calendar.add_component(Timezone.from_tzid(tzid, first_date=date(first.year - 1, 1, 1), last_date=date(last.year + 2, 1, 1)))
+
+
+def calendar_for_zone(method: str, tzid: str, dates: list[date]) -> Calendar:
+    """An empty calendar with METHOD and the VTIMEZONE for ``tzid`` over ``dates`` (a series'
+    years: for zones other than London, from the first date to two years after the last)."""
+    calendar = _calendar(method, [])
+    calendar.subcomponents.clear()
+    _add_zone(calendar, tzid, dates)
     return calendar
 
 

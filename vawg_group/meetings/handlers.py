@@ -16,7 +16,7 @@ from vawg_group.core.links import external_url
 from vawg_group.core.pdf_process import RenderFailed
 from vawg_group.extensions import db
 from vawg_group.integrations.errors import PermanentError
-from vawg_group.meetings import agenda_pdf, calendar, graph_events
+from vawg_group.meetings import agenda_pdf, calendar, graph_events, series_messages
 from vawg_group.meetings.attendance import RESPONSE_LABELS, rsvp_token
 from vawg_group.meetings.links import meeting_url
 from vawg_group.meetings.models import Guest, Occurrence
@@ -61,7 +61,9 @@ def invite_sends(occurrence: Occurrence, guests: list[Guest] | None = None, *, i
 @registry.handler("meeting.reinstated")
 def send_invites(event: DomainEvent) -> list[Send]:
     """REQUEST to everyone invited on scheduling, every change and reinstatement; CANCEL on
-    cancellation."""
+    cancellation. For a meeting of a series invited as one event (series_messages.py): the
+    group hears about this one instance, or nothing when the change came with the series' own
+    update; guests, invited to this meeting alone, keep their single event."""
     occurrence = _occurrence(event)
     # Nothing for a meeting that is over: an invite or update to the past helps nobody.
     if occurrence is None or occurrence.invites_sent_dt is None or occurrence.ends_dt <= utcnow():
@@ -69,7 +71,14 @@ def send_invites(event: DomainEvent) -> list[Send]:
     if graph_events.is_on():
         # Exchange sends the invitations, updates and cancellations for the Teams meeting.
         return graph_events.sync_sends(occurrence)
-    return invite_sends(occurrence)
+    if not series_messages.is_series_event(occurrence):
+        return invite_sends(occurrence)
+    guests = invite_sends(occurrence, include_group=False)
+    if event.payload.get("reason") in series_messages.SERIES_REASONS:
+        return guests  # the series' own update (new rule, UNTIL) tells the group
+    if event.event_type == "meeting.reinstated":
+        return series_messages.series_sends(occurrence.series, kind="update") + guests
+    return series_messages.instance_sends(occurrence) + guests
 
 
 @registry.handler("meeting.guest_added")

@@ -20,10 +20,12 @@ from vawg_group.core.clock import format_london, london_today, utcnow, weekday_d
 from vawg_group.core.roles import Role
 from vawg_group.core.validation import ValidationError
 from vawg_group.extensions import db
+from vawg_group.integrations import graph
 from vawg_group.meetings import rules, series_dates
 from vawg_group.meetings.models import Guest, MeetingSeries, Occurrence, OccurrenceStatus
 from vawg_group.people.models import Office, User
 from vawg_group.workflow.events import record_event
+from vawg_group.workflow.models import DomainEvent
 
 UID_DOMAIN = "vawg-group.lancashire-opcc"
 
@@ -165,7 +167,9 @@ def _future_slots(series: MeetingSeries, now: datetime, *, start_from: date | No
     return [slot for slot in slots if slot.starts_dt > now]
 
 
-def materialise(series: MeetingSeries, *, now: datetime | None = None, by: User | None = None) -> list[Occurrence]:
+def materialise(
+    series: MeetingSeries, *, now: datetime | None = None, by: User | None = None, invite: bool = True
+) -> list[Occurrence]:
     """Create the occurrences the rule gives from now to the end of the window; safe to repeat.
 
     A day that already has a meeting of this series, under any version, is never given a
@@ -202,7 +206,10 @@ def materialise(series: MeetingSeries, *, now: datetime | None = None, by: User 
     db.session.flush()
     for occurrence in created:
         record_event("meeting.created", subject=occurrence, actor=by, payload={"series_id": series.id})
-        send_invites_if_due(occurrence, now=now, by=by)
+        if invite:
+            send_invites_if_due(occurrence, now=now, by=by)
+        else:
+            occurrence.invites_sent_dt = now  # the caller invites the whole series
     for occurrence in back:
         _reinstated(occurrence, by=by, now=now, reason="series_changed")
     return created + back
@@ -252,19 +259,28 @@ def change_series(
     """Change the rule or times from ``from_date`` on; earlier and past meetings stay as they were.
 
     Future meetings on a date the new rule keeps are moved to the new times (or left alone if
-    unchanged); the others are cancelled; new dates are added. Returns counts of each.
+    unchanged); the others are cancelled; new dates are added. In calendars the series is one
+    event: when no meeting is still to come before ``from_date`` its rule is updated in place
+    (one update per person); otherwise the old series ends the day before (UNTIL) and a new
+    series carries the change (see docs/meetings.md). Returns counts of each, and the id of the
+    series that now holds the meetings from ``from_date`` (``series_id``).
     """
     now = _now(now)
     cleaned = check_series(
         title=series.title, rule=rule, first_date=from_date, start_time=start_time, end_time=end_time, tzid=tzid, now=now
     )
     from_date = cleaned["first_date"]
+    if series.until_date is not None and from_date > series.until_date:
+        raise ValidationError({"first_date": f"The series ends on {weekday_date(series.until_date)}: choose a date up to then"})
+    target = series
+    if _live_before(series, from_date, now):
+        target = _continue_as_new_series(series, from_date, by=by, now=now)
     boundary = max(now, datetime.combine(from_date, time(0), tzinfo=rules.zone(cleaned["tzid"])))
     old_future = list(
         db.session.scalars(
             select(Occurrence)
             .where(
-                Occurrence.series_id == series.id,
+                Occurrence.series_id == target.id,
                 Occurrence.status == OccurrenceStatus.SCHEDULED,
                 Occurrence.recurrence_dt >= boundary,
                 Occurrence.starts_dt > now,
@@ -272,27 +288,24 @@ def change_series(
             .order_by(Occurrence.starts_dt)
         )
     )
-    series.rule = cleaned["rule"]
-    series.start_time = cleaned["start_time"]
-    series.end_time = cleaned["end_time"]
-    series.tzid = cleaned["tzid"]
-    series.first_date = rules.first_date_on_or_after(series.rule, from_date)
-    series.version += 1
+    target.rule = cleaned["rule"]
+    target.start_time = cleaned["start_time"]
+    target.end_time = cleaned["end_time"]
+    target.tzid = cleaned["tzid"]
+    target.first_date = rules.first_date_on_or_after(target.rule, from_date)
+    target.version += 1
     db.session.flush()
-    new_slots = {slot.local_date: slot for slot in _future_slots(series, now, start_from=from_date)}
+    new_slots = {slot.local_date: slot for slot in _future_slots(target, now, start_from=from_date)}
     counts = {"kept": 0, "moved": 0, "cancelled": 0, "added": 0}
     for occurrence in old_future:
-        local_day = occurrence.recurrence_dt.astimezone(
-            rules.zone(occurrence.tzid)
-        ).date()  # its wall-clock day in its own zone: slots are keyed by day
-        slot = new_slots.get(local_day)
+        slot = new_slots.get(series_dates.rule_day(occurrence))  # slots are keyed by wall-clock day
         if slot is None:
             cancel_occurrence(occurrence, by=by, now=now, reason="series_changed")
             counts["cancelled"] += 1
             continue
-        occurrence.series_version = series.version
+        occurrence.series_version = target.version
         occurrence.recurrence_dt = slot.starts_dt
-        occurrence.tzid = series.tzid
+        occurrence.tzid = target.tzid
         if occurrence.is_moved or (occurrence.starts_dt, occurrence.ends_dt) == (slot.starts_dt, slot.ends_dt):
             counts["kept"] += 1
             continue
@@ -300,12 +313,97 @@ def change_series(
         _changed(occurrence, by=by, now=now, reason="series_changed")
         counts["moved"] += 1
     db.session.flush()
-    counts["added"] = len(materialise(series, now=now, by=by))
+    invite_new = target is not series and _in_calendars(target)
+    counts["added"] = len(materialise(target, now=now, by=by, invite=not invite_new))
+    # One series event for calendars: the series that changed (in place), or the old one now
+    # ending (its UNTIL) while the new one is invited as a series of its own.
+    continued_by = target.id if target is not series else None
     record_event(
-        "series.changed", subject=series, actor=by, payload={"series_id": series.id, "version": series.version, **counts}
+        "series.changed",
+        subject=series,
+        actor=by,
+        payload={"series_id": series.id, "version": series.version, **counts, "continued_by": continued_by},
     )
+    if target is not series:
+        record_event("series.created", subject=target, actor=by, payload={"series_id": target.id})
+        if invite_new:
+            record_event("series.invited", subject=target, actor=by, payload={"series_id": target.id})
+        audit.record("meeting_series.created", actor=by, obj=target, detail={"continues": series.id})
     audit.record("meeting_series.changed", actor=by, obj=series, detail={"version": series.version})
-    return counts
+    return {**counts, "series_id": target.id}
+
+
+@dataclass(frozen=True)
+class SeriesChangePlan:
+    """What a change from a date would do to the calendar event, before it is made."""
+
+    continues_as_new_series: bool  # a meeting is still to come before the date
+    in_calendars: bool  # the series' invitation has gone out
+    guests: int  # guests of the meetings from that date, who have single events
+
+
+def plan_change(
+    series: MeetingSeries,
+    *,
+    rule: str,
+    start_time: time | None,
+    end_time: time | None,
+    tzid: str,
+    from_date: date | None,
+    now: datetime | None = None,
+) -> SeriesChangePlan:
+    """Check a change as change_series would (ValidationError by field) and say what it would
+    do, changing nothing: staff see who gets what before they confirm."""
+    now = _now(now)
+    cleaned = check_series(
+        title=series.title, rule=rule, first_date=from_date, start_time=start_time, end_time=end_time, tzid=tzid, now=now
+    )
+    from_date = cleaned["first_date"]
+    if series.until_date is not None and from_date > series.until_date:
+        raise ValidationError({"first_date": f"The series ends on {weekday_date(series.until_date)}: choose a date up to then"})
+    later = [o for o in series.occurrences if series_dates.rule_day(o) >= from_date and o.ends_dt > now]
+    return SeriesChangePlan(
+        continues_as_new_series=_live_before(series, from_date, now),
+        in_calendars=_in_calendars(series),
+        guests=len({g.email for o in later if not o.is_cancelled for g in o.guests}),
+    )
+
+
+def _live_before(series: MeetingSeries, from_date: date, now: datetime) -> bool:
+    """Whether a meeting of the series is still to come before ``from_date``."""
+    return any(
+        o.status == OccurrenceStatus.SCHEDULED and o.ends_dt > now and series_dates.rule_day(o) < from_date
+        for o in series.occurrences
+    )
+
+
+def _continue_as_new_series(series: MeetingSeries, from_date: date, *, by: User | None, now: datetime) -> MeetingSeries:
+    """End ``series`` the day before ``from_date`` and move its meetings from then on (live and
+    cancelled, so a cancelled day stays cancelled) to a new series that carries on from there."""
+    new = MeetingSeries(
+        title=series.title,
+        rule=series.rule,
+        tzid=series.tzid,
+        first_date=from_date,
+        start_time=series.start_time,
+        end_time=series.end_time,
+        until_date=series.until_date,
+        ended_dt=series.ended_dt if series.until_date is not None else None,
+        join_url=series.join_url,
+        created_by_id=getattr(by, "id", None),
+        created_dt=now,
+    )
+    db.session.add(new)
+    db.session.flush()
+    for occurrence in list(series.occurrences):
+        if series_dates.rule_day(occurrence) >= from_date:
+            occurrence.series = new
+    series.until_date = from_date - timedelta(days=1)
+    series.ended_dt = series.ended_dt or now
+    series.version += 1
+    db.session.flush()
+    db.session.expire(series, ["occurrences"])
+    return new
 
 
 def end_series(series: MeetingSeries, *, last_date: date, by: User | None, now: datetime | None = None) -> int:
@@ -317,6 +415,7 @@ def end_series(series: MeetingSeries, *, last_date: date, by: User | None, now: 
         raise ValidationError({"last_date": "The last date cannot be in the past: choose today or a later date"})
     series.until_date = last_date
     series.ended_dt = now
+    series.version += 1  # the series event's SEQUENCE rises with its UNTIL
     tz = rules.zone(series.tzid)
     after = datetime.combine(last_date + timedelta(days=1), time(0), tzinfo=tz)
     later = db.session.scalars(
@@ -444,7 +543,10 @@ def reinstate_occurrence(occurrence: Occurrence, *, by: User | None, now: dateti
         if holder is not None and holder is not occurrence and not holder.is_cancelled:
             raise ValidationError({"date": "Another meeting of the series is already on this day"})
         slot = _slot_on(series, day)
-        if slot is not None and not occurrence.is_moved:
+        if slot is None:
+            # A series is one calendar event: a day its rule no longer gives cannot be in it.
+            raise ValidationError({"date": "The series no longer meets on this day: schedule an extra meeting instead"})
+        if not occurrence.is_moved:
             if slot.starts_dt <= now:
                 raise ValidationError({"date": "This meeting has already taken place"})
             _bring_back(occurrence, series, slot)
@@ -592,12 +694,64 @@ def send_invites_if_due(occurrence: Occurrence, *, now: datetime | None = None, 
     now = _now(now)
     if occurrence.invites_sent_dt is not None or occurrence.is_cancelled or occurrence.starts_dt <= now:
         return False
+    series = occurrence.series
+    # With Graph, Exchange sends one event per meeting (graph_events.py); otherwise a series is
+    # one event, unless its meetings already went out one by one.
+    if series is not None and not graph.is_configured() and (invited_as_one_event(series) or not _in_calendars(series)):
+        return _series_invites_if_due(series, now=now, by=by)
     due = invites_due_dt(occurrence)
     if due is not None and due > now:
         return False
     occurrence.invites_sent_dt = now
     db.session.flush()
     record_event("meeting.scheduled", subject=occurrence, actor=by, payload={"sequence": occurrence.sequence})
+    return True
+
+
+def _in_calendars(series: MeetingSeries) -> bool:
+    """Whether the series' invitation has gone out (its meetings are in people's calendars)."""
+    return any(o.invites_sent_dt is not None for o in series.occurrences)
+
+
+def invited_as_one_event(series: MeetingSeries) -> bool:
+    """Whether the series went to calendars as one event (``series.invited``). A series whose
+    meetings were invited one by one before that (each its own event) stays that way, so the
+    events already in people's calendars keep getting their updates."""
+    return (
+        db.session.scalar(
+            select(DomainEvent.id)
+            .where(
+                DomainEvent.subject_type == MeetingSeries.__tablename__,
+                DomainEvent.subject_id == str(series.id),
+                DomainEvent.event_type == "series.invited",
+            )
+            .limit(1)
+        )
+        is not None
+    )
+
+
+def _series_invites_if_due(series: MeetingSeries, *, now: datetime, by: User | None) -> bool:
+    """A series is one calendar event, invited once (``series.invited``) when its first meeting's
+    invites fall due; meetings added later (the window filling up) are already in calendars
+    through the rule, so they are only marked."""
+    db.session.flush()
+    db.session.expire(series, ["occurrences"])
+    ahead = [o for o in series.occurrences if not o.is_cancelled and o.starts_dt > now and o.invites_sent_dt is None]
+    if not ahead:
+        return False
+    if _in_calendars(series):
+        for occurrence in ahead:
+            occurrence.invites_sent_dt = now
+        db.session.flush()
+        return False
+    due = invites_due_dt(min(ahead, key=lambda o: o.starts_dt))
+    if due is not None and due > now:
+        return False
+    for occurrence in ahead:
+        occurrence.invites_sent_dt = now
+    db.session.flush()
+    record_event("series.invited", subject=series, actor=by, payload={"series_id": series.id})
     return True
 
 

@@ -29,10 +29,10 @@ _EVENTS = (
     EventType(
         "series.changed",
         "The meeting series was changed",
-        ("series_id", "version", "kept", "moved", "cancelled", "added"),
-        timeline_only=True,
+        ("series_id", "version", "kept", "moved", "cancelled", "added", "continued_by"),
     ),
-    EventType("series.ended", "The meeting series was ended", ("series_id", "cancelled"), timeline_only=True),
+    EventType("series.invited", "Invitations to the meeting series are due", ("series_id",)),
+    EventType("series.ended", "The meeting series was ended", ("series_id", "cancelled")),
     EventType("meeting.created", "The meeting was added", ("series_id",)),
     EventType("meeting.scheduled", "Invitations to the meeting are due", ("sequence",)),
     EventType("meeting.rescheduled", "The meeting was moved", ("sequence", "reason")),

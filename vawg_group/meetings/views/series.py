@@ -9,7 +9,7 @@ from vawg_group.core.clock import london_today
 from vawg_group.core.policy import Permission, requires
 from vawg_group.core.validation import ValidationError, apply_to_form
 from vawg_group.extensions import db
-from vawg_group.meetings import forms, services
+from vawg_group.meetings import forms, rules, series_messages, services
 from vawg_group.meetings.models import MeetingSeries
 from vawg_group.meetings.views.common import blueprint, has_errors, rename
 
@@ -51,16 +51,23 @@ def series_change(series_id: int):
     if form.validate_on_submit():
         from_date, start, end = form.read_date("from_date"), form.read_time("start_time"), form.read_time("end_time")
         if not has_errors(form):
+            values = dict(rule=form.rule.data, start_time=start, end_time=end, tzid=form.tzid.data, from_date=from_date)
             try:
-                counts = services.change_series(
-                    series,
-                    rule=form.rule.data,
-                    start_time=start,
-                    end_time=end,
-                    tzid=form.tzid.data,
-                    from_date=from_date,
-                    by=current_user,
-                )
+                if request.form.get("confirmed") != "yes":
+                    # Nothing changes until staff have seen who gets what, and confirmed.
+                    plan = services.plan_change(series, **values)
+                    return render_template(
+                        "meetings/series_change_confirm.html",
+                        title="Confirm the change",
+                        form=form,
+                        series=series,
+                        plan=plan,
+                        emails=series_messages.who_gets_what(series, plan),
+                        description=rules.describe(
+                            rules.normalise_rule(form.rule.data), start, end, rules.zone(form.tzid.data).key
+                        ),
+                    )
+                counts = services.change_series(series, **values, by=current_user)
                 flash(
                     f"Series changed: {counts['moved']} meetings moved, {counts['cancelled']} cancelled, {counts['added']} added."
                 )

@@ -53,7 +53,7 @@ def read_rsvp_token(token: str) -> tuple[Occurrence, User]:
     """The meeting and person a token names, or RsvpRefused."""
     max_age = int(current_app.config["MEETINGS_RSVP_MAX_AGE_DAYS"]) * 86400
     try:
-        data = _serializer().loads(token, max_age=max_age)
+        data, signed_dt = _serializer().loads(token, max_age=max_age, return_timestamp=True)
     except SignatureExpired:
         raise RsvpRefused("expired") from None
     except BadSignature:
@@ -62,7 +62,7 @@ def read_rsvp_token(token: str) -> tuple[Occurrence, User]:
         raise RsvpRefused("invalid")
     occurrence = db.session.get(Occurrence, data["o"])
     user = db.session.get(User, data["u"])
-    if occurrence is None or user is None or not user.is_active:
+    if occurrence is None or user is None or not user.is_active or user.link_revoked(signed_dt):
         raise RsvpRefused("invalid")
     return occurrence, user
 

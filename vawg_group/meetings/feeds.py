@@ -71,7 +71,7 @@ def user_for_token(token: str) -> User | None:
     if feed is None:
         return None
     user = feed.user
-    if not can(user, Permission.VIEW_MEETINGS):
+    if not can(user, Permission.VIEW_MEETINGS) or user.link_revoked(feed.created_dt):
         return None
     now = utcnow()
     if feed.last_used_dt is None or now - feed.last_used_dt >= _TOUCH_AFTER:

@@ -50,8 +50,15 @@ class User(db.Model):
     entra_tid: Mapped[str | None] = mapped_column(String(64))
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     deactivated_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The last deactivation: every calendar feed made and RSVP link signed before it is dead
+    # for good, even after reactivation (new ones are made afresh).
+    links_revoked_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     office: Mapped[Office | None] = relationship(back_populates="users")
+
+    def link_revoked(self, issued_dt: datetime) -> bool:
+        """Whether a feed or link issued at ``issued_dt`` died when this person was deactivated."""
+        return self.links_revoked_dt is not None and issued_dt <= self.links_revoked_dt
 
     __table_args__ = (
         CheckConstraint("role IN ('opcc_admin', 'opcc_staff', 'member', 'assistant')", name="role_known"),

@@ -152,6 +152,8 @@ def deactivate_user(user: User, *, by: User) -> None:
         return
     user.is_active = False
     user.deactivated_dt = utcnow()
+    # Their calendar feed and RSVP links die now and stay dead (meetings checks this time).
+    user.links_revoked_dt = user.deactivated_dt
     sessions.end_all_sessions_for(user.id)
     db.session.flush()
     audit.record("user.deactivated", actor=by, obj=user)

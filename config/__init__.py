@@ -277,6 +277,21 @@ class ProductionConfig(Config):
             raise ConfigurationError("Refusing to start in production:\n  - " + "\n  - ".join(problems))
 
 
+def rate_limit_storage_problem(storage_uri: str, web_workers: int) -> str | None:
+    """Why ``storage_uri`` cannot hold rate-limit counters for ``web_workers`` gunicorn workers.
+
+    memory:// keeps counters in each worker's own memory: with five workers the sign-in limit
+    is five times what it says, and a client's requests land wherever the load falls.
+    """
+    if storage_uri.strip().startswith("memory://") and web_workers > 1:
+        return (
+            f"VAWG_RATELIMIT_STORAGE_URI is memory:// with {web_workers} gunicorn workers: each keeps its own"
+            f" counters, so every rate limit is {web_workers} times what it says. Set it to a store every"
+            " worker shares (redis://host:6379, see docs/operations.md), or run one worker"
+        )
+    return None
+
+
 CONFIGS = {
     "development": DevelopmentConfig,
     "test": TestConfig,

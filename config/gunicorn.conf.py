@@ -24,3 +24,16 @@ errorlog = "-"
 loglevel = os.environ.get("VAWG_LOG_LEVEL", "info").lower()
 # Never preload: each worker builds its own app, database pool and msal client.
 preload_app = False
+
+
+def on_starting(server):
+    """Refuse to start production with per-worker rate-limit counters (config.rate_limit_storage_problem).
+
+    Checked here, where the final number of workers is known (GUNICORN_CMD_ARGS included).
+    """
+    from config import load_config, rate_limit_storage_problem
+
+    settings = load_config()
+    problem = rate_limit_storage_problem(settings.RATELIMIT_STORAGE_URI, server.cfg.workers)
+    if problem and settings.ENV_NAME == "production":
+        raise SystemExit(f"Refusing to start in production:\n  - {problem}")

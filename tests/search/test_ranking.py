@@ -133,3 +133,16 @@ def test_a_word_deep_in_a_long_paper_is_highlighted(app):
         (result,) = service.search(staff, "greenshank", Filters()).results
     assert "<mark>greenshank</mark> helpline" in str(result.snippet)
     assert MARK_START not in str(result.snippet) and MARK_END not in str(result.snippet)
+
+
+def test_a_rebuild_leaves_what_the_caller_holds_in_its_session(app):
+    """The rebuild lets go of what it loads (100,000 cases), never of the caller's objects: a
+    benchmark's seed held a meeting across it and read its id afterwards."""
+    staff = make_staff()
+    meeting = make_meeting(title="Held meeting", starts=datetime(2031, 1, 14, 10, tzinfo=UTC))
+    make_case(reference="STINT-1")
+    db.session.commit()  # everything the caller holds is expired now, to be loaded again
+    rebuild()
+    db.session.commit()
+    assert staff in db.session and meeting in db.session
+    assert (meeting.title, staff.role) == ("Held meeting", Role.OPCC_STAFF.value)

@@ -20,9 +20,11 @@ def rebuild() -> int:
     db.session.execute(delete(SearchDocument.__table__))
     written = 0
     sources = index.all_sources()
+    callers = set(db.session.identity_map.values())  # what the caller holds stays in its session
     for start in range(0, len(sources), 500):
         written += freshness.reindex(db.session, sources[start : start + 500])
-        db.session.expunge_all()  # keep memory flat over 100,000 cases
+        for loaded in [obj for obj in db.session.identity_map.values() if obj not in callers]:
+            db.session.expunge(loaded)  # keep memory flat over 100,000 cases
     if db.session.get_bind().dialect.name == "postgresql":
         # The rows just written wait in the GIN index's pending list, which every search reads
         # through, one entry at a time, until autovacuum merges it: merge it now.

@@ -360,8 +360,38 @@ def csrf_token_from(html: str) -> str:
     return match.group(1) or match.group(2)
 
 
-def fetch_csrf_token(client, path: str = "/demo/sign-in") -> str:
-    return csrf_token_from(client.get(path).get_data(as_text=True))
+def fetch_csrf_token(client, path: str | None = None) -> str:
+    """A CSRF token for the client's session, as a page gave it: ``path``'s page, fetched now.
+
+    Without a path, a token a page already gave this session is used again (the demo sign-in
+    page's when none has): Flask-WTF signs the session's one secret, so every page of a session
+    gives an equally valid token, and a browser's next form carries the same. The fuzz and the
+    number traps post thousands of times; fetching a page before each post was a third of their
+    time. A session whose secret changed (signed in or out) gets a fresh token."""
+    if path is not None:
+        return csrf_token_from(client.get(path).get_data(as_text=True))
+    given = client.__dict__.setdefault("_csrf_tokens_given", {})
+    secret = _session_csrf_secret(client)
+    if secret is None or secret not in given:
+        token = csrf_token_from(client.get("/demo/sign-in").get_data(as_text=True))
+        secret = _session_csrf_secret(client)
+        if secret is None:
+            return token
+        given[secret] = token
+    return given[secret]
+
+
+def _session_csrf_secret(client) -> str | None:
+    """The secret Flask-WTF keeps in the client's session cookie (read, never changed)."""
+    app = client.application
+    cookie = client.get_cookie(app.config["SESSION_COOKIE_NAME"])
+    if cookie is None:
+        return None
+    serializer = app.session_interface.get_signing_serializer(app)
+    try:
+        return serializer.loads(cookie.value).get("csrf_token")
+    except Exception:  # noqa: BLE001 - unreadable: the caller fetches a page instead
+        return None
 
 
 def sign_in(client, user_or_email) -> None:

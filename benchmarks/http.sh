@@ -148,7 +148,7 @@ for entry in "${endpoints[@]}"; do
 import http.client, sys
 port, path, cookie, name = sys.argv[1:]
 connection = http.client.HTTPConnection("127.0.0.1", int(port), timeout=30)
-connection.request("GET", path, headers={"Cookie": f"vawg_session={cookie}"} if cookie else {})
+connection.request("GET", path, headers={"Cookie": f"__Host-vawg_session={cookie}"} if cookie else {})
 response = connection.getresponse()
 body = response.read()
 print(f"  {name}: {response.status}, {len(body)} bytes")
@@ -158,7 +158,7 @@ done
 
 run_wrk() { # seconds path cookie
   local headers=()
-  [ -n "$3" ] && headers=(-H "Cookie: vawg_session=$3")
+  [ -n "$3" ] && headers=(-H "Cookie: __Host-vawg_session=$3")
   wrk -t2 -c"$CONNECTIONS" -d"$1" --timeout 10s -s benchmarks/http_count.lua "${headers[@]}" "$base_url$2"
 }
 

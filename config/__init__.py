@@ -171,7 +171,11 @@ class Config:
         settings["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True}
         settings["SESSION_COOKIE_HTTPONLY"] = True
         settings["SESSION_COOKIE_SAMESITE"] = "Lax"
-        settings["SESSION_COOKIE_NAME"] = "vawg_session"
+        # __Host-: browsers accept it only Secure, for path / and with no Domain, so no other
+        # host (a subdomain, a sibling service) can set or shadow it. Without Secure (a laptop
+        # on http://) browsers would refuse the prefix, so it is plain there.
+        settings["SESSION_COOKIE_NAME"] = "__Host-vawg_session" if self.SESSION_COOKIE_SECURE else "vawg_session"
+        settings["SESSION_COOKIE_PATH"] = "/"
         settings["PERMANENT_SESSION_LIFETIME"] = self.SESSION_ABSOLUTE_HOURS * 3600
         settings["WTF_CSRF_TIME_LIMIT"] = self.SESSION_ABSOLUTE_HOURS * 3600
         settings["RATELIMIT_HEADERS_ENABLED"] = True

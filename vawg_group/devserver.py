@@ -13,7 +13,18 @@ import signal
 import subprocess
 import sys
 
+from werkzeug.serving import WSGIRequestHandler
+
 from vawg_group import create_app
+
+
+class _NoAccessLog(WSGIRequestHandler):
+    """Werkzeug's access log prints each request's full path, RSVP and calendar feed tokens
+    included. Like gunicorn's (config/gunicorn.conf.py), it is off: the app logs one line per
+    request with the route pattern instead (core/web.py). Errors are still logged."""
+
+    def log_request(self, code="-", size="-") -> None:
+        return None
 
 
 def _start(arguments: list[str]) -> subprocess.Popen:
@@ -49,7 +60,7 @@ def main() -> None:
 
     signal.signal(signal.SIGTERM, stop_everything)
     try:
-        app.run(host=args.host, port=args.port, debug=False, use_reloader=False)
+        app.run(host=args.host, port=args.port, debug=False, use_reloader=False, request_handler=_NoAccessLog)
     except KeyboardInterrupt:
         pass
     finally:

@@ -32,7 +32,9 @@ def _complete_sign_in(user: User, method: str, next_path: str | None):
     token = services.sign_in(user, method=method)
     user.auth_session_id = token
     login_user(user)
-    session.permanent = True
+    # A browser-session cookie (no Expires): it ends when the browser closes. The idle and
+    # absolute limits are the server's (people/sessions.py), whatever the cookie says.
+    session.permanent = False
     return redirect(safe_next_path(next_path, url_for("home.index")))
 
 

@@ -58,28 +58,36 @@ def test_no_field_of_a_form_breaks_on_a_number_trap(app, client, route):
 GET_ROWS = [row for row in ROWS if row.method == "GET"]
 
 
-def test_no_filter_or_page_number_breaks_on_a_number_trap(app, client):
+def _one_row_per_page(role: str):
+    """The GET rows this role may use, one per endpoint: rows for the same page in other states
+    (a draft pack, an unpublished agenda) read the same query parameters with the same code."""
+    rows = {}
+    for row in GET_ROWS:
+        if role in row.allowed:
+            rows.setdefault(row.endpoint, row)
+    return list(rows.values())
+
+
+@pytest.mark.parametrize("role", ["opcc_admin", "assistant"])
+def test_no_filter_or_page_number_breaks_on_a_number_trap(app, client, role):
     """The GET forms (filters on lists) and ?page= on every page that shows a list."""
     app.jinja_env.bytecode_cache = TEMPLATE_CACHE
     world = build_world()
     failures = []
-    for role in ("opcc_admin", "assistant"):
-        sign_in(client, world.users[role])
-        for row in GET_ROWS:
-            if role not in row.allowed:
-                continue
-            with app.test_request_context():
-                page = url_for(row.endpoint, **row.kwargs(world, world.own_office))
-            response = client.get(page)
-            if response.mimetype != "text/html":
-                continue
-            names = {"page"}
-            for form in forms_on(response.get_data(as_text=True), page, method="get"):
-                names |= set(form.fields)
-            base = page.split("?")[0]
-            for name in sorted(names):
-                for trap in TRAPS:
-                    answer = client.get(f"{base}?{urlencode({name: trap})}")
-                    if answer.status_code >= 500:
-                        failures.append(f"{role} {base}?{name}={trap!r}")
+    sign_in(client, world.users[role])
+    for row in _one_row_per_page(role):
+        with app.test_request_context():
+            page = url_for(row.endpoint, **row.kwargs(world, world.own_office))
+        response = client.get(page)
+        if response.mimetype != "text/html":
+            continue
+        names = {"page"}
+        for form in forms_on(response.get_data(as_text=True), page, method="get"):
+            names |= set(form.fields)
+        base = page.split("?")[0]
+        for name in sorted(names):
+            for trap in TRAPS:
+                answer = client.get(f"{base}?{urlencode({name: trap})}")
+                if answer.status_code >= 500:
+                    failures.append(f"{role} {base}?{name}={trap!r}")
     assert failures == []

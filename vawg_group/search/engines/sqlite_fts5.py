@@ -108,7 +108,7 @@ class Fts5Engine(Engine):
         if not best:
             return Page(hits=[], total=total, more=more)
         # The page's snippets, by a MATCH of the words alone: SQLite works out every column of
-        # every candidate before it sorts them, and snippet() on a thousand is most of a search.
+        # every candidate before it sorts them, and snippet() on hundreds is most of a search.
         words = text("search_fts MATCH :words").bindparams(words=text_words(query))
         snippet = func.snippet(literal_column("search_fts"), 1, MARK_START, MARK_END, "…", 24)
         rows = {

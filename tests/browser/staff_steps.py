@@ -37,14 +37,16 @@ def set_up_series(page, journey: JourneyServer) -> None:
 
     first = to_london(utcnow()).date() + timedelta(days=1)
     page.get_by_label("First date").fill(f"{first.day}/{first.month}/{first.year}")
-    page.get_by_label("End time").fill("9:60")
+    # Every month on the second Tuesday, an hour, UK time: the form's own choices.
+    expect(page.get_by_label("Every month, on a chosen weekday")).to_be_checked()
+    page.get_by_label("Start time").fill("9:60")
     page.get_by_role("button", name="Set up the series").click()
     summary = page.locator(".govuk-error-summary")
     expect(summary).to_contain_text("Enter a time like 10:00, using the 24-hour clock")
     expect(summary).to_be_focused()
     check_accessibility(page, "the series form with an error")
 
-    page.get_by_label("End time").fill("11:00")
+    page.get_by_label("Start time").fill("10:00")
     page.get_by_label("Online meeting link (optional)").fill("https://teams.example.org/meet/vawg-group")
     page.get_by_role("button", name="Set up the series").click()
     banner = page.locator(".govuk-notification-banner")

@@ -309,7 +309,8 @@ def test_staff_see_who_gets_what_before_a_change_is_made(app, client):
 
     members, assistants, staff = make_group(offices=1)
     series = make_series(by=staff)
-    change = {"rule": "FREQ=MONTHLY;BYDAY=2TU", "start_time": "14:00", "end_time": "15:00", "tzid": "Europe/London"}
+    change = {"frequency": "monthly", "ordinal": "2", "weekday": "TU", "start_time": "14:00", "length": "60"}
+    change["tzid"] = "Europe/London"
     with time_machine.travel(SEPT_1, tick=False):
         sign_in(client, staff)
         page = post_form(client, f"/meetings/series/{series.id}/change", {**change, "from_date": "01/09/2026"})

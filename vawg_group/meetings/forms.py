@@ -12,6 +12,7 @@ from wtforms.validators import InputRequired
 # ConfirmForm is core's: imported here because the meetings views use it through this module
 # (forms.ConfirmForm()).
 from vawg_group.core.forms import ConfirmForm, choices  # noqa: F401
+from vawg_group.meetings import rules
 from vawg_group.meetings.attendance import RESPONSE_LABELS
 from vawg_group.meetings.models import ActionStatus, AgendaKind, AskStatus
 
@@ -55,21 +56,116 @@ class DateTimeFields:
         return value
 
 
-class SeriesForm(FlaskForm, DateTimeFields):
+ZONE_CHOICES = [
+    ("Europe/London", "UK time (Europe/London)"),
+    ("Europe/Dublin", "Ireland (Europe/Dublin)"),
+    ("Europe/Brussels", "Brussels (Europe/Brussels)"),
+    ("UTC", "UTC"),
+]
+
+
+class SeriesPatternFields(DateTimeFields):
+    """How a series repeats, in plain English: radios and selects, the raw iCalendar rule only
+    in an "advanced" choice. read_pattern() turns them into (rule, start, end), marking the
+    field at fault."""
+
+    def read_pattern(self) -> tuple[str | None, time | None, time | None]:
+        from datetime import timedelta
+
+        rule = None
+        if self.tzid.data and self.tzid.data not in {c.value for c in self.tzid.choices}:
+            # Shown back as chosen; the service says whether it is a zone at all.
+            self.tzid.choices = [*self.tzid.choices, *choices([(self.tzid.data, self.tzid.data)])]
+        try:
+            advanced = self.advanced.data or ""
+            # "Third Wednesday of the month" typed in the advanced box is understood too.
+            words = rules.rule_from_words(advanced) if self.frequency.data == "advanced" else None
+            rule = words or rules.rule_from_choices(
+                self.frequency.data or "", self.ordinal.data or "", self.weekday.data or "", advanced
+            )
+        except rules.RuleError as error:
+            self.pattern_field().errors = list(self.pattern_field().errors) + [str(error)]
+        start = self.read_time("start_time")
+        if not (self.start_time.data or "").strip():
+            self.start_time.errors = list(self.start_time.errors) + ["Enter a start time, like 10:00"]
+        end = None
+        if start is not None:
+            try:
+                minutes = int((self.length.data or "").strip())
+            except ValueError:
+                minutes = 0
+            minutes = minutes if 0 < minutes <= 24 * 60 else 0
+            ends = datetime.combine(date(2000, 1, 1), start) + timedelta(minutes=minutes)
+            if minutes <= 0:
+                self.length.errors = list(self.length.errors) + ["Choose how long the meeting lasts"]
+            elif ends.date() != date(2000, 1, 1):
+                self.length.errors = list(self.length.errors) + ["The meeting must end by midnight: choose an earlier start"]
+            else:
+                end = ends.time()
+        return rule, start, end
+
+    def pattern_field(self):
+        return self.advanced if self.frequency.data == "advanced" else self.frequency
+
+    def fill_from(self, series) -> None:
+        """Show a stored series in the form (a length not in the list is added to it)."""
+        choices = rules.choices_from_rule(series.rule)
+        self.frequency.data = choices["frequency"]
+        self.ordinal.data = choices.get("ordinal", self.ordinal.data)
+        self.weekday.data = choices.get("weekday", self.weekday.data)
+        self.advanced.data = choices.get("advanced", "")
+        self.start_time.data = f"{series.start_time:%H:%M}"
+        minutes = (series.end_time.hour * 60 + series.end_time.minute) - (series.start_time.hour * 60 + series.start_time.minute)
+        if str(minutes) not in {c.value for c in self.length.choices}:
+            self.length.choices = [*self.length.choices, *choices([(str(minutes), f"{minutes} minutes")])]
+        self.length.data = str(minutes)
+        if series.tzid not in {c.value for c in self.tzid.choices}:
+            self.tzid.choices = [*self.tzid.choices, *choices([(series.tzid, series.tzid)])]
+        self.tzid.data = series.tzid
+
+
+def _frequency():
+    return RadioField("How often", choices=choices(rules.FREQUENCY_CHOICES), default="monthly", validate_choice=False)
+
+
+def _ordinal():
+    return SelectField("Which week of the month", choices=choices(rules.ORDINAL_CHOICES), default="2", validate_choice=False)
+
+
+def _weekday():
+    return SelectField("Day of the week", choices=choices(rules.WEEKDAYS.items()), default="TU", validate_choice=False)
+
+
+def _length():
+    return SelectField("Length", choices=choices(rules.LENGTH_CHOICES), default="60", validate_choice=False)
+
+
+def _zone():
+    # An unknown zone is refused by the service with a message naming it, not "Not a valid choice".
+    return SelectField("Time zone", choices=choices(ZONE_CHOICES), default="Europe/London", validate_choice=False)
+
+
+class SeriesForm(FlaskForm, SeriesPatternFields):
     title = StringField("Title", default="Lancashire MPs' VAWG Group")
-    rule = StringField("How it repeats (an iCalendar rule)", default="FREQ=MONTHLY;BYDAY=2TU")
+    frequency = _frequency()
+    ordinal = _ordinal()
+    weekday = _weekday()
+    advanced = StringField("iCalendar rule")
     first_date = StringField("First date")
     start_time = StringField("Start time", default="10:00")
-    end_time = StringField("End time", default="11:00")
-    tzid = StringField("Time zone", default="Europe/London")
+    length = _length()
+    tzid = _zone()
     join_url = StringField("Online meeting link (optional)")
 
 
-class ChangeSeriesForm(FlaskForm, DateTimeFields):
-    rule = StringField("How it repeats (an iCalendar rule)")
+class ChangeSeriesForm(FlaskForm, SeriesPatternFields):
+    frequency = _frequency()
+    ordinal = _ordinal()
+    weekday = _weekday()
+    advanced = StringField("iCalendar rule")
     start_time = StringField("Start time")
-    end_time = StringField("End time")
-    tzid = StringField("Time zone")
+    length = _length()
+    tzid = _zone()
     from_date = StringField("Change meetings from this date")
 
 

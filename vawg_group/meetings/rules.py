@@ -209,3 +209,92 @@ def describe(rule: str, start_time: time, end_time: time, tzid: str = "Europe/Lo
     if tzid != "Europe/London":
         text += f" ({tzid} time)"
     return text
+
+
+# --- the series form in plain English ---------------------------------------------------------
+
+ORDINAL_CHOICES = [("1", "first"), ("2", "second"), ("3", "third"), ("4", "fourth"), ("-1", "last")]
+FREQUENCY_CHOICES = [
+    ("monthly", "Every month, on a chosen weekday"),
+    ("weekly", "Every week"),
+    ("fortnightly", "Every two weeks"),
+    ("advanced", "Another pattern (an iCalendar rule)"),
+]
+LENGTH_CHOICES = [("30", "30 minutes"), ("45", "45 minutes"), ("60", "1 hour"), ("90", "1 hour 30 minutes")] + [
+    (str(m), f"{m // 60} hours" + (f" {m % 60} minutes" if m % 60 else "")) for m in (120, 150, 180, 240)
+]
+_WORDS_ORDINAL = {"first": 1, "second": 2, "third": 3, "fourth": 4, "last": -1}
+
+
+def rule_from_choices(frequency: str, ordinal: str = "", weekday: str = "", advanced: str = "") -> str:
+    """The RRULE for the form's radios and selects, or RuleError naming what is missing."""
+    if frequency == "advanced":
+        return normalise_rule(advanced)
+    if weekday not in WEEKDAYS:
+        raise RuleError("Choose the day of the week")
+    if frequency == "monthly":
+        if ordinal not in {value for value, _ in ORDINAL_CHOICES}:
+            raise RuleError("Choose which week of the month: first, second, third, fourth or last")
+        return f"FREQ=MONTHLY;BYDAY={ordinal}{weekday}"
+    if frequency == "weekly":
+        return f"FREQ=WEEKLY;BYDAY={weekday}"
+    if frequency == "fortnightly":
+        return f"FREQ=WEEKLY;BYDAY={weekday};INTERVAL=2"
+    raise RuleError("Choose how often the meeting happens")
+
+
+def choices_from_rule(rule: str) -> dict[str, str]:
+    """The form's choices for a stored rule (the advanced field when no radio says it)."""
+    parts = _parts(rule)
+    day = parts.get("BYDAY", "")
+    extra = set(parts) - {"FREQ", "BYDAY", "INTERVAL"}
+    if not extra and parts.get("FREQ") == "MONTHLY" and parts.get("INTERVAL", "1") == "1":
+        number, weekday = _ordinal_day(day) if day else (None, "")
+        if number in (1, 2, 3, 4, -1) and weekday in WEEKDAYS:
+            return {"frequency": "monthly", "ordinal": str(number), "weekday": weekday}
+    if not extra and parts.get("FREQ") == "WEEKLY" and day in WEEKDAYS:
+        interval = parts.get("INTERVAL", "1")
+        if interval in ("1", "2"):
+            return {"frequency": "weekly" if interval == "1" else "fortnightly", "weekday": day}
+    return {"frequency": "advanced", "advanced": rule}
+
+
+def rule_from_words(text: str) -> str | None:
+    """ "Third Wednesday of the month" (and "of every month") as an RRULE, or None."""
+    words = " ".join((text or "").lower().replace(",", " ").split())
+    for prefix in ("every ", "the "):
+        words = words.removeprefix(prefix)
+    names = {name.lower(): code for code, name in WEEKDAYS.items()}
+    pieces = words.split(" ", 2)
+    if len(pieces) == 3 and pieces[0] in _WORDS_ORDINAL and pieces[1] in names:
+        if pieces[2] in ("of the month", "of every month", "of each month", "in the month", "every month"):
+            return f"FREQ=MONTHLY;BYDAY={_WORDS_ORDINAL[pieces[0]]}{names[pieces[1]]}"
+    return None
+
+
+@dataclass(frozen=True)
+class LocalTimeCheck:
+    """What the clock changes do to a series' wall-clock times over the dates checked."""
+
+    gaps: list[tuple[date, time]]  # (day, time) that does not exist there (the spring change)
+    folds: list[tuple[date, time]]  # (day, time) that happens twice (the autumn change)
+
+
+def check_local_times(
+    rule: str, first_date: date, start_time: time, end_time: time, tzid: str, *, years: int = 5
+) -> LocalTimeCheck:
+    """Find the dates (over ``years``) where the start or end time falls in a clock change.
+
+    A time in the spring gap would be moved by an hour without a word; one in the autumn fold
+    happens twice, and zoneinfo's ``fold=0`` (what we store) means the first of the two."""
+    tz = zone(tzid)
+    days = local_dates(rule, first_date, after=first_date, before=first_date + timedelta(days=366 * years))
+    gaps, folds = [], []
+    for day in days:
+        for moment in (start_time, end_time):
+            local = datetime.combine(day, moment, tzinfo=tz)
+            if local.astimezone(UTC).astimezone(tz).replace(tzinfo=None) != local.replace(tzinfo=None):
+                gaps.append((day, moment))
+            elif local.utcoffset() != local.replace(fold=1).utcoffset():
+                folds.append((day, moment))
+    return LocalTimeCheck(gaps=gaps, folds=folds)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from dateutil.relativedelta import relativedelta
 from flask import current_app
@@ -112,10 +112,45 @@ def check_series(
     if "rule" in cleaned and first_date is not None and "first_date" not in errors:
         if rules.first_date_on_or_after(cleaned["rule"], first_date) is None:
             errors["rule"] = "This rule gives no meeting dates: check the day and month in it"
+    if not errors:
+        errors.update(_clock_change_errors(cleaned["rule"], first_date, start_time, end_time, cleaned["tzid"]))
     if errors:
         raise ValidationError(errors)
     cleaned.update(first_date=first_date, start_time=start_time, end_time=end_time)
     return cleaned
+
+
+def _clock_change_errors(rule: str, first_date: date, start_time: time, end_time: time, tzid: str) -> dict[str, str]:
+    """A start or end time that does not exist on one of the dates (the spring change) is
+    refused, naming the first such date: it would silently become another time."""
+    gaps = rules.check_local_times(rule, first_date, start_time, end_time, tzid).gaps
+    if not gaps:
+        return {}
+    day, moment = gaps[0]
+    field = "start_time" if moment == start_time else "end_time"
+    place = "London" if tzid == "Europe/London" else tzid
+    return {
+        field: f"{moment:%H:%M} does not exist in {place} on {weekday_date(day)}: the clocks go forward that night. "
+        "Choose another time"
+    }
+
+
+def clock_change_note(series: MeetingSeries) -> str:
+    """How a time that happens twice (the autumn change) is settled, in words; "" if none does."""
+    return clock_change_note_for(series.rule, series.first_date, series.start_time, series.end_time, series.tzid)
+
+
+def clock_change_note_for(rule: str, first_date: date, start_time: time, end_time: time, tzid: str) -> str:
+    folds = rules.check_local_times(rule, first_date, start_time, end_time, tzid).folds
+    if not folds:
+        return ""
+    day, moment = folds[0]
+    first = datetime.combine(day, moment, tzinfo=rules.zone(tzid))
+    return (
+        f"{moment:%H:%M} happens twice on {weekday_date(day)} (the clocks go back that night): "
+        f"the meeting is at the first {moment:%H:%M}, {first:%Z} ({first.astimezone(UTC):%H:%M} UTC), "
+        "and the same on every such date"
+    )
 
 
 def create_series(

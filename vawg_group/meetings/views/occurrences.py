@@ -31,9 +31,15 @@ def index():
         next_meeting=next_meeting,
         upcoming=later,
         past=services.past(now),
-        series=[(s, services.describe_series(s)) for s in services.live_series()],
+        series=[(s, _in_words(s)) for s in services.live_series()],
         can_manage=manages_meetings(),
     )
+
+
+def _in_words(series) -> str:
+    """The series in words, and how a time that happens twice in autumn is settled, if one does."""
+    note = services.clock_change_note(series)
+    return services.describe_series(series) + (f". {note[0].upper()}{note[1:]}" if note else "")
 
 
 @blueprint.get("/meetings/<int:occurrence_id>")

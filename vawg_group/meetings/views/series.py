@@ -13,18 +13,32 @@ from vawg_group.meetings import forms, rules, series_messages, services
 from vawg_group.meetings.models import MeetingSeries
 from vawg_group.meetings.views.common import blueprint, has_errors, rename
 
+# The service's field names, as the form names them (the pattern is read into a rule).
+FIELD_NAMES = {"end_time": "length", "first_date": "from_date"}
+
+
+def _pattern_errors(form, error: ValidationError, names: dict[str, str]) -> ValidationError:
+    return rename(error, {**names, "rule": form.pattern_field().name})
+
+
+def _flash_clock_note(series) -> None:
+    note = services.clock_change_note(series)
+    if note:
+        flash(f"Note: {note}.")
+
 
 @blueprint.route("/meetings/series/new", methods=["GET", "POST"])
 @requires(Permission.MANAGE_MEETINGS)
 def series_new():
     form = forms.SeriesForm()
     if form.validate_on_submit():
-        first_date, start, end = form.read_date("first_date"), form.read_time("start_time"), form.read_time("end_time")
+        rule, start, end = form.read_pattern()
+        first_date = form.read_date("first_date")
         if not has_errors(form):
             try:
                 series = services.create_series(
                     title=form.title.data,
-                    rule=form.rule.data,
+                    rule=rule,
                     first_date=first_date,
                     start_time=start,
                     end_time=end,
@@ -33,9 +47,10 @@ def series_new():
                     by=current_user,
                 )
                 flash(f"Series set up: {services.describe_series(series)}. {len(series.occurrences)} meetings scheduled.")
+                _flash_clock_note(series)
                 return redirect(url_for("meetings.index"))
             except ValidationError as error:
-                apply_to_form(form, error)
+                apply_to_form(form, _pattern_errors(form, error, {"end_time": "length"}))
     return render_template("meetings/series_form.html", title="Set up the meeting series", form=form)
 
 
@@ -45,17 +60,18 @@ def series_change(series_id: int):
     series = db.get_or_404(MeetingSeries, series_id)
     form = forms.ChangeSeriesForm()
     if request.method == "GET":
-        form.rule.data, form.tzid.data = series.rule, series.tzid
-        form.start_time.data, form.end_time.data = f"{series.start_time:%H:%M}", f"{series.end_time:%H:%M}"
+        form.fill_from(series)
         form.from_date.data = london_today().isoformat()
     if form.validate_on_submit():
-        from_date, start, end = form.read_date("from_date"), form.read_time("start_time"), form.read_time("end_time")
+        rule, start, end = form.read_pattern()
+        from_date = form.read_date("from_date")
         if not has_errors(form):
-            values = dict(rule=form.rule.data, start_time=start, end_time=end, tzid=form.tzid.data, from_date=from_date)
+            values = dict(rule=rule, start_time=start, end_time=end, tzid=form.tzid.data, from_date=from_date)
             try:
                 if request.form.get("confirmed") != "yes":
-                    # Nothing changes until staff have seen who gets what, and confirmed.
+                    # Nothing changes until staff have seen it in words, who gets what, and confirmed.
                     plan = services.plan_change(series, **values)
+                    zone = rules.zone(form.tzid.data).key
                     return render_template(
                         "meetings/series_change_confirm.html",
                         title="Confirm the change",
@@ -63,17 +79,17 @@ def series_change(series_id: int):
                         series=series,
                         plan=plan,
                         emails=series_messages.who_gets_what(series, plan),
-                        description=rules.describe(
-                            rules.normalise_rule(form.rule.data), start, end, rules.zone(form.tzid.data).key
-                        ),
+                        description=rules.describe(rule, start, end, zone),
+                        clock_note=services.clock_change_note_for(rule, from_date, start, end, zone),
                     )
                 counts = services.change_series(series, **values, by=current_user)
                 flash(
                     f"Series changed: {counts['moved']} meetings moved, {counts['cancelled']} cancelled, {counts['added']} added."
                 )
+                _flash_clock_note(db.session.get(MeetingSeries, counts["series_id"]))
                 return redirect(url_for("meetings.index"))
             except ValidationError as error:
-                apply_to_form(form, rename(error, {"first_date": "from_date"}))
+                apply_to_form(form, _pattern_errors(form, error, FIELD_NAMES))
     return render_template(
         "meetings/series_change.html",
         title="Change the meeting series",

@@ -144,9 +144,8 @@ class Config:
     MEETINGS_JOIN_URL = ""
     # When invites go out: 0 = as soon as a meeting is scheduled; N = N days before it starts.
     MEETINGS_INVITE_DAYS_AHEAD = 0
-    # How far ahead occurrences are kept (months), and how long RSVP links work (days).
+    # How far ahead occurrences are kept (months). RSVP links work until their meeting ends.
     MEETINGS_WINDOW_MONTHS = 12
-    MEETINGS_RSVP_MAX_AGE_DAYS = 62
 
     # Logging
     LOG_LEVEL = "INFO"

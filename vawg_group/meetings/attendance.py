@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import current_app
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select
 
 from vawg_group.core import audit
@@ -51,11 +51,10 @@ def rsvp_token(occurrence: Occurrence, user: User) -> str:
 
 def read_rsvp_token(token: str) -> tuple[Occurrence, User]:
     """The meeting and person a token names, or RsvpRefused."""
-    max_age = int(current_app.config["MEETINGS_RSVP_MAX_AGE_DAYS"]) * 86400
+    # No age limit: a link works until its meeting ends (closed_reason), however far ahead the
+    # invitation went out (a series is invited a year ahead at once).
     try:
-        data, signed_dt = _serializer().loads(token, max_age=max_age, return_timestamp=True)
-    except SignatureExpired:
-        raise RsvpRefused("expired") from None
+        data, signed_dt = _serializer().loads(token, return_timestamp=True)
     except BadSignature:
         raise RsvpRefused("invalid") from None
     if not isinstance(data, dict) or not isinstance(data.get("o"), int) or not isinstance(data.get("u"), int):

@@ -172,7 +172,8 @@ def download(occurrence: Occurrence, *, meeting_url: str | None = None, stamp: d
 
 
 def feed(occurrences: list[Occurrence], *, name: str, meeting_url=None, stamp: datetime | None = None) -> str:
-    """A subscription feed: every meeting, cancelled ones as STATUS:CANCELLED.
+    """A subscription feed: every meeting, cancelled ones as STATUS:CANCELLED, titled
+    "Cancelled: ..." and TRANSPARENT.
 
     ``meeting_url`` is a function from an occurrence to its page's address.
     """
@@ -183,5 +184,10 @@ def feed(occurrences: list[Occurrence], *, name: str, meeting_url=None, stamp: d
     calendar.add("x-published-ttl", "PT4H")
     for occurrence in occurrences:
         url = meeting_url(occurrence) if meeting_url else None
-        calendar.add_component(_event(occurrence, description=event_description(occurrence, url), url=url, stamp=stamp))
+        event = _event(occurrence, description=event_description(occurrence, url), url=url, stamp=stamp)
+        if occurrence.is_cancelled:
+            # Many clients ignore STATUS in a subscribed calendar: the title and free time say it.
+            event["summary"] = vText(ics_text(f"Cancelled: {occurrence.title}"))
+            event["transp"] = "TRANSPARENT"
+        calendar.add_component(event)
     return calendar.to_ical().decode("utf-8")

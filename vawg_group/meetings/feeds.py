@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import current_app, request
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from vawg_group.core import audit
@@ -20,6 +20,7 @@ from vawg_group.core.policy import Permission, can
 from vawg_group.extensions import db
 from vawg_group.meetings.models import CalendarFeed, Occurrence
 from vawg_group.people.models import User
+from vawg_group.workflow.models import DomainEvent
 
 HISTORY = timedelta(days=92)
 # Marking a feed as read on every fetch would make each calendar poll a write (and concurrent
@@ -88,18 +89,11 @@ def occurrences_for(user: User, now=None) -> list[Occurrence]:
     return list(db.session.scalars(select(Occurrence).where(_listed(now)).order_by(Occurrence.starts_dt)))
 
 
-def cached_text(render) -> str:
-    """The feed's text from ``render()``, written once per version of the meetings.
-
-    Every subscriber's feed is the same calendar, and writing it with icalendar costs about
-    20 ms for a year of meetings: most of a feed request. Each app keeps the last text it
-    wrote, keyed by every column of every meeting in it (read as plain rows, far cheaper than
-    loading the meetings themselves), the address the links are built on and the organiser, so
-    any change to what the text could show writes it afresh. Its DTSTAMPs then say when that
-    version was written (RFC 5545 3.8.7.2, for a calendar with no METHOD).
-    """
+def version_key() -> tuple:
+    """Everything the feed's text could show: every column of every listed meeting, the address
+    the links are built on and the organiser."""
     config = current_app.config
-    key = (
+    return (
         request.host_url,
         config["MEETINGS_ORGANISER_EMAIL"],
         config["MEETINGS_ORGANISER_NAME"],
@@ -110,6 +104,30 @@ def cached_text(render) -> str:
             )
         ),
     )
+
+
+def version(key: tuple | None = None) -> tuple[str, datetime | None]:
+    """(ETag, Last-Modified) for the feed as it stands. The ETag is weak (RFC 9110 8.8.1):
+    each process stamps its own copy of the same calendar with when it wrote it. Last-Modified
+    is the latest change recorded about any meeting or the series."""
+    etag = hashlib.sha256(repr(key or version_key()).encode("utf-8")).hexdigest()[:32]
+    last = db.session.scalar(
+        select(func.max(DomainEvent.occurred_dt)).where(DomainEvent.subject_type.in_(("meeting_occurrence", "meeting_series")))
+    )
+    return etag, last
+
+
+def cached_text(render, key: tuple | None = None) -> str:
+    """The feed's text from ``render()``, written once per version of the meetings.
+
+    Every subscriber's feed is the same calendar, and writing it with icalendar costs about
+    20 ms for a year of meetings: most of a feed request. Each app keeps the last text it
+    wrote, keyed by every column of every meeting in it (read as plain rows, far cheaper than
+    loading the meetings themselves), the address the links are built on and the organiser, so
+    any change to what the text could show writes it afresh. Its DTSTAMPs then say when that
+    version was written (RFC 5545 3.8.7.2, for a calendar with no METHOD).
+    """
+    key = key or version_key()
     cache = current_app.extensions.setdefault(_TEXT_CACHE, {})
     text = cache.get(key)
     if text is None:

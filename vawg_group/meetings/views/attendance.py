@@ -40,7 +40,6 @@ def take_register(occurrence_id: int):
 
 
 REFUSALS = {
-    "expired": "This link has expired. Reply to the invitation in your calendar, or contact the secretariat.",
     "invalid": "This link is not valid. Check that you copied all of it, or reply from your calendar.",
     "cancelled": "This meeting has been cancelled.",
     "past": "This meeting has already taken place.",

@@ -3,10 +3,11 @@ profile page that issues, renews and turns it off."""
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from vawg_group.core import token_refusals
+from vawg_group.core.clock import utcnow
 from vawg_group.core.policy import Permission, public, requires
 from vawg_group.extensions import limiter
 from vawg_group.meetings import calendar, feeds, forms
@@ -22,14 +23,22 @@ def feed(token: str):
     if user is None:
         token_refusals.record("meetings.feed")
         abort(404)
+    key = feeds.version_key()  # read once: the ETag and the cached text both follow it
+    etag, last_modified = feeds.version(key)
     body = feeds.cached_text(
         lambda: calendar.feed(
             feeds.occurrences_for(user),
             name="VAWG Group meetings",
             meeting_url=lambda o: url_for("meetings.show", occurrence_id=o.id, _external=True),
         ),
+        key=key,
     )
-    return ics_response(body, "vawg-group-meetings.ics")
+    response = ics_response(body, "vawg-group-meetings.ics")
+    # Clients poll the feed every few hours: 304 Not Modified while nothing has changed.
+    response.set_etag(etag, weak=True)
+    if last_modified is not None:
+        response.last_modified = min(last_modified, utcnow())
+    return response.make_conditional(request)
 
 
 @blueprint.get("/profile/calendar")

@@ -115,6 +115,16 @@ while IFS='=' read -r key value; do
   [ -n "$key" ] && seeded[$key]=$value
 done <"$workdir/seed.env"
 
+# Every request comes from this one address: the per-address limit on the public token routes
+# (calendar feeds are part of the load) would answer 429 after a minute's worth.
+export VAWG_PUBLIC_TOKEN_RATE_LIMIT="${VAWG_PUBLIC_TOKEN_RATE_LIMIT:-100000000 per minute}"
+# Production gunicorn refuses several workers counting rate limits on their own (memory://):
+# give a shared store (VAWG_RATELIMIT_STORAGE_URI=redis://..., with the redis package) to
+# measure several workers; without one the benchmark runs one worker, and says so.
+if [ -z "${VAWG_RATELIMIT_STORAGE_URI:-}" ] && [ -z "${VAWG_GUNICORN_WORKERS:-}" ]; then
+  export VAWG_GUNICORN_WORKERS=1
+  echo "== one gunicorn worker: set VAWG_RATELIMIT_STORAGE_URI to a Redis to measure several"
+fi
 echo "== gunicorn (config/gunicorn.conf.py) on $base_url"
 "$PYTHON" -m gunicorn -c config/gunicorn.conf.py wsgi:app >"$workdir/gunicorn.log" 2>&1 &
 gunicorn_pid=$!

@@ -170,6 +170,12 @@ def agenda_ends_dt(occurrence: Occurrence) -> datetime:
     return occurrence.starts_dt + timedelta(minutes=sum(i.minutes for i in occurrence.items))
 
 
+def overrun_minutes(occurrence: Occurrence) -> int:
+    """How many minutes the items' timings run past the meeting's end (0 if they fit)."""
+    over = agenda_ends_dt(occurrence) - occurrence.ends_dt
+    return max(0, int(over.total_seconds() // 60))
+
+
 def start_default_agenda(occurrence: Occurrence, *, by) -> list[AgendaItem]:
     """Give an empty agenda its standing items (welcome, actions review, any other business)."""
     if occurrence.items:

@@ -58,6 +58,7 @@ def show(occurrence_id: int):
         occurrence=occurrence,
         items=items,
         agenda_ends_dt=agenda_rules.agenda_ends_dt(occurrence),
+        overrun=agenda_rules.overrun_minutes(occurrence) if manage else 0,
         carried=agenda_rules.carried_forward_actions(occurrence),
         open_asks=action_rules.lobbying_asks(),
         register=attendance.register(occurrence) if policy.can_see_register(current_user, occurrence) else [],

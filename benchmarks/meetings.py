@@ -7,7 +7,10 @@ Prints, each the median of several runs:
 - one iTIP invite message built (the .ics plus text and HTML, as the worker builds it);
 - a personal feed of every meeting over ``--years`` years (the .ics a calendar app fetches);
 - the invite fan-out of one meeting for ``--offices`` offices (an MP and an assistant each);
-- one agenda PDF (20 items, marking on every page) rendered with the safe renderer.
+- one agenda PDF (20 items, marking on every page) rendered with the safe renderer;
+- a change to the series for ``--attendees`` people (issue 14): the change itself and the
+  handlers' fan-out the worker turns into deliveries (one update per person), and one series
+  invitation built (RRULE, EXDATE, overrides).
 No network: everything is in-process.
 """
 
@@ -45,6 +48,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--offices", type=int, default=15)
     parser.add_argument("--years", type=int, default=5)
+    parser.add_argument("--attendees", type=int, default=650)
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="vawg-meetings-bench-"))
     url = f"sqlite:///{folder / 'bench.sqlite'}"
@@ -140,6 +144,60 @@ def main() -> None:
 
         seconds, pdf = timed(lambda: agenda_pdf.render(occurrence), repeat=3)
         print(f"agenda PDF (20 items): {seconds:.2f} s, {len(pdf) / 1024:.0f} KiB")
+        series_change(args.attendees, series)
+
+
+def series_change(attendees: int, series) -> None:
+    """Change the series (new times from its first meeting: one update each) for ``attendees``."""
+    from sqlalchemy import select
+
+    from vawg_group.meetings import series_messages, services
+    from vawg_group.people.models import Office, User
+    from vawg_group.workflow import registry
+    from vawg_group.workflow.models import Delivery, DomainEvent
+
+    have = len(services.group_invitees())
+    for number in range(max(0, attendees - have)):
+        office = Office(constituency=f"Bench extra {number}", division="East")
+        db.session.add(office)
+        db.session.flush()
+        db.session.add(
+            User(email=f"x{number}@parliament.example", display_name=f"X {number}", role="member", office_id=office.id)
+        )
+    db.session.commit()
+    last = db.session.scalar(select(DomainEvent.id).order_by(DomainEvent.id.desc()).limit(1)) or 0
+    started = time.perf_counter()
+    services.change_series(
+        series,
+        rule="FREQ=MONTHLY;BYDAY=2TU",
+        start_time=clock_time(14),
+        end_time=clock_time(15),
+        tzid="Europe/London",
+        from_date=NOW.date(),
+        by=None,
+        now=NOW,
+    )
+    sends = []
+    for event in db.session.scalars(select(DomainEvent).where(DomainEvent.id > last).order_by(DomainEvent.id)):
+        for _, handler in registry.handlers_for(event.event_type):
+            sends.extend(s for s in handler(event) or [] if s.channel == registry.EMAIL)
+    db.session.commit()
+    seconds = time.perf_counter() - started
+    per_person = len(sends) / max(1, len({s.recipient for s in sends}))
+    print(f"series change for {len({s.recipient for s in sends})} people: {seconds:.2f} s to change and fan out")
+    print(f"  {len(sends)} emails, {per_person:.1f} per person")
+    send = sends[0]
+    delivery = Delivery(
+        handler="bench",
+        recipient=send.recipient,
+        channel="email",
+        recipient_user_id=send.user_id,
+        message=send.message,
+        params=send.params,
+        message_id="<b@x>",
+    )
+    seconds, _ = timed(lambda: registry.message_builder(series_messages.SERIES_INVITE)(delivery), repeat=10)
+    print(f"one series invitation built: {seconds * 1000:.2f} ms")
 
 
 if __name__ == "__main__":

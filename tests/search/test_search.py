@@ -350,3 +350,16 @@ def test_the_reader_facts_follow_the_role(app):
     assert service.reader_for(staff) == Reader(is_staff=True, office_id=None)
     assert service.reader_for(member) == Reader(is_staff=False, office_id=member.office_id)
     assert service.reader_for(SimpleNamespace(is_authenticated=False)).is_staff is False
+
+
+def test_what_was_typed_in_the_date_filters_comes_back_escaped_every_time(app, client):
+    """The filter panel is marked safe once rendered (vawg_group/search/panel.py keeps it): what
+    it shows of the request went through the template's autoescaping, the first time and when
+    the kept panel is shown again."""
+    sign_in(client, make_user(role=Role.MEMBER, office=make_office()))
+    # Each part is kept to its first 10 characters: a tag that fits.
+    typed = {"q": "refuge", "from-day": "<b data-x>", "from-month": "13", "from-year": "2026"}
+    for _ in range(2):
+        page = client.get("/search", query_string=typed).get_data(as_text=True)
+        assert "<b data-x>" not in page
+        assert "&lt;b data-x&gt;" in page

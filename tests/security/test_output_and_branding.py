@@ -27,6 +27,7 @@ REVIEWED = {
     "vawg_group/briefings/markdown.py": "nh3.clean() output with an allow-list of tags and attributes (tests/briefings/test_content.py)",
     "vawg_group/briefings/charts.py": "an SVG built here with every value escaped (test_the_chart_is_accessible_and_escapes_what_it_shows)",
     "vawg_group/search/service.py": "a search snippet escaped, then only the engine's match marks made <mark> (tests/search/test_highlighting.py)",
+    "vawg_group/search/panel.py": "the filter panel's HTML as templates/search/filters.html rendered it, autoescaping on (test_what_was_typed_in_the_date_filters_comes_back_escaped_every_time)",
 }
 
 

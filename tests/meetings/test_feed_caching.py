@@ -14,14 +14,10 @@ import time_machine
 
 from tests.conftest import post_form, sign_in
 from tests.meetings.factories import SEPT_1, make_group, make_series
+from tests.meetings.test_rsvp_and_feeds import _feed_url
 from vawg_group.extensions import db
 from vawg_group.meetings import services
 from vawg_group.meetings.models import Occurrence
-
-
-def _feed_path(client) -> str:
-    page = post_form(client, "/profile/calendar/renew", {}, token_from="/profile/calendar").get_data(as_text=True)
-    return "/" + re.search(r'href="(webcal://[^"]+)"', page).group(1).split("/", 3)[3]
 
 
 def test_cancelled_meetings_read_as_cancelled_and_free(app, client):
@@ -31,7 +27,7 @@ def test_cancelled_meetings_read_as_cancelled_and_free(app, client):
     db.session.commit()
     with time_machine.travel(SEPT_1, tick=False):
         sign_in(client, members[0])
-        body = app.test_client().get(_feed_path(client)).get_data(as_text=True)
+        body = app.test_client().get(_feed_url(client)).get_data(as_text=True)
     events = recurring_ical_events.of(icalendar.Calendar.from_ical(body)).between(SEPT_1, SEPT_1 + timedelta(days=366))
     cancelled = [e for e in events if str(e["STATUS"]) == "CANCELLED"]
     assert [str(e["SUMMARY"]) for e in cancelled] == ["Cancelled: Lancashire MPs' VAWG Group"]
@@ -46,7 +42,7 @@ def test_the_feed_says_not_modified_until_a_meeting_changes(app, client):
         members, _, _ = make_group(offices=1)
         series = make_series()
         sign_in(client, members[0])
-        path = _feed_path(client)
+        path = _feed_url(client)
         reader = app.test_client()
         first = reader.get(path)
         etag, modified = first.headers["ETag"], first.headers["Last-Modified"]

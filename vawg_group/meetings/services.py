@@ -280,6 +280,17 @@ def fill_windows(now: datetime | None = None) -> int:
     return total
 
 
+def _check_change(series: MeetingSeries, rule, start_time, end_time, tzid, from_date, now: datetime) -> dict:
+    """A change's fields cleaned (check_series), or ValidationError; a date after the series'
+    last one is refused."""
+    cleaned = check_series(
+        title=series.title, rule=rule, first_date=from_date, start_time=start_time, end_time=end_time, tzid=tzid, now=now
+    )
+    if series.until_date is not None and cleaned["first_date"] > series.until_date:
+        raise ValidationError({"first_date": f"The series ends on {weekday_date(series.until_date)}: choose a date up to then"})
+    return cleaned
+
+
 def change_series(
     series: MeetingSeries,
     *,
@@ -301,12 +312,8 @@ def change_series(
     series that now holds the meetings from ``from_date`` (``series_id``).
     """
     now = _now(now)
-    cleaned = check_series(
-        title=series.title, rule=rule, first_date=from_date, start_time=start_time, end_time=end_time, tzid=tzid, now=now
-    )
+    cleaned = _check_change(series, rule, start_time, end_time, tzid, from_date, now)
     from_date = cleaned["first_date"]
-    if series.until_date is not None and from_date > series.until_date:
-        raise ValidationError({"first_date": f"The series ends on {weekday_date(series.until_date)}: choose a date up to then"})
     target = series
     if _live_before(series, from_date, now):
         target = _continue_as_new_series(series, from_date, by=by, now=now)
@@ -390,12 +397,8 @@ def plan_change(
     """Check a change as change_series would (ValidationError by field) and say what it would
     do, changing nothing: staff see who gets what before they confirm."""
     now = _now(now)
-    cleaned = check_series(
-        title=series.title, rule=rule, first_date=from_date, start_time=start_time, end_time=end_time, tzid=tzid, now=now
-    )
+    cleaned = _check_change(series, rule, start_time, end_time, tzid, from_date, now)
     from_date = cleaned["first_date"]
-    if series.until_date is not None and from_date > series.until_date:
-        raise ValidationError({"first_date": f"The series ends on {weekday_date(series.until_date)}: choose a date up to then"})
     later = [o for o in series.occurrences if series_dates.rule_day(o) >= from_date and o.ends_dt > now]
     return SeriesChangePlan(
         continues_as_new_series=_live_before(series, from_date, now),

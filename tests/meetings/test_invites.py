@@ -123,7 +123,9 @@ def test_no_invites_or_updates_before_they_are_due(app):
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
-    title=st.text(min_size=1, max_size=80).filter(lambda t: calendar.one_line(t))
+    # Without NUL: a request's NULs are dropped where it is read (core/web.py) and PostgreSQL
+    # cannot store one, so no stored title holds it.
+    title=st.text(min_size=1, max_size=80).filter(lambda t: calendar.one_line(t) and "\x00" not in t)
     | st.sampled_from(["Group\r\nBcc: x@evil.example", "Ümlaut; comma, newline\nthere", "漢字 🙂"])
 )
 def test_no_title_breaks_the_email_headers(app, title):

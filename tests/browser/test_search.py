@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import browser, check_accessibility, journey, open_page, sign_in  # noqa: F401
+from tests.browser.conftest import check_accessibility, sign_in
 from tests.browser.journey_server import ASSISTANT, MEMBER, OTHER_ASSISTANT
 from tests.casework.factories import make_case
 from tests.search.helpers import approved_briefing, make_meeting, publish_pack

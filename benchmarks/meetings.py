@@ -35,6 +35,21 @@ from vawg_group.extensions import db  # noqa: E402
 NOW = datetime(2026, 9, 1, 8, 0, tzinfo=UTC)
 
 
+def _delivery_for(send):
+    """The delivery row the worker would hold for one send (never committed): what a message builder reads."""
+    from vawg_group.workflow.models import Delivery
+
+    return Delivery(
+        handler="bench",
+        recipient=send.recipient,
+        channel="email",
+        recipient_user_id=send.user_id,
+        message=send.message,
+        params=send.params,
+        message_id="<b@x>",
+    )
+
+
 def timed(function, repeat: int = 5) -> tuple[float, object]:
     times, result = [], None
     for _ in range(repeat):
@@ -59,7 +74,6 @@ def main() -> None:
         from vawg_group.meetings.handlers import build_invite, invite_sends
         from vawg_group.meetings.models import Occurrence
         from vawg_group.people.models import Office, User
-        from vawg_group.workflow.models import Delivery
 
         for number in range(args.offices):
             office = Office(constituency=f"Bench {number}", division="South")
@@ -98,15 +112,7 @@ def main() -> None:
         occurrence = series.occurrences[1]
         sends = invite_sends(occurrence)
         send = sends[0]
-        delivery = Delivery(
-            handler="bench",
-            recipient=send.recipient,
-            channel="email",
-            recipient_user_id=send.user_id,
-            message=send.message,
-            params=send.params,
-            message_id="<b@x>",
-        )
+        delivery = _delivery_for(send)
         seconds, _ = timed(lambda: build_invite(delivery), repeat=20)
         print(f"one invite message built: {seconds * 1000:.2f} ms")
         seconds, _ = timed(lambda: invite_sends(occurrence), repeat=10)
@@ -154,7 +160,7 @@ def series_change(attendees: int, series) -> None:
     from vawg_group.meetings import series_messages, services
     from vawg_group.people.models import Office, User
     from vawg_group.workflow import registry
-    from vawg_group.workflow.models import Delivery, DomainEvent
+    from vawg_group.workflow.models import DomainEvent
 
     have = len(services.group_invitees())
     for number in range(max(0, attendees - have)):
@@ -183,19 +189,12 @@ def series_change(attendees: int, series) -> None:
             sends.extend(s for s in handler(event) or [] if s.channel == registry.EMAIL)
     db.session.commit()
     seconds = time.perf_counter() - started
-    per_person = len(sends) / max(1, len({s.recipient for s in sends}))
-    print(f"series change for {len({s.recipient for s in sends})} people: {seconds:.2f} s to change and fan out")
+    people = len({s.recipient for s in sends})
+    per_person = len(sends) / max(1, people)
+    print(f"series change for {people} people: {seconds:.2f} s to change and fan out")
     print(f"  {len(sends)} emails, {per_person:.1f} per person")
     send = sends[0]
-    delivery = Delivery(
-        handler="bench",
-        recipient=send.recipient,
-        channel="email",
-        recipient_user_id=send.user_id,
-        message=send.message,
-        params=send.params,
-        message_id="<b@x>",
-    )
+    delivery = _delivery_for(send)
     seconds, _ = timed(lambda: registry.message_builder(series_messages.SERIES_INVITE)(delivery), repeat=10)
     print(f"one series invitation built: {seconds * 1000:.2f} ms")
 

@@ -291,7 +291,7 @@ def test_sent_through_the_form_in_time_the_office_is_told_which_meeting(client, 
     item, page = _send(client, assistant, casework_deadline(january) - timedelta(minutes=1))
     assert item.occurrence_id == january.id and not item.late
     assert "Case LATE-2027-001 sent to the OPCC. This case is for the 12 January 2027 meeting." in page
-    assert ">Late<" not in page
+    assert ">Late" not in page
     audit_row = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "casework.submitted"))
     assert audit_row.detail["occurrence_id"] == january.id and audit_row.detail["late"] is False
 
@@ -302,7 +302,7 @@ def test_sent_through_the_form_after_the_deadline_it_is_late_and_says_so(client,
     assert item.late and item.occurrence_id == february.id
     sentence = "Sent after the casework deadline for the 12 January 2027 meeting, so this case is for the 9 February 2027 meeting unless the OPCC accept it late."
     assert page.count(sentence) == 2, "in the confirmation and on the case's page"
-    assert '<strong class="govuk-tag govuk-tag--orange">Late</strong>' in page
+    assert '<strong class="govuk-tag govuk-tag--orange">Late: missed the 12 January deadline</strong>' in page
     assert "Accept late" not in page, "offices cannot accept their own late case"
     # Nothing about the case in the event the OPCC are told by.
     event = db.session.scalar(select(DomainEvent).where(DomainEvent.event_type == "casework.submitted"))
@@ -324,7 +324,7 @@ def test_staff_accept_from_the_triage_section_and_the_office_sees_accepted_late(
     db.session.refresh(item)
     assert item.occurrence_id == january.id and item.late_accepted_by_id == staff.id
     assert "Accepted late for the 12 January 2027 meeting: the office has been told" in page
-    assert '<strong class="govuk-tag govuk-tag--green">Accepted late</strong>' in page
+    assert '<strong class="govuk-tag govuk-tag--green">Accepted late for 12 January</strong>' in page
     assert "Accept late for the" not in page, "the button goes once accepted"
     assert "accepted late by the OPCC for the 12 January 2027 meeting" in page
     assert "by Cal Secretariat" in page
@@ -332,7 +332,7 @@ def test_staff_accept_from_the_triage_section_and_the_office_sees_accepted_late(
         office_client = app.test_client()
         sign_in(office_client, assistant)
         office_page = office_client.get(f"/casework/{item.id}").get_data(as_text=True)
-    assert '<strong class="govuk-tag govuk-tag--green">Accepted late</strong>' in office_page
+    assert '<strong class="govuk-tag govuk-tag--green">Accepted late for 12 January</strong>' in office_page
     assert "accepted late by the OPCC for the 12 January 2027 meeting" in office_page
 
 
@@ -384,9 +384,13 @@ def test_the_triage_queue_tags_late_cases_and_filters_to_them(client, three_meet
     def row(html, reference):
         return html.split(f"{reference}</a>", 1)[1].split("</tr>", 1)[0]
 
-    assert ">Late<" not in row(everything, "QUE-IN-TIME")
-    assert ">Late<" in row(everything, "QUE-LATE") and "9 February 2027" in row(everything, "QUE-LATE")
-    assert ">Accepted late<" in row(everything, "QUE-ACCEPTED") and "12 January 2027" in row(everything, "QUE-ACCEPTED")
+    assert ">Late" not in row(everything, "QUE-IN-TIME")
+    assert ">Late: missed the 12 January deadline<" in row(everything, "QUE-LATE") and "9 February 2027" in row(
+        everything, "QUE-LATE"
+    )
+    assert ">Accepted late for 12 January<" in row(everything, "QUE-ACCEPTED") and "12 January 2027" in row(
+        everything, "QUE-ACCEPTED"
+    )
     assert "QUE-IN-TIME" not in only_late
     assert "QUE-LATE" in only_late and "QUE-ACCEPTED" in only_late
     assert 'name="late" type="checkbox" value="1" checked' in only_late

@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 
 from vawg_group.casework.models import CaseworkItem
 from vawg_group.core import audit
@@ -143,10 +143,24 @@ def move_from_cancelled(occurrence: Occurrence) -> list[int]:
     if not occurrence.is_cancelled:
         return []
     moved = []
+    # Cases for the cancelled meeting, and late cases that missed it (sent after its deadline,
+    # before it was to start, and not accepted): a cancelled meeting's deadline binds no one.
+    missed_it = (
+        CaseworkItem.late.is_(True),
+        CaseworkItem.late_accepted_dt.is_(None),
+        CaseworkItem.submitted_dt < occurrence.starts_dt,
+    )
     for item in db.session.scalars(
-        select(CaseworkItem).where(CaseworkItem.occurrence_id == occurrence.id).order_by(CaseworkItem.id)
+        select(CaseworkItem).where(or_(CaseworkItem.occurrence_id == occurrence.id, and_(*missed_it))).order_by(CaseworkItem.id)
     ):
         where = placement(item.submitted_dt)
+        if (
+            item.occurrence_id != occurrence.id
+            and where.late == item.late
+            and item.occurrence_id == (where.occurrence.id if where.occurrence else None)
+        ):
+            continue  # late for another meeting than the cancelled one: nothing changes
+        previous = item.occurrence_id
         item.occurrence_id = where.occurrence.id if where.occurrence else None
         item.late = where.late
         item.late_accepted_dt = None
@@ -155,7 +169,7 @@ def move_from_cancelled(occurrence: Occurrence) -> list[int]:
             "casework.meeting_changed",
             obj=item,
             detail={
-                "from_occurrence_id": occurrence.id,
+                "from_occurrence_id": previous,
                 "occurrence_id": item.occurrence_id,
                 "late": item.late,
                 "reason": "meeting_cancelled",
@@ -210,6 +224,24 @@ def meeting_sentence(item: CaseworkItem) -> str:
     if meeting is not None:
         return f"This case is for the {meeting_words(meeting, year=True)} meeting."
     return "No meeting is set for this case yet: it is for the next meeting."
+
+
+def late_tag_words(items) -> dict[int, str]:
+    """{item id: the words of its Late tag} for the late cases among ``items``: "Late: missed
+    the 12 January deadline", or "Accepted late for 12 January". A case whose missed meeting
+    can no longer be found (cancelled since) gets no tag: it missed nothing that still stands."""
+    words = {}
+    for item in items:
+        if not item.late:
+            continue
+        if item.late_accepted_dt is not None:
+            meeting = meeting_of(item)
+            words[item.id] = f"Accepted late for {meeting_words(meeting)}" if meeting else "Accepted late"
+            continue
+        missed = missed_meeting(item)
+        if missed is not None:
+            words[item.id] = f"Late: missed the {meeting_words(missed)} deadline"
+    return words
 
 
 def meeting_starts(occurrence_ids) -> dict[int, datetime]:

@@ -83,6 +83,7 @@ def index():
             officers=services.user_names(i.assigned_to_id for i in page.items),
             statuses=STATUS_LABELS,
             meetings=deadlines.meeting_starts(i.occurrence_id for i in page.items),
+            late_words=deadlines.late_tag_words(page.items),
             applied={
                 "status": status,
                 "office": office,
@@ -100,6 +101,7 @@ def index():
         title="Your office's casework",
         page=page,
         statuses=STATUS_LABELS,
+        late_words=deadlines.late_tag_words(page.items),
         can_submit=can(current_user, Permission.SUBMIT_CASEWORK),
     )
     _audit_list_view("casework.list_viewed", page, office_id=current_user.office_id)
@@ -217,6 +219,7 @@ def _render_show(item: CaseworkItem, status_code: int = 200, **forms):
             statuses=STATUS_LABELS,
             can_refer=Status.REFERRED in services.allowed_moves(item),
             meeting_sentence=deadlines.meeting_sentence(item),
+            late_words=deadlines.late_tag_words([item]),
             meeting=deadlines.meeting_of(item),
             accept_late_for=deadlines.missed_meeting(item) if is_staff and deadlines.can_accept_late(item) else None,
         ),

@@ -8,9 +8,13 @@ is converted to the type of the default, so ``VAWG_SESSION_IDLE_MINUTES=15`` is 
 
 from __future__ import annotations
 
+import math
 import os
+from email.utils import parseaddr
 from pathlib import Path
 from urllib.parse import urlsplit
+
+import click
 
 from config import key_strength
 
@@ -25,8 +29,67 @@ DEVELOPMENT_ENCRYPTION_KEYS = "dev1:ZGV2ZWxvcG1lbnQtb25seS1rZXktMzItYnl0ZXMhISE=
 DEVELOPMENT_AUDIT_CHAIN_KEYS = "dev1:ZGV2ZWxvcG1lbnQtb25seS1hdWRpdC1jaGFpbi1rZXk="
 
 
-class ConfigurationError(RuntimeError):
-    """The settings are unsafe or incomplete for the chosen environment."""
+# Exit status of a refusal to start (sysexits.h's EX_CONFIG): a systemd unit can stop
+# restarting on it (RestartPreventExitStatus=78) instead of looping.
+CONFIGURATION_EXIT_STATUS = 78
+
+
+# The worker sends claimed deliveries this many at a time and marks them sent together
+# (workflow/worker.py); the lease must outlast such a chunk (Config.worker_fit_problems).
+DELIVERY_CHUNK = 10
+# How many SMTP timeouts one message can take: its commands, then the reply to its data.
+SMTP_TIMEOUTS_PER_MESSAGE = 2
+# Settings that must be at least 1 (the other whole numbers must not be negative).
+_AT_LEAST_ONE = (
+    "SMTP_TIMEOUT",
+    "SMTP_CONNECTIONS",
+    "WORKER_LEASE_SECONDS",
+    "WORKER_HEARTBEAT_SECONDS",
+    "WORKER_POLL_SECONDS",
+    "WORKER_BATCH_SIZE",
+    "DELIVERY_MAX_ATTEMPTS",
+    "DELIVERY_BACKOFF_SECONDS",
+    "DELIVERY_BACKOFF_MAX_SECONDS",
+    "SESSION_IDLE_MINUTES",
+    "SESSION_ABSOLUTE_HOURS",
+    "PDF_TIME_LIMIT_SECONDS",
+    "PDF_MEMORY_LIMIT_MB",
+    "MAX_CONTENT_LENGTH",
+    "GRAPH_TIMEOUT_SECONDS",
+    "CASEWORK_RETENTION_MONTHS",
+    "MEETINGS_WINDOW_MONTHS",
+    "ENTRA_INVITE_DAYS",
+    "READY_MAX_EVENT_AGE_SECONDS",
+)
+_DATABASE_SCHEMES = ("postgresql", "postgres", "postgresql+psycopg", "sqlite")
+_LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+def chunk_seconds(smtp_timeout: int, smtp_connections: int) -> int:
+    """The longest a chunk of DELIVERY_CHUNK messages can take to send: the messages go over
+    ``smtp_connections`` connections at once, each up to SMTP_TIMEOUTS_PER_MESSAGE timeouts."""
+    rounds = math.ceil(DELIVERY_CHUNK / max(smtp_connections, 1))
+    return rounds * smtp_timeout * SMTP_TIMEOUTS_PER_MESSAGE
+
+
+class ConfigurationError(click.ClickException):
+    """The settings are unsafe or incomplete for the chosen environment.
+
+    One line per problem, each naming the VAWG_* variable. A ClickException, so a ``flask``
+    command (the worker included) that cannot build the app prints those lines and exits with
+    status 78, without a traceback; gunicorn's master does the same (config/gunicorn.conf.py).
+    """
+
+    exit_code = CONFIGURATION_EXIT_STATUS
+
+    def __init__(self, problems: list[str] | str, env_name: str | None = None) -> None:
+        self.problems = [problems] if isinstance(problems, str) else list(problems)
+        self.env_name = env_name
+        where = f" in {env_name}" if env_name else ""
+        super().__init__("\n".join(f"Refusing to start{where}: {problem}" for problem in self.problems))
+
+    def show(self, file=None) -> None:
+        click.echo(self.format_message(), file=file, err=file is None)
 
 
 class Config:
@@ -123,10 +186,13 @@ class Config:
     WORKER_BATCH_SIZE = 50
     # How long a claim on an event or delivery lasts before another worker may take it over.
     WORKER_LEASE_SECONDS = 300
+    # Each worker writes a heartbeat this often; one silent for three beats is dead (workflow/status.py).
     WORKER_HEARTBEAT_SECONDS = 10
-    WORKER_STALE_SECONDS = 120
-    # Whether /readyz answers 503 while no worker has sent a heartbeat within WORKER_STALE_SECONDS.
+    # Whether /readyz answers 503 while no worker is live.
     REQUIRE_WORKER = False
+    # /readyz answers 503 when an event has waited longer than this for a worker to take it
+    # (workers alive but stuck, or too few for the load).
+    READY_MAX_EVENT_AGE_SECONDS = 300
     # Where the development mail catcher (`make run`) writes each message as an .eml file.
     DEVMAIL_DIR = str(INSTANCE_DIR / "mail")
 
@@ -157,12 +223,21 @@ class Config:
     TRUSTED_PROXY_HOPS = 0
 
     def __init__(self) -> None:
+        # Variables whose value could not be read as the setting's type: refused by load_config.
+        self.unreadable: list[str] = []
+        # The settings given in the environment (production refuses to fall back on some).
+        self.from_environment: set[str] = set()
         for name in dir(type(self)):
             if not name.isupper():
                 continue
             raw = os.environ.get(f"VAWG_{name}")
-            if raw is not None:
+            if raw is None:
+                continue
+            self.from_environment.add(name)
+            try:
                 setattr(self, name, _coerce(raw, getattr(self, name)))
+            except ValueError as error:
+                self.unreadable.append(f"VAWG_{name} {error}")
 
     def as_flask_config(self) -> dict:
         settings = {name: getattr(self, name) for name in dir(self) if name.isupper()}
@@ -191,6 +266,41 @@ class Config:
     def check(self) -> None:
         """Raise ConfigurationError where the settings are unsafe for this environment."""
 
+    def worker_fit_problems(self) -> list[str]:
+        """Whether a claimed chunk of deliveries can be sent within one lease (workflow/worker.py).
+
+        The worker renews its claims while a chunk is sent; this is the margin for a renewal that
+        cannot be written (the database slow or briefly away): a chunk of DELIVERY_CHUNK messages
+        over SMTP_CONNECTIONS connections, each up to SMTP_TIMEOUT per SMTP step and
+        SMTP_STEPS_PER_MESSAGE steps, must fit in the lease, or another worker could take the
+        rows over mid-chunk and send them again.
+        """
+        if self.WORKER_LEASE_SECONDS < 1 or self.SMTP_TIMEOUT < 1 or self.SMTP_CONNECTIONS < 1:
+            return []  # refused by number_problems, each on its own line
+        needed = chunk_seconds(self.SMTP_TIMEOUT, self.SMTP_CONNECTIONS)
+        if self.WORKER_LEASE_SECONDS >= needed:
+            return []
+        return [
+            f"VAWG_WORKER_LEASE_SECONDS ({self.WORKER_LEASE_SECONDS}) is shorter than a chunk of {DELIVERY_CHUNK}"
+            f" messages can take with VAWG_SMTP_TIMEOUT={self.SMTP_TIMEOUT} and VAWG_SMTP_CONNECTIONS="
+            f"{self.SMTP_CONNECTIONS} ({needed} s): raise the lease to at least {needed}, lower the timeout,"
+            " or add connections"
+        ]
+
+    def number_problems(self) -> list[str]:
+        """Numbers that make no sense: negative counts, a zero timeout, a port out of range."""
+        problems = [
+            f"VAWG_{name} must be at least 1, not {getattr(self, name)}" for name in _AT_LEAST_ONE if getattr(self, name) < 1
+        ]
+        problems += [
+            f"VAWG_{name} must not be negative, not {getattr(self, name)}"
+            for name in dir(self)
+            if name.isupper() and type(getattr(self, name)) is int and name not in _AT_LEAST_ONE and getattr(self, name) < 0
+        ]
+        if not 1 <= self.SMTP_PORT <= 65535:
+            problems.append(f"VAWG_SMTP_PORT must be a port number (1 to 65535), not {self.SMTP_PORT}")
+        return problems
+
 
 class DevelopmentConfig(Config):
     ENV_NAME = "development"
@@ -202,6 +312,11 @@ class DevelopmentConfig(Config):
     SESSION_COOKIE_SECURE = False
     ENCRYPTION_KEYS = DEVELOPMENT_ENCRYPTION_KEYS
     AUDIT_CHAIN_KEYS = DEVELOPMENT_AUDIT_CHAIN_KEYS
+
+    def check(self) -> None:
+        problems = self.number_problems() + self.worker_fit_problems()
+        if problems:
+            raise ConfigurationError(problems, self.ENV_NAME)
 
 
 class TestConfig(Config):
@@ -221,6 +336,8 @@ class TestConfig(Config):
 
 class ProductionConfig(Config):
     ENV_NAME = "production"
+    # No default: production refuses to start without VAWG_DATABASE_URL (never a SQLite file).
+    DATABASE_URL = ""
     HSTS = True
     TRUSTED_HOSTS = ""
     REQUIRE_WORKER = True
@@ -259,8 +376,6 @@ class ProductionConfig(Config):
                 "VAWG_ENTRA_OPCC_TENANTS and VAWG_ENTRA_PARLIAMENT_TENANTS must name the tenants OPCC staff"
                 " and MPs' offices sign in from"
             )
-        if self.ENTRA_INVITE_DAYS < 1:
-            problems.append("VAWG_ENTRA_INVITE_DAYS must be at least 1")
         graph = ("GRAPH_TENANT_ID", "GRAPH_CLIENT_ID", "GRAPH_CLIENT_SECRET", "GRAPH_SENDER")
         if any(getattr(self, name) for name in graph) and not all(getattr(self, name) for name in graph):
             missing = ", ".join(f"VAWG_{name}" for name in graph if not getattr(self, name))
@@ -276,8 +391,41 @@ class ProductionConfig(Config):
             problems.append("VAWG_PUBLIC_BASE_URL must be the service's address, such as https://vawg.example.org")
         if self.trusted_host_list() is None:
             problems.append("VAWG_TRUSTED_HOSTS must name the service's host names, not *")
+        problems += self.url_problems()
+        problems += self.number_problems()
+        problems += self.worker_fit_problems()
+        if self.LOG_LEVEL.upper() not in _LOG_LEVELS:
+            problems.append(f"VAWG_LOG_LEVEL must be one of {', '.join(_LOG_LEVELS)}, not {self.LOG_LEVEL!r}")
+        if not parseaddr(self.MAIL_FROM)[1] or "@" not in parseaddr(self.MAIL_FROM)[1]:
+            problems.append(f"VAWG_MAIL_FROM must be an address such as 'VAWG Group <vawg@opcc.example>', not {self.MAIL_FROM!r}")
+        if not self.STORAGE_DIR.strip():
+            problems.append("VAWG_STORAGE_DIR must name the folder for attachments and PDFs (shared by every host)")
         if problems:
-            raise ConfigurationError("Refusing to start in production:\n  - " + "\n  - ".join(problems))
+            raise ConfigurationError(problems, self.ENV_NAME)
+
+    def url_problems(self) -> list[str]:
+        """Addresses production needs: present, and of a kind the service can use."""
+        problems = []
+        if not self.DATABASE_URL.strip():
+            # Never a SQLite file beside the code: production data must go where it is backed up.
+            problems.append("VAWG_DATABASE_URL must be set (postgresql://user:password@host:5432/name)")
+        else:
+            scheme = self.DATABASE_URL.split("://", 1)[0] if "://" in self.DATABASE_URL else ""
+            if scheme not in _DATABASE_SCHEMES:
+                problems.append("VAWG_DATABASE_URL must be a postgresql:// address (or sqlite:/// for a single host)")
+        if self.MAIL_TRANSPORT == "smtp" and not self.SMTP_HOST.strip():
+            problems.append("VAWG_SMTP_HOST must name the mail relay")
+        storage = self.RATELIMIT_STORAGE_URI.strip()
+        if "://" not in storage:
+            problems.append(f"VAWG_RATELIMIT_STORAGE_URI must be a storage address such as redis://host:6379, not {storage!r}")
+        if self.ENTRA_CLIENT_ID and urlsplit(self.ENTRA_AUTHORITY).scheme != "https":
+            problems.append("VAWG_ENTRA_AUTHORITY must be an https:// address")
+        if self.GRAPH_CLIENT_ID:
+            for name in ("GRAPH_AUTHORITY_HOST", "GRAPH_BASE_URL"):
+                parts = urlsplit(getattr(self, name))
+                if parts.scheme != "https" or not parts.hostname:
+                    problems.append(f"VAWG_{name} must be an https:// address")
+        return problems
 
 
 def rate_limit_storage_problem(storage_uri: str, web_workers: int) -> str | None:
@@ -308,25 +456,28 @@ def load_config(name: str | None = None) -> Config:
     try:
         config_class = CONFIGS[name]
     except KeyError:
-        raise ConfigurationError(f"Unknown environment {name!r}: choose one of {', '.join(CONFIGS)}") from None
+        raise ConfigurationError(f"VAWG_ENV is {name!r}: choose one of {', '.join(CONFIGS)}") from None
     config = config_class()
+    if config.unreadable:
+        raise ConfigurationError(config.unreadable, config.ENV_NAME)
     config.check()
     return config
 
 
 def _coerce(raw: str, default):
+    """``raw`` as the type of ``default``; ValueError saying what was expected."""
     if isinstance(default, bool):
         lowered = raw.strip().lower()
         if lowered in {"1", "true", "yes", "on"}:
             return True
         if lowered in {"0", "false", "no", "off", ""}:
             return False
-        raise ConfigurationError(f"Expected true or false, got {raw!r}")
+        raise ValueError(f"must be true or false, not {raw!r}")
     if isinstance(default, int):
         try:
             return int(raw)
         except ValueError:
-            raise ConfigurationError(f"Expected a whole number, got {raw!r}") from None
+            raise ValueError(f"must be a whole number, not {raw!r}") from None
     return raw
 
 

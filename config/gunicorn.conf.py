@@ -27,13 +27,20 @@ preload_app = False
 
 
 def on_starting(server):
-    """Refuse to start production with per-worker rate-limit counters (config.rate_limit_storage_problem).
-
-    Checked here, where the final number of workers is known (GUNICORN_CMD_ARGS included).
+    """Check every setting in the master, before any worker starts: a refusal is one line per
+    problem on stderr and exit status 78, never a traceback from each worker importing the app.
+    Also refuses production with per-worker rate-limit counters (config.rate_limit_storage_problem),
+    checked here, where the final number of workers is known (GUNICORN_CMD_ARGS included).
     """
-    from config import load_config, rate_limit_storage_problem
+    import sys
 
-    settings = load_config()
-    problem = rate_limit_storage_problem(settings.RATELIMIT_STORAGE_URI, server.cfg.workers)
-    if problem and settings.ENV_NAME == "production":
-        raise SystemExit(f"Refusing to start in production:\n  - {problem}")
+    from config import ConfigurationError, load_config, rate_limit_storage_problem
+
+    try:
+        settings = load_config()
+        problem = rate_limit_storage_problem(settings.RATELIMIT_STORAGE_URI, server.cfg.workers)
+        if problem and settings.ENV_NAME == "production":
+            raise ConfigurationError(problem, settings.ENV_NAME)
+    except ConfigurationError as refused:
+        print(refused.format_message(), file=sys.stderr, flush=True)
+        raise SystemExit(refused.exit_code) from None

@@ -21,6 +21,9 @@ def production_env(**overrides: str) -> dict[str, str]:
         "VAWG_SECRET_KEY": secrets.token_urlsafe(48),
         "VAWG_ENCRYPTION_KEYS": random_key("prod1"),
         "VAWG_AUDIT_CHAIN_KEYS": random_key("audit1"),
+        # Production has no default database (never a SQLite file beside the code); tests that
+        # connect give their own.
+        "VAWG_DATABASE_URL": "postgresql://vawg@db.vawg.example:5432/vawg",
     }
     env.update(overrides)
     return env

@@ -220,7 +220,7 @@ def test_worker_status_command(mail_app):
 
 @pytest.mark.parametrize("required", [True, False])
 def test_readyz_and_a_stale_worker(app_factory, required):
-    app = app_factory(REQUIRE_WORKER=required, WORKER_STALE_SECONDS=120)
+    app = app_factory(REQUIRE_WORKER=required, WORKER_HEARTBEAT_SECONDS=40)  # dead after 120 s
     client = app.test_client()
     with app.app_context():
         db.session.add(

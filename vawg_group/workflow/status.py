@@ -20,6 +20,13 @@ from vawg_group.workflow.models import (
 )
 
 WAITING = (DeliveryStatus.PENDING, DeliveryStatus.SENDING)
+# A worker that has missed this many heartbeats in a row is dead (a SIGKILL, a lost host).
+MISSED_BEATS = 3
+
+
+def stale_after_seconds() -> float:
+    """How long a worker may be silent before it counts as dead: three heartbeat intervals."""
+    return MISSED_BEATS * current_app.config["WORKER_HEARTBEAT_SECONDS"]
 
 
 @dataclass(frozen=True)
@@ -63,7 +70,7 @@ class QueueStatus:
 
 def workers(now: datetime | None = None) -> list[WorkerState]:
     now = now or utcnow()
-    stale_after = current_app.config["WORKER_STALE_SECONDS"]
+    stale_after = stale_after_seconds()
     rows = db.session.scalars(select(WorkerHeartbeat).order_by(WorkerHeartbeat.last_seen_dt.desc()).limit(20))
     result = []
     for row in rows:
@@ -114,12 +121,36 @@ def queue_status() -> QueueStatus:
 
 
 def worker_check() -> dict:
-    """/readyz's view of the workers: ok unless VAWG_REQUIRE_WORKER is on and none is live."""
-    live = [w for w in workers() if w.state == "running"]
+    """/readyz's view of the workers: ok unless VAWG_REQUIRE_WORKER is on and none is live.
+
+    A worker is live while its heartbeat is under three intervals old; one that stopped cleanly
+    or went silent (killed, its host lost) is counted as dead, not as running."""
+    everyone = [w for w in workers() if w.stopped_dt is None]
+    live = [w for w in everyone if not w.stale]
     required = current_app.config["REQUIRE_WORKER"]
     check = {"ok": bool(live) or not required, "required": required, "live_workers": len(live)}
+    if len(everyone) > len(live):
+        check["dead_workers"] = len(everyone) - len(live)
     if not live:
-        check["problem"] = f"no worker heartbeat in the last {current_app.config['WORKER_STALE_SECONDS']} seconds"
+        check["problem"] = f"no worker heartbeat in the last {int(stale_after_seconds())} seconds"
+    return check
+
+
+def event_backlog_check() -> dict:
+    """/readyz: no event has been due for longer than VAWG_READY_MAX_EVENT_AGE_SECONDS without a
+    worker taking it (workers alive but stuck, or too few). An event waiting out a retry's
+    backoff is not due yet, so a failing handler does not count; the Deliveries page shows it."""
+    now = utcnow()
+    oldest_due = db.session.scalar(
+        select(func.min(DomainEvent.next_attempt_dt)).where(
+            DomainEvent.status == EventStatus.PENDING, DomainEvent.next_attempt_dt <= now
+        )
+    )
+    limit = current_app.config["READY_MAX_EVENT_AGE_SECONDS"]
+    waited = (now - oldest_due).total_seconds() if oldest_due is not None else 0.0
+    check = {"ok": waited <= limit, "oldest_waiting_seconds": int(waited), "limit_seconds": limit}
+    if waited > limit:
+        check["problem"] = f"an event has waited {describe_age(waited)} for a worker (limit {limit} seconds)"
     return check
 
 

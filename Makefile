@@ -36,11 +36,12 @@ $(STAMPS)/system-deps: scripts/install-system-deps.sh
 	bash scripts/install-system-deps.sh
 	@touch $@
 
-# The browser tests drive Debian's Chromium (never a browser Playwright downloads).
+# The browser tests drive Debian's Chromium (never a browser Playwright downloads); the
+# deployment files' tests use nginx and systemd's checkers (tests/ops/test_deploy_files.py).
 test-system-deps: $(STAMPS)/test-system-deps
 $(STAMPS)/test-system-deps: scripts/install-system-deps.sh
 	@mkdir -p $(STAMPS)
-	bash scripts/install-system-deps.sh chromium
+	bash scripts/install-system-deps.sh chromium --test-tools
 	@touch $@
 
 python-deps: $(STAMPS)/python-deps

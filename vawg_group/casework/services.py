@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, select, text
+from sqlalchemy import case, func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import load_only, selectinload
 
@@ -493,6 +493,14 @@ def office_list(
     return _page(condition, (CaseworkItem.submitted_dt.desc(), CaseworkItem.id.desc()), page, per_page, themes=themes)
 
 
+# The triage queue's views: what "Status" offers besides each status itself.
+NEEDS_ACTION = "needs_action"
+QUEUE_VIEWS = {NEEDS_ACTION: "Needs action (submitted or acknowledged)", "open": "All open cases", "all": "All cases"}
+NEEDS_ACTION_STATUSES = (Status.SUBMITTED.value, Status.ACKNOWLEDGED.value)
+# Finished cases go after the rest in the views that hold them.
+_FINISHED_LAST = case((CaseworkItem.status.in_([Status.RESOLVED.value, Status.CLOSED.value]), 1), else_=0)
+
+
 def triage_queue(
     *,
     page: int = 1,
@@ -501,24 +509,60 @@ def triage_queue(
     office_id: int | None = None,
     assigned_to_id: int | None = None,
     late: bool = False,
+    theme: str | None = None,
+    overdue: bool = False,
+    today: date | None = None,
 ) -> Page:
-    """Every office's items for OPCC staff. By default the open ones, oldest first (the
-    longest waiting at the top); a status filter narrows to that status; ``late`` to the cases
-    sent after a casework deadline (accepted or not)."""
-    if status and status in {s.value for s in Status}:
+    """Every office's items for OPCC staff, longest waiting first.
+
+    ``status``: by default (or ``needs_action``) the cases that need action, submitted or
+    acknowledged; ``open`` every case not closed and ``all`` every case, with resolved and closed
+    ones after the rest; a status's key that status alone. Narrowed by office, officer, theme,
+    ``late`` (sent after a casework deadline, accepted or not) and ``overdue`` (a referral
+    response due before ``today`` and not in); an unknown status or theme narrows nothing."""
+    order = (CaseworkItem.submitted_dt, CaseworkItem.id)
+    if status in {s.value for s in Status}:
         condition, count_condition = [CaseworkItem.status == status], [CaseworkItem.status == status]
-    else:
-        # Paging walks the partial index of open cases; counting seeks the status index.
+    elif status == "open":
+        # Counting seeks the status index; paging sorts finished ones after the rest.
         condition, count_condition = [OPEN_CONDITION], [CaseworkItem.status.in_(OPEN_STATUSES)]
+        order = (_FINISHED_LAST, *order)
+    elif status == "all":
+        condition, count_condition = [], []
+        order = (_FINISHED_LAST, *order)
+    else:
+        condition = [CaseworkItem.status.in_(NEEDS_ACTION_STATUSES)]
+        count_condition = list(condition)
+    overdue_items = (
+        select(CaseworkReferral.item_id).where(
+            CaseworkReferral.responded_dt.is_(None), CaseworkReferral.response_due_on < (today or london_today())
+        )
+        if overdue
+        else None
+    )
     for extra in (
         CaseworkItem.office_id == office_id if office_id else None,
         CaseworkItem.assigned_to_id == assigned_to_id if assigned_to_id else None,
         CaseworkItem.late.is_(True) if late else None,
+        CaseworkItem.id.in_(select(CaseworkTheme.item_id).where(CaseworkTheme.theme == theme)) if theme in THEME_LABELS else None,
+        CaseworkItem.id.in_(overdue_items) if overdue_items is not None else None,
     ):
         if extra is not None:
             condition.append(extra)
             count_condition.append(extra)
-    return _page(condition, (CaseworkItem.submitted_dt, CaseworkItem.id), page, per_page, count_condition)
+    return _page(condition, order, page, per_page, count_condition)
+
+
+def queue_caption(total: int, status: str | None) -> str:
+    """The triage queue table's caption: how many cases the view holds, in words."""
+    cases = "case" if total == 1 else "cases"
+    if status in {s.value for s in Status}:
+        return f"{total} {cases} {Status(status).label.lower()}, longest waiting first"
+    if status == "open":
+        return f"{total} open {cases}, longest waiting first"
+    if status == "all":
+        return f"{total} {cases}, longest waiting first, resolved and closed ones last"
+    return f"{total} {cases} {'needs' if total == 1 else 'need'} action, longest waiting first"
 
 
 def office_names(office_ids) -> dict[int, str]:

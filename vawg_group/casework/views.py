@@ -26,7 +26,7 @@ from vawg_group.casework.forms import (
     StatusForm,
     yes_no,
 )
-from vawg_group.casework.models import STATUS_LABELS, CaseworkItem, CaseworkReferral, Status
+from vawg_group.casework.models import STATUS_LABELS, THEMES, CaseworkItem, CaseworkReferral, Status
 from vawg_group.core import audit
 from vawg_group.core.clock import london_today, utcnow
 from vawg_group.core.forms import ConfirmForm
@@ -65,31 +65,31 @@ def index():
     page_number = _page_number()
     # Triage sees every office's cases; an office sees its own.
     if can(current_user, Permission.TRIAGE_CASEWORK):
-        status = request.args.get("status", "")
-        office = request.args.get("office", "")
+        applied = {name: request.args.get(name, "") for name in ("status", "office", "theme", "mine", "late", "overdue")}
+        applied["status"] = applied["status"] or services.NEEDS_ACTION
         page = services.triage_queue(
             page=page_number,
-            status=status or None,
-            office_id=parse_database_id(office),
-            assigned_to_id=current_user.id if request.args.get("mine") == "1" else None,
-            late=request.args.get("late") == "1",
+            status=applied["status"],
+            office_id=parse_database_id(applied["office"]),
+            assigned_to_id=current_user.id if applied["mine"] == "1" else None,
+            late=applied["late"] == "1",
+            theme=applied["theme"] or None,
+            overdue=applied["overdue"] == "1",
         )
         html = render_template(
             "casework/queue.html",
             title="Casework triage",
             page=page,
+            caption=services.queue_caption(page.total, applied["status"]),
             offices=services.office_names(i.office_id for i in page.items),
             all_offices=db.session.scalars(select(Office).order_by(Office.constituency)).all(),
             officers=services.user_names(i.assigned_to_id for i in page.items),
             statuses=STATUS_LABELS,
+            views=services.QUEUE_VIEWS,
+            themes=THEMES,
             meetings=deadlines.meeting_starts(i.occurrence_id for i in page.items),
             late_words=deadlines.late_tag_words(page.items),
-            applied={
-                "status": status,
-                "office": office,
-                "mine": request.args.get("mine", ""),
-                "late": request.args.get("late", ""),
-            },
+            applied=applied,
             waiting=services.waiting_for_triage_count(),
             overdue=services.overdue_referral_count(),
         )

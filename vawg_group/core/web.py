@@ -8,7 +8,7 @@ import time
 import uuid
 
 from flask import Flask, Request, current_app, g, request
-from flask_login import current_user
+from sqlalchemy import inspect
 from werkzeug.routing import IntegerConverter
 from werkzeug.utils import cached_property
 
@@ -102,12 +102,25 @@ def _looks_like_request_id(value: str) -> bool:
 def _commit_or_roll_back(response):
     """One transaction per request: kept if the request succeeded, undone if it did not, or if
     a service refused something in it (core/validation.py): a refused request changes nothing
-    but what was recorded on purpose (``audit.record_now`` commits on its own)."""
+    but what was recorded on purpose (``audit.record_now`` commits on its own).
+
+    A commit that fails raises, and the request becomes the 500 (or 503) it is. Undoing a failed
+    request must not fail in turn: with the database gone, the error page would lose its
+    headers and its log line."""
     if response.status_code < 400 and not request_was_refused():
         db.session.commit()
-    else:
+        return response
+    try:
         db.session.rollback()
         audit.write_kept_refusals()
+    except Exception:
+        request_log.error(
+            "request_id=%s could not roll back or keep its refusals (database unavailable?)", g.get("request_id", "-")
+        )
+        try:
+            db.session.rollback()
+        except Exception:
+            pass
     return response
 
 
@@ -139,11 +152,21 @@ def _security_headers(response):
     return response
 
 
+def _signed_in_user_id() -> str | int:
+    """The signed-in person's id for the log line, never loading them (the database may be
+    down, or this request's transaction gone) and never a query: "-" if not loaded or none."""
+    user = g.get("error_page_user") or g.get("_login_user")
+    if user is None or not getattr(user, "is_authenticated", False):
+        return "-"
+    identity = inspect(user, raiseerr=False)
+    return identity.identity[0] if identity is not None and identity.identity else "-"
+
+
 def _log_request(response):
     # The route's pattern, not the path: paths can carry ids and secret tokens.
     rule = request.url_rule.rule if request.url_rule else "<unmatched>"
     elapsed_ms = (time.perf_counter() - g.get("request_started", time.perf_counter())) * 1000
-    user_ref = current_user.id if getattr(current_user, "is_authenticated", False) else "-"
+    user_ref = _signed_in_user_id()
     request_log.info(
         "request_id=%s method=%s route=%s status=%s ms=%.1f user=%s",
         g.get("request_id", "-"),

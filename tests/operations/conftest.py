@@ -1,0 +1,14 @@
+from __future__ import annotations
+
+import pytest
+
+from tests.operations.outage import DatabaseOutage
+
+
+@pytest.fixture
+def outage(database_url, tmp_path):
+    """The test's database behind a switch: ``outage.url`` works while ``outage.is_up``."""
+    switch = DatabaseOutage(database_url, tmp_path)
+    switch.up()
+    yield switch
+    switch.close()

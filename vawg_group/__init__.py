@@ -101,6 +101,7 @@ BLUEPRINTS = (
     "vawg_group.meetings.views",
     "vawg_group.cycle.views",
     "vawg_group.search.views",
+    "vawg_group.emerging.views",
 )
 
 
@@ -115,7 +116,8 @@ def _connect_domains(app: Flask) -> None:
     from vawg_group.casework.erasure import provide_pack_withdrawal
     from vawg_group.casework.stats import pack_summary
     from vawg_group.core.health import add_readiness_check
-    from vawg_group.packs.rendering import provide_casework_section
+    from vawg_group.emerging.section import pack_section as emerging_section
+    from vawg_group.packs.rendering import provide_casework_section, provide_emerging_section
     from vawg_group.packs.withdrawal import withdraw_summaries
     from vawg_group.search.freshness import watch as keep_search_index_current
     from vawg_group.workflow.status import event_backlog_check, worker_check
@@ -125,6 +127,8 @@ def _connect_domains(app: Flask) -> None:
     add_readiness_check(app, "events", event_backlog_check)
     # A briefing pack prints the casework section (anonymised counts and summaries).
     provide_casework_section(app, pack_summary)
+    # ...and "Emerging issues since the last meeting" (the notes published since).
+    provide_emerging_section(app, emerging_section)
     # Erasing a case takes its anonymised summaries out of the pack versions that printed them.
     provide_pack_withdrawal(app, withdraw_summaries)
     # The search index follows every change to what it indexes, in the same transaction.

@@ -6,6 +6,13 @@ from vawg_group.core.audit import AuditEvent  # noqa: F401
 from vawg_group.core.reissue import ReissueNotice  # noqa: F401
 from vawg_group.core.token_refusals import RefusedTokenLookup  # noqa: F401
 from vawg_group.cycle.models import CycleStep, MeetingMilestone  # noqa: F401
+from vawg_group.emerging.models import (  # noqa: F401
+    EmergingAnswer,
+    EmergingNote,
+    EmergingNoteCopy,
+    EmergingRead,
+    EmergingSignal,
+)
 from vawg_group.extensions import db
 from vawg_group.meetings.models import (  # noqa: F401
     Action,

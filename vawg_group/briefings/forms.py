@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import RadioField, SelectMultipleField, StringField, TextAreaField
+from wtforms import BooleanField, RadioField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import InputRequired
 
 from vawg_group.briefings.models import CLASSIFICATIONS, THEMES
@@ -23,6 +23,7 @@ class BriefingForm(FlaskForm):
         default="OFFICIAL",
         validators=[InputRequired("Select a classification")],
     )
+    emerging_issue = BooleanField("This is an emerging issue note")
 
 
 class KeyFigureForm(FlaskForm):

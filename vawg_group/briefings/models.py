@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, CheckConstraint, Float, ForeignKey, Integer, String, Text, text
+from sqlalchemy import JSON, Boolean, CheckConstraint, Float, ForeignKey, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from vawg_group.core.clock import utcnow
@@ -58,6 +58,8 @@ class Briefing(db.Model):
     # One source per line.
     sources: Mapped[str] = mapped_column(Text, default="")
     classification: Mapped[str] = mapped_column(String(20), default=OFFICIAL)
+    # Marked as an emerging issue: published on its own between meetings (vawg_group/emerging/).
+    emerging_issue: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
     status: Mapped[str] = mapped_column(String(20), default=BriefingStatus.DRAFT, index=True)
 
     author_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))

@@ -74,6 +74,7 @@ def _clean(values: dict) -> dict:
         themes=list(dict.fromkeys(themes)),
         sources="\n".join(line.strip() for line in source_lines),
         classification=classification,
+        emerging_issue=bool(values.get("emerging_issue")),
     )
 
 

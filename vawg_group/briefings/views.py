@@ -42,6 +42,7 @@ def _values(form: BriefingForm) -> dict:
         body_markdown=form.body_markdown.data or "",
         sources=form.sources.data or "",
         classification=form.classification.data,
+        emerging_issue=form.emerging_issue.data,
     )
 
 

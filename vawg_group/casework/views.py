@@ -125,6 +125,10 @@ def new():
     findings: dict[str, list[screening.Finding]] = {}
     if request.method == "GET":
         form.submission_token.data = uuid.uuid4().hex
+        # "We have casework on this" from an emerging issue note opens the form with its theme.
+        chosen = request.args.get("theme", "")
+        if any(chosen == value for value, _label in form.themes.choices):
+            form.themes.data = [chosen]
     elif form.validate_on_submit():
         office_id = current_user.office_id
         earlier = services.find_submission(office_id, form.submission_token.data)

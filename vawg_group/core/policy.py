@@ -173,6 +173,27 @@ def can_see_pack(user, pack) -> bool:
     return pack.status == "published" or can(user, Permission.MANAGE_BRIEFINGS)
 
 
+def can_see_emerging_note(user, note) -> bool:
+    """An emerging issue note once published (withdrawn ones too, saying so); staff see it
+    while they prepare it."""
+    if not can(user, Permission.VIEW_PACKS):
+        return False
+    return note.published_dt is not None or can(user, Permission.MANAGE_BRIEFINGS)
+
+
+def can_download_emerging_note(user, note) -> bool:
+    """The note's PDF: while it is published and not withdrawn (a withdrawn note is no longer
+    served, to anyone); staff also while they prepare it."""
+    if not can_see_emerging_note(user, note) or note.withdrawn_dt is not None:
+        return False
+    return note.published_dt is not None or can(user, Permission.MANAGE_BRIEFINGS)
+
+
+def can_answer_emerging_note(user, note) -> bool:
+    """Members and assistants answer a live note for their office."""
+    return can(user, Permission.VIEW_PACKS) and user.role in OFFICE_ROLES and note.withdrawn_dt is None
+
+
 def can_see_agenda(user, occurrence) -> bool:
     """A meeting's agenda once published; staff see it while they draft it."""
     if not can(user, Permission.VIEW_MEETINGS):
@@ -220,6 +241,12 @@ def can_approve_briefing(user, briefing) -> bool:
 
 def can_compile_packs(user) -> bool:
     """Make, fill, prepare, publish and retry packs: OPCC staff."""
+    return _is_opcc(user)
+
+
+def can_publish_emerging_notes(user) -> bool:
+    """Prepare, publish and withdraw emerging issue notes, and act on or dismiss casework
+    signals: OPCC staff."""
     return _is_opcc(user)
 
 

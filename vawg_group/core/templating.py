@@ -23,6 +23,7 @@ NAVIGATION = [
     ("meetings.index", "Meetings", Permission.VIEW_MEETINGS, "meetings."),
     ("briefings.index", "Briefings", Permission.MANAGE_BRIEFINGS, "briefings."),
     ("packs.index", "Packs", Permission.VIEW_PACKS, "packs."),
+    ("emerging.index", "Emerging issues", Permission.VIEW_PACKS, "emerging."),
     ("casework.index", "Casework", Permission.VIEW_CASEWORK, "casework."),
     ("workflow.deliveries", "Deliveries", Permission.MANAGE_DELIVERIES, "workflow."),
     ("people_admin.users", "Users", Permission.MANAGE_PEOPLE, "people_admin.user"),

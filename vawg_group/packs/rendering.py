@@ -103,6 +103,22 @@ def provide_casework_section(app, summary: Callable[[int | None], dict]) -> None
     app.extensions[_CASEWORK_SECTION] = summary
 
 
+# Emerging issue notes sit above packs too: their section is handed over the same way.
+_EMERGING_SECTION = "vawg_pack_emerging_section"
+
+
+def provide_emerging_section(app, section: Callable[..., list[dict]]) -> None:
+    """``section(meeting_date, occurrence_id)`` lists the notes published since the last meeting
+    (emerging.section.pack_section)."""
+    app.extensions[_EMERGING_SECTION] = section
+
+
+def emerging_summary(pack) -> list[dict]:
+    """The pack's "Emerging issues since the last meeting" (none when nothing provides it)."""
+    section = current_app.extensions.get(_EMERGING_SECTION)
+    return section(pack.meeting_date, pack.occurrence_id) if section else []
+
+
 def casework_summary(pack) -> dict:
     """The casework section: anonymised counts, and the items put forward for this meeting
     (for a pack not tied to a meeting occurrence, the items not yet tied to one)."""
@@ -170,6 +186,7 @@ def pack_context(pack, *, number: int, classification: str, change_summary: str 
         meeting_date_text=weekday_date(pack.meeting_date),
         opcc_address=current_app.config["OPCC_ADDRESS"],
         casework=casework if casework is not None else casework_summary(pack),
+        emerging=emerging_summary(pack),
         meeting=meeting_summary(pack),
         sections=pack_sections(pack),
     )
@@ -180,6 +197,8 @@ def pack_sections(pack) -> list[tuple[str, str]]:
     sections = []
     if pack.occurrence_id:
         sections.append(("agenda", "Agenda"))
+    if emerging_summary(pack):
+        sections.append(("emerging", "Emerging issues since the last meeting"))
     if pack.items:
         sections.append(("briefings", "Briefings"))
     sections.append(("casework", "Casework summary"))

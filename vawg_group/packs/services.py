@@ -123,6 +123,7 @@ def classification_of(pack: Pack, casework: dict | None = None) -> str:
     forward for discussion, anonymised as they are, describe victims' cases: OFFICIAL-SENSITIVE."""
     casework = casework if casework is not None else rendering.casework_summary(pack)
     markings = [item.briefing.classification for item in pack.items]
+    markings += [note["classification"] for note in rendering.emerging_summary(pack)]
     if casework["discussions"]:
         markings.append(OFFICIAL_SENSITIVE)
     return highest_classification(markings)
@@ -138,6 +139,7 @@ def contents_fingerprint(pack: Pack, casework: dict | None = None) -> str:
             "meeting": hashlib.sha256(
                 json.dumps(rendering.meeting_summary(pack), sort_keys=True, default=str).encode()
             ).hexdigest(),
+            "emerging": rendering.emerging_summary(pack),
             "title": pack.title,
             "meeting_date": pack.meeting_date.isoformat(),
             "briefings": [[item.briefing_id, item.briefing.status, item.briefing.updated_dt.isoformat()] for item in pack.items],

@@ -51,6 +51,10 @@ def _claim(model, row_id: int, time_limit: float) -> bool:
     return result.rowcount == 1
 
 
+# Emerging issue notes and their copies carry the same render columns and are claimed the same way.
+claim = _claim
+
+
 def _still_rendering(row, time_limit: float) -> TransientError:
     """Another worker has it (or had it and died): try again once it would count as stale."""
     wait = (row.render_started_dt - _stale_before(time_limit)).total_seconds() if row.render_started_dt else 0

@@ -58,6 +58,12 @@ _EVENTS = (
     EventType("pack.published", "The pack was published", ("version_id", "number")),
     EventType("pack.reissued", "A corrected version of the pack was published", ("version_id", "number")),
     EventType("pack.copy_requested", "A stamped copy of the pack was asked for", ("copy_id",)),
+    # Emerging issues between meetings
+    EventType("emerging.render_requested", "The emerging issue note's PDF was asked for", ("note_id",)),
+    EventType("emerging.copy_requested", "A stamped copy of the emerging issue note was asked for", ("copy_id",)),
+    EventType("emerging.published", "The emerging issue note was published", ("note_id",)),
+    EventType("emerging.withdrawn", "The emerging issue note was withdrawn", ("note_id",)),
+    EventType("emerging.signal_raised", "Casework on a theme rose beyond its usual level", ("signal_id", "theme")),
     # Casework
     EventType("casework.submitted", "An office sent a case", ("item_id", "office_id")),
     EventType("casework.status_changed", "A case's status changed", ("item_id", "office_id", "from", "to")),

@@ -25,6 +25,7 @@ JOB_MODULES: list[str] = [
     "vawg_group.casework.tasks",
     "vawg_group.meetings.tasks",
     "vawg_group.cycle.tasks",
+    "vawg_group.emerging.tasks",
 ]
 
 

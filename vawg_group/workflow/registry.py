@@ -31,6 +31,7 @@ HANDLER_MODULES: list[str] = [
     "vawg_group.packs.handlers",
     "vawg_group.meetings.handlers",
     "vawg_group.cycle.handlers",
+    "vawg_group.emerging.handlers",
 ]
 
 EMAIL = "email"

@@ -127,7 +127,7 @@ def new():
         form.submission_token.data = uuid.uuid4().hex
         # "We have casework on this" from an emerging issue note opens the form with its theme.
         chosen = request.args.get("theme", "")
-        if any(chosen == value for value, _label in form.themes.choices):
+        if chosen in dict(THEMES):
             form.themes.data = [chosen]
     elif form.validate_on_submit():
         office_id = current_user.office_id

@@ -40,7 +40,9 @@ def test_the_demo_meetings_are_seeded_once(app):
         assert occurrence.classification == "OFFICIAL-SENSITIVE"  # casework on every past agenda
     assert [o.minutes_status for o in past] == [MinutesStatus.APPROVED] * 5 + [MinutesStatus.DRAFT]
     upcoming = services.next_occurrence(now=NOW)
-    assert upcoming is future[0] and not upcoming.agenda_is_published and len(upcoming.items) == 4
+    assert upcoming is future[0] and not upcoming.agenda_is_published and len(upcoming.items) == 5
+    # Four planned, and the item the demo's emerging issue note put there for staff to keep or drop.
+    assert [item.linked_type for item in upcoming.items].count("emerging_note") == 1
     assert len(actions.open_actions()) == 3 and len(actions.lobbying_asks()) == 3
     # Old history is not re-sent by the worker; invites for meetings ahead still go out.
     pending = db.session.query(DomainEvent).filter_by(status=EventStatus.PENDING, subject_type="meeting_occurrence").all()

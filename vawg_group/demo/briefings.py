@@ -180,6 +180,7 @@ DEMO_BRIEFINGS = (
         ),
         sources="",
         classification="OFFICIAL-SENSITIVE",
+        emerging_issue=True,
         figures=[],
         approve=False,
     ),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from vawg_group.demo.briefings import seed_briefings
 from vawg_group.demo.casework import seed_casework, seed_cycle_casework
 from vawg_group.demo.cycle import seed_cycle
+from vawg_group.demo.emerging import seed_emerging
 from vawg_group.demo.meetings import seed_meetings
 from vawg_group.demo.packs import seed_packs
 from vawg_group.demo.people import seed_people
@@ -15,6 +16,7 @@ SEED_STEPS = [
     ("casework", seed_casework),
     ("briefings", seed_briefings),
     ("meetings", seed_meetings),
+    ("emerging issues", seed_emerging),
     ("packs", seed_packs),
     ("meeting cycle", seed_cycle),
     ("casework meetings and late casework", seed_cycle_casework),

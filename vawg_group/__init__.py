@@ -38,6 +38,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
 
     web.init_app(app)
     errors.init_app(app)
+    _init_operations(app)
     _register_blueprints(app)
     _connect_domains(app)
     _register_cli(app)
@@ -52,6 +53,12 @@ def _configure_logging(app: Flask) -> None:
     # WeasyPrint narrates each step of every render (and of its own import) at INFO: many
     # lines per pack that say nothing an operator needs. Its warnings still come through.
     logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
+
+
+def _init_operations(app: Flask) -> None:
+    from vawg_group.ops import hooks
+
+    hooks.init_app(app)
 
 
 def _configure_templates(app: Flask) -> None:

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import trustme
+import yaml
 
 from config import PROJECT_ROOT, Config
 
@@ -127,9 +128,14 @@ def test_the_container_files_copy_what_exists_and_run_web_worker_and_postgresql(
     runtime = re.search(r"^packages=\(([^)]*)\)", script, re.M).group(1).split()
     for package in runtime:
         assert package in containerfile, package
-    compose = (DEPLOY / "compose.yaml").read_text()
-    services = re.findall(r"^  ([a-z]+):$", compose, re.M)
+    compose = yaml.safe_load((DEPLOY / "compose.yaml").read_text())
+    services = compose["services"]
     assert {"postgres", "migrate", "web", "worker"} <= set(services)
-    server = re.search(r"postgres:(\d+)-", compose).group(1)
+    server = re.search(r"postgres:(\d+)-", services["postgres"]["image"]).group(1)
     assert f"postgresql-client-{server}" in containerfile  # backup's pg_dump matches the server
-    assert 'flask", "--app", "vawg_group", "worker"' in compose
+    assert services["worker"]["command"] == ["flask", "--app", "vawg_group", "worker"]
+    assert services["migrate"]["command"] == ["flask", "--app", "vawg_group", "db-upgrade"]
+    for name in ("web", "worker"):
+        assert services[name]["build"]["dockerfile"] == "deploy/Containerfile"
+        assert services[name]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+        assert "storage:/var/lib/vawg_group" in services[name]["volumes"]

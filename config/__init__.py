@@ -180,6 +180,11 @@ class Config:
     DELIVERY_MAX_ATTEMPTS = 8
     DELIVERY_BACKOFF_SECONDS = 30
     DELIVERY_BACKOFF_MAX_SECONDS = 3600
+    # Casework update emails: changes to one case in a burst go to each person as one email,
+    # sent once no change has come for WAIT seconds, and never later than MAX_WAIT seconds after
+    # the first (vawg_group/workflow/coalescing.py). 0 sends each change at once.
+    CASEWORK_NOTICE_WAIT_SECONDS = 120
+    CASEWORK_NOTICE_MAX_WAIT_SECONDS = 600
 
     # The worker (`flask --app vawg_group worker`)
     WORKER_POLL_SECONDS = 1
@@ -332,6 +337,8 @@ class TestConfig(Config):
     SMTP_PORT = 1025
     SMTP_SECURITY = "none"
     SMTP_TIMEOUT = 10
+    # Tests that send mail expect each change told at once; the burst tests set their own wait.
+    CASEWORK_NOTICE_WAIT_SECONDS = 0
 
 
 class ProductionConfig(Config):

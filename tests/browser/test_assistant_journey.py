@@ -102,7 +102,7 @@ def test_an_assistant_brings_a_case_and_sees_it_progress(open_page, journey):
 
     # The worker tells the office; the email says only that there is an update, and links to it.
     journey.run_worker()
-    updates = [m for m in journey.mail_to(ASSISTANT[1]) if m["Subject"] == "There is an update on a casework item"]
+    updates = [m for m in journey.mail_to(ASSISTANT[1]) if m["Subject"] == f"Update on your case {REFERENCE}"]
     assert updates, [m["Subject"] for m in journey.mail_to(ASSISTANT[1])]
     text = updates[-1].get_body(("plain",)).get_content()
     assert REFERENCE not in text and "unwanted contact" not in text

@@ -221,7 +221,7 @@ def test_the_office_hears_of_the_acceptance_without_any_case_text(three_meetings
     event = db.session.scalar(select(DomainEvent).where(DomainEvent.event_type == "casework.late_accepted"))
     sends = tell_office_of_late_acceptance(event)
     assert sorted(s.recipient for s in sends) == sorted(p.email for p in people)
-    assert all(s.params == {"item_id": item.id} for s in sends)
+    assert all(s.params == {"item_id": item.id, "audience": "office", "event_ids": [event.id]} for s in sends)
 
 
 def test_accepting_a_case_that_was_not_late_is_refused(three_meetings, staff):

@@ -120,7 +120,7 @@ def test_acknowledging_tells_the_office_without_any_case_content(app, client):
     sends = list(handlers.tell_office_of_status_change(event))
     assert sorted(s.recipient for s in sends) == ["assistant@parliament.example", "mp@parliament.example"]
     assert {s.user_id for s in sends} == {member.id, assistant.id}
-    assert all(s.params == {"item_id": item.id} for s in sends)
+    assert all(s.params == {"item_id": item.id, "audience": "office", "event_ids": [event.id]} for s in sends)
 
     delivery = Delivery(
         event_id=event.id,
@@ -134,7 +134,10 @@ def test_acknowledging_tells_the_office_without_any_case_content(app, client):
     message = registry.message_builder(sends[0].message)(delivery)
     everything = message.subject + message.text + (message.html or "")
     assert f"http://127.0.0.1:5000/casework/{item.id}\n" in message.text and "Sign in" in message.text
-    for secret in (SUMMARY, "BLB-2026-014", "stalking", "Stalking", "acknowledged", item.ask):
+    # The subject names the office's own reference (#20, item 4); the body never does.
+    assert message.subject == "Update on your case BLB-2026-014"
+    assert "BLB-2026-014" not in message.text + (message.html or "").replace(f"<title>{message.subject}</title>", "")
+    for secret in (SUMMARY, "stalking", "Stalking", "acknowledged", item.ask):
         assert secret not in everything
 
 

@@ -126,6 +126,8 @@ def _environment(database_url: str, storage: Path, smtp_port: int, web_port: int
         VAWG_SMTP_SECURITY="none",
         VAWG_PUBLIC_BASE_URL=f"http://127.0.0.1:{web_port}",
         VAWG_MEETINGS_WINDOW_MONTHS="2",
+        # Each casework change told at once: the tier runs the worker right after a change.
+        VAWG_CASEWORK_NOTICE_WAIT_SECONDS="0",
         VAWG_GUNICORN_BIND=f"127.0.0.1:{web_port}",
         VAWG_GUNICORN_WORKERS="2",
         VAWG_LOG_LEVEL="INFO",

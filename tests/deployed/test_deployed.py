@@ -77,7 +77,7 @@ def test_an_assistants_case_reaches_triage_and_the_office_is_told(open_page, dep
     expect(staff.locator(".govuk-notification-banner")).to_contain_text("Case acknowledged: the office has been told")
 
     deployment.run_worker()
-    updates = [m for m in deployment.mail_to(ASSISTANT[1]) if m["Subject"] == "There is an update on a casework item"]
+    updates = [m for m in deployment.mail_to(ASSISTANT[1]) if m["Subject"] == f"Update on your case {reference}"]
     assert updates, [m["Subject"] for m in deployment.mail_to(ASSISTANT[1])]
     text = updates[-1].get_body(("plain",)).get_content()
     assert reference not in text and "unwanted contact" not in text

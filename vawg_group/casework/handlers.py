@@ -1,21 +1,24 @@
 """Who hears about casework, and the messages they get.
 
-Emails never carry casework content: no reference, no summary, no names, no status words that
-could be read over a shoulder. They say there is an update and link to the case, behind
-sign-in. Handlers take ids from the event and load what they need; each returns one Send per
+Emails never carry casework content: no summary, no names, no status words that could be read
+over a shoulder. An update notice's subject names the office's own reference for the case (never
+the constituent), and its body how many updates there were; every email links to the case,
+behind sign-in. Changes in a burst are told in one email per person (workflow/coalescing.py). Handlers take ids from the event and load what they need; each returns one Send per
 recipient, so the worker's unique key keeps a re-run from sending twice.
 """
 
 from __future__ import annotations
 
+from flask import current_app
 from sqlalchemy import select
 
 from vawg_group.casework.models import CaseworkItem
+from vawg_group.core.clock import utcnow
 from vawg_group.core.links import external_url
 from vawg_group.core.roles import OFFICE_ROLES, OPCC_ROLES
 from vawg_group.extensions import db
 from vawg_group.people.models import User
-from vawg_group.workflow import registry
+from vawg_group.workflow import coalescing, registry
 from vawg_group.workflow.messages import OutgoingMessage
 from vawg_group.workflow.registry import Send
 from vawg_group.workflow.rendering import email_message
@@ -47,6 +50,28 @@ def _sends(people, message: str, item_id: int) -> list[Send]:
     return [Send(recipient=person.email, message=message, params={"item_id": item_id}, user_id=person.id) for person in people]
 
 
+def _update_sends(event, people, item_id: int, audience: str) -> list[Send]:
+    """Update notices, one per burst of changes to the case (workflow/coalescing.py): a person
+    with a notice about this case still waiting has this change folded into it; anyone else
+    gets one held back VAWG_CASEWORK_NOTICE_WAIT_SECONDS for more changes to join it."""
+    config = current_app.config
+    wait, max_wait = config["CASEWORK_NOTICE_WAIT_SECONDS"], config["CASEWORK_NOTICE_MAX_WAIT_SECONDS"]
+    now = utcnow()
+    return [
+        Send(
+            recipient=person.email,
+            message=UPDATE_NOTICE,
+            params={"item_id": item_id, "audience": audience, "event_ids": [event.id]},
+            user_id=person.id,
+            delay_seconds=min(wait, max_wait),
+        )
+        for person in people
+        if not coalescing.fold_into_waiting(
+            event, message=UPDATE_NOTICE, recipient=person.email, wait=wait, max_wait=max_wait, now=now
+        )
+    ]
+
+
 def _item(event) -> CaseworkItem | None:
     return db.session.get(CaseworkItem, int(event.payload.get("item_id") or event.subject_id))
 
@@ -66,7 +91,7 @@ def tell_office_of_status_change(event):
     item = _item(event)
     if item is None:
         return []
-    return _sends(_office_people(item.office_id), UPDATE_NOTICE, item.id)
+    return _update_sends(event, _office_people(item.office_id), item.id, "office")
 
 
 @registry.handler("casework.note_shared")
@@ -74,7 +99,7 @@ def tell_office_of_shared_note(event):
     item = _item(event)
     if item is None:
         return []
-    return _sends(_office_people(item.office_id), UPDATE_NOTICE, item.id)
+    return _update_sends(event, _office_people(item.office_id), item.id, "office")
 
 
 @registry.handler("casework.office_note")
@@ -84,7 +109,7 @@ def tell_officer_of_office_note(event):
     if item is None:
         return []
     officer = item.assigned_to if item.assigned_to is not None and item.assigned_to.is_active else None
-    return _sends([officer] if officer else _opcc_people(), UPDATE_NOTICE, item.id)
+    return _update_sends(event, [officer] if officer else _opcc_people(), item.id, "opcc")
 
 
 @registry.handler("casework.late_accepted")
@@ -93,7 +118,7 @@ def tell_office_of_late_acceptance(event):
     item = _item(event)
     if item is None:
         return []
-    return _sends(_office_people(item.office_id), UPDATE_NOTICE, item.id)
+    return _update_sends(event, _office_people(item.office_id), item.id, "office")
 
 
 @registry.handler("meeting.cancelled", name="casework.move_from_cancelled")
@@ -136,11 +161,22 @@ def case_link(item_id: int) -> str:
 
 @registry.message(UPDATE_NOTICE)
 def build_update_notice(delivery) -> OutgoingMessage:
+    """One email for a burst of changes to a case: the subject names the office's own reference
+    (never the constituent); the body only how many updates there were, and the link."""
+    item_id = delivery.params["item_id"]
+    reference = db.session.scalar(select(CaseworkItem.reference).where(CaseworkItem.id == item_id))
+    office = delivery.params.get("audience", "office") == "office"
+    if reference is None:
+        subject = "There is an update on a casework item"
+    else:
+        subject = f"Update on your case {reference}" if office else f"Update on case {reference}"
     return email_message(
         "casework_update",
         to=delivery.recipient,
-        subject="There is an update on a casework item",
-        link=case_link(delivery.params["item_id"]),
+        subject=subject,
+        updates=len(delivery.params.get("event_ids") or [None]),
+        for_office=office,
+        link=case_link(item_id),
     )
 
 

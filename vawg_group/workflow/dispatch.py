@@ -134,7 +134,7 @@ def _delivery_rows(event: DomainEvent, handler_name: str, sends, now: datetime) 
                 status=DeliveryStatus.PENDING,
                 attempts=0,
                 created_dt=now,
-                next_attempt_dt=now,
+                next_attempt_dt=now + timedelta(seconds=send.delay_seconds) if send.delay_seconds else now,
             )
         )
     return rows

@@ -47,6 +47,8 @@ class Send:
     params: dict = field(default_factory=dict)
     user_id: int | None = None
     channel: str = EMAIL
+    # Held back this long before it is first sent (a burst of changes told in one message).
+    delay_seconds: float = 0
 
 
 HandlerFunction = Callable[..., Iterable[Send] | None]

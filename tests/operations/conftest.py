@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 
 from tests.operations.outage import DatabaseOutage
+from tests.workflow.mailserver import MailServer
 
 
 @pytest.fixture
@@ -12,3 +13,11 @@ def outage(database_url, tmp_path):
     switch.up()
     yield switch
     switch.close()
+
+
+@pytest.fixture
+def mail_server():
+    """A real SMTP server on loopback (tests/workflow/mailserver.py)."""
+    server = MailServer().start()
+    yield server
+    server.stop()

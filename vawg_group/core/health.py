@@ -8,7 +8,6 @@ from functools import lru_cache
 from flask import Blueprint, Flask, current_app, jsonify
 from sqlalchemy import text
 
-from vawg_group.core import migrate
 from vawg_group.core.policy import public
 from vawg_group.extensions import db
 
@@ -35,7 +34,10 @@ def add_readiness_check(app: Flask, name: str, check: Callable[[], dict]) -> Non
 @lru_cache(maxsize=1)
 def migrations_head() -> str:
     """The newest revision in migrations/ (one head, tests/core/test_migrations.py checks);
-    read once per process: the code, and so its migrations, do not change while it runs."""
+    read once per process: the code, and so its migrations, do not change while it runs.
+    (Alembic is imported here, at the first /readyz, not by every process that builds the app.)"""
+    from vawg_group.core import migrate
+
     return ",".join(sorted(migrate.heads()))
 
 

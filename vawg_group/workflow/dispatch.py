@@ -255,6 +255,22 @@ def extend_claims(worker_id: str, ids: list[int]) -> None:
         raise
 
 
+def extend_event_claims(worker_id: str, ids: list[int]) -> None:
+    """Renew the lease on events still in hand (their handlers can take a while)."""
+    if not ids:
+        return
+    try:
+        db.session.execute(
+            update(DomainEvent)
+            .where(DomainEvent.id.in_(ids), DomainEvent.claimed_by == worker_id, DomainEvent.status == EventStatus.PENDING)
+            .values(claimed_until_dt=utcnow() + _lease())
+        )
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+
+
 def release_claims(worker_id: str, ids: list[int] | None = None) -> int:
     """Hand unsent claimed deliveries and events back (a worker stopping, or on SQLite a worker
     starting after a crash: only one worker can hold the lock, so every claim is stale)."""

@@ -24,30 +24,41 @@ import socket
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, timedelta
+from functools import partial
 from pathlib import Path
 
 from apscheduler.executors.pool import ThreadPoolExecutor as SchedulerThreadPool
 from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
-from sqlalchemy import delete, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from config import DELIVERY_CHUNK
 from vawg_group.core.clock import utcnow
+from vawg_group.core.errors import is_database_unavailable
 from vawg_group.extensions import db
 from vawg_group.integrations.errors import PermanentError, TransientError
 from vawg_group.workflow import dispatch, jobs, registry
 from vawg_group.workflow.channels import open_mail_channel
+from vawg_group.workflow.leases import LeaseKeeper
 from vawg_group.workflow.models import ScheduledJob, WorkerHeartbeat
 
 log = logging.getLogger(__name__)
 
 # How often a timed job's row is checked at most: a job is at most this late.
 JOB_CHECK_SECONDS = 60
+# A worker started while the database does not answer tries again after 1 s, then twice as
+# long each time, at most this long apart, until it answers (or the worker is stopped).
+DATABASE_RETRY_MAX_SECONDS = 30
 HEARTBEAT_KEEP = timedelta(days=7)
 # Deliveries are built in one short read and marked sent in one short write per this many
-# (fewer commits, which on SQLite each wait for the disk).
-MARK_EVERY = 10
+# (fewer commits, which on SQLite each wait for the disk); config's lease rule reads it.
+MARK_EVERY = DELIVERY_CHUNK
 NOT_STARTED = object()
+
+
+def _name(function) -> str:
+    return getattr(function, "__name__", str(function))
 
 
 class WorkerAlreadyRunning(RuntimeError):
@@ -95,12 +106,7 @@ class Worker:
             try:
                 while not self.stopping.is_set():
                     event_ids = dispatch.claim_events(self.worker_id, batch)
-                    for event_id in event_ids:
-                        if self.stopping.is_set():
-                            dispatch.release_claims(self.worker_id)
-                            break
-                        dispatch.process_event(event_id, self.worker_id)
-                        done["events"] += 1
+                    done["events"] += self._handle_events(event_ids)
                     delivery_ids = [] if self.stopping.is_set() else dispatch.claim_deliveries(self.worker_id, batch)
                     done["deliveries"] += self._send_batch(delivery_ids)
                     if len(event_ids) < batch and len(delivery_ids) < batch:
@@ -112,31 +118,39 @@ class Worker:
             log.info("handled %s events and %s deliveries", done["events"], done["deliveries"])
         return done
 
+    def _handle_events(self, ids: list[int]) -> int:
+        """Run the handlers of claimed events one by one, their claims renewed meanwhile."""
+        handled = 0
+        renew = partial(dispatch.extend_event_claims, self.worker_id)
+        with LeaseKeeper(self.app, renew, ids):
+            for event_id in ids:
+                if self.stopping.is_set():
+                    dispatch.release_claims(self.worker_id)
+                    break
+                dispatch.process_event(event_id, self.worker_id)
+                handled += 1
+        return handled
+
     def _send_batch(self, ids: list[int]) -> int:
         """Send claimed deliveries a few at a time: one short read builds a few, they are sent
-        outside any transaction, one short write marks them sent."""
+        outside any transaction, one short write marks them sent. The claims on the whole batch
+        are renewed every third of the lease while it is sent (workflow/leases.py), mid-chunk
+        included: a slow relay must not let another worker take them over and send them again."""
         if not ids:
             return 0
-        config = self.app.config
-        lease = config["WORKER_LEASE_SECONDS"]
-        # Renew while a whole chunk could still be sent (every message up to its timeout).
-        margin = timedelta(seconds=min(lease / 2, config["SMTP_TIMEOUT"] * MARK_EVERY + 5))
-        lease_ends = utcnow() + timedelta(seconds=lease)
         remaining = list(ids)
         handled = 0
-        while remaining:
-            if self.stopping.is_set():
-                dispatch.release_claims(self.worker_id, remaining)
-                break
-            if utcnow() > lease_ends - margin:
-                dispatch.extend_claims(self.worker_id, remaining)
-                lease_ends = utcnow() + timedelta(seconds=lease)
-            chunk, remaining = remaining[:MARK_EVERY], remaining[MARK_EVERY:]
-            handled += len(chunk)
-            self._send_chunk(dispatch.prepare(chunk, self.worker_id))
-            if self.stopping.is_set() and remaining:
-                dispatch.release_claims(self.worker_id, remaining)
-                break
+        with LeaseKeeper(self.app, partial(dispatch.extend_claims, self.worker_id), ids):
+            while remaining:
+                if self.stopping.is_set():
+                    dispatch.release_claims(self.worker_id, remaining)
+                    break
+                chunk, remaining = remaining[:MARK_EVERY], remaining[MARK_EVERY:]
+                handled += len(chunk)
+                self._send_chunk(dispatch.prepare(chunk, self.worker_id))
+                if self.stopping.is_set() and remaining:
+                    dispatch.release_claims(self.worker_id, remaining)
+                    break
         return handled
 
     def _send_chunk(self, prepared: list[dispatch.Prepared]) -> None:
@@ -303,7 +317,10 @@ class Worker:
         try:
             if standby:
                 log.info("standing by until the running worker stops")
-                fcntl.flock(handle, fcntl.LOCK_EX)
+                self._wait_for_lock(handle)
+                if self.stopping.is_set():
+                    handle.close()
+                    return
             else:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -324,6 +341,15 @@ class Worker:
         if released:
             log.info("took back %s deliveries a stopped worker had claimed", released)
 
+    def _wait_for_lock(self, handle) -> None:
+        """Block until the lock is ours, or the worker is asked to stop (SIGTERM while standing by)."""
+        while not self.stopping.is_set():
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return
+            except BlockingIOError:
+                self.stopping.wait(0.1)
+
     def _guarded(self, function, *args):
         """Run a scheduled job unless stopping; counted so shutdown can wait for it."""
         with self._active_changed:
@@ -334,8 +360,12 @@ class Worker:
             self._active += 1
         try:
             function(*args)
-        except Exception:
-            log.exception("worker job %s failed", getattr(function, "__name__", function))
+        except Exception as error:
+            if is_database_unavailable(error):
+                # An outage, not a bug: one line per tick, no traceback; the next tick tries again.
+                log.warning("worker job %s: the database is unavailable (%s)", _name(function), error.__class__.__name__)
+            else:
+                log.exception("worker job %s failed", _name(function))
         finally:
             with self._active_changed:
                 self._active -= 1
@@ -398,15 +428,50 @@ class Worker:
             except Exception:  # already stopping (SchedulerNotRunningError)
                 pass
 
+    def wait_for_database(self) -> bool:
+        """Until the database answers (its tables there): True; False if stopped meanwhile.
+
+        A worker started before the database (a host booting, PostgreSQL restarting) waits
+        instead of exiting with a traceback: a log line per attempt, each further attempt twice
+        as long after the last, at most DATABASE_RETRY_MAX_SECONDS apart."""
+        delay, attempt = 1.0, 0
+        while not self.stopping.is_set():
+            attempt += 1
+            with self.app.app_context():
+                try:
+                    db.session.execute(select(ScheduledJob.name).limit(1)).all()
+                    db.session.commit()
+                    if attempt > 1:
+                        log.info("the database answers (attempt %s): starting", attempt)
+                    return True
+                except Exception as error:
+                    log.warning(
+                        "the database does not answer (attempt %s, %s): trying again in %s s",
+                        attempt,
+                        error.__class__.__name__,
+                        int(delay),
+                    )
+                finally:
+                    db.session.remove()
+            self.stopping.wait(delay)
+            delay = min(delay * 2, DATABASE_RETRY_MAX_SECONDS)
+        return False
+
     def serve(self, *, standby: bool = False) -> None:
-        """Run until SIGTERM/SIGINT. Raises WorkerAlreadyRunning on a locked SQLite database
-        (unless ``standby``: then wait for the lock)."""
+        """Run until SIGTERM/SIGINT. Waits for the database first; raises WorkerAlreadyRunning
+        on a locked SQLite database (unless ``standby``: then wait for the lock)."""
         # "Skipped: maximum number of running instances" is how a long pass coalesces ticks.
         logging.getLogger("apscheduler").setLevel(logging.ERROR)
-        self.acquire_sqlite_lock(standby=standby)
-        scheduler = self.build_scheduler()
         signal.signal(signal.SIGTERM, self.request_stop)
         signal.signal(signal.SIGINT, self.request_stop)
+        if not self.wait_for_database():
+            log.info("worker %s stopped before the database answered", self.worker_id)
+            return
+        self.acquire_sqlite_lock(standby=standby)
+        if self.stopping.is_set():
+            log.info("worker %s stopped while standing by", self.worker_id)
+            return
+        scheduler = self.build_scheduler()
         log.info("worker %s started (pid %s)", self.worker_id, os.getpid())
         try:
             scheduler.start()

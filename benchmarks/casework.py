@@ -28,11 +28,13 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import MetaData, Table, create_engine, delete, event, insert, select, text  # noqa: E402
+from sqlalchemy.orm import Session  # noqa: E402
 
 from config import _normalise_database_url  # noqa: E402
 from vawg_group import create_app  # noqa: E402
 from vawg_group.casework.crypto import keyring  # noqa: E402
 from vawg_group.casework.models import THEMES, CaseworkItem, CaseworkTheme, Status  # noqa: E402
+from vawg_group.casework.sealed import insert_sealed  # noqa: E402
 from vawg_group.core import migrate  # noqa: E402
 from vawg_group.core.clock import utcnow  # noqa: E402
 from vawg_group.extensions import db  # noqa: E402
@@ -115,11 +117,8 @@ def load(count: int, office_ids: list[int]) -> float:
     started = time.perf_counter()
     for start in range(0, count, BATCH):
         rows = case_rows(min(BATCH, count - start), office_ids, rng, start_token=start)
-        table = CaseworkItem.__table__
-        db.session.execute(insert(table), rows)  # Core executemany: the TypeDecorator still encrypts
-        ids = db.session.scalars(
-            select(table.c.id).where(table.c.submission_token.in_([row["submission_token"] for row in rows]))
-        ).all()
+        # Core executemany, each value sealed to its row as a flush would (casework/sealed.py).
+        ids = insert_sealed(db.session, CaseworkItem.__table__, rows)
         themes = []
         for item_id in ids:
             for code in rng.sample(theme_codes, rng.choice((1, 1, 2))):
@@ -145,9 +144,13 @@ def encryption_ratio(office_ids: list[int], rows_count: int, repeats: int = 3) -
             for row in rows:
                 row["reference"] = "RATIO-" + uuid.uuid4().hex[:12]
             started = time.perf_counter()
-            with db.engine.begin() as connection:
+            with Session(db.engine) as session, session.begin():
                 for start in range(0, rows_count, BATCH):
-                    connection.execute(insert(table), rows[start : start + BATCH])
+                    batch = rows[start : start + BATCH]
+                    if kind == "encrypted":
+                        insert_sealed(session, table, batch)  # sealed to each row: INSERT, then UPDATE
+                    else:
+                        session.execute(insert(table), batch)
             timings[kind].append(time.perf_counter() - started)
             with db.engine.begin() as connection:
                 connection.execute(delete(plain_table).where(plain_table.c.reference.like("RATIO-%")))

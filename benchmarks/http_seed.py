@@ -41,6 +41,7 @@ from sqlalchemy import create_engine, insert, select, text  # noqa: E402
 
 from vawg_group.casework import services as casework  # noqa: E402
 from vawg_group.casework.models import THEMES, CaseworkItem, CaseworkStatusChange, CaseworkTheme, Status  # noqa: E402
+from vawg_group.casework.sealed import insert_sealed  # noqa: E402
 from vawg_group.core.clock import to_london, utcnow  # noqa: E402
 from vawg_group.core.roles import Role  # noqa: E402
 from vawg_group.demo.people import seed_people  # noqa: E402
@@ -202,9 +203,9 @@ def _agenda(occurrence: Occurrence, number: int, secretary: User, *, published) 
 
 
 def _bulk_cases(office: Office, count: int, *, submitter: User, rng: random.Random, prefix: str) -> None:
-    """``count`` items spread over two years, inserted through the mapped table (so the
-    EncryptedText columns encrypt each value, as an ORM insert would), with their themes and
-    first status change."""
+    """``count`` items spread over two years, inserted in bulk with each free-text value sealed to
+    its row (casework/sealed.py: as an ORM insert would), with their themes and first status
+    change."""
     statuses = [status for status, _ in STATUS_WEIGHTS]
     weights = [weight for _, weight in STATUS_WEIGHTS]
     now = utcnow()
@@ -235,13 +236,8 @@ def _bulk_cases(office: Office, count: int, *, submitter: User, rng: random.Rand
                     screening_confirmed=[],
                 )
             )
-        db.session.execute(insert(CaseworkItem), rows)
-        tokens = [row["submission_token"] for row in rows]
-        ids = db.session.execute(
-            select(CaseworkItem.id, CaseworkItem.submitted_dt).where(
-                CaseworkItem.office_id == office.id, CaseworkItem.submission_token.in_(tokens)
-            )
-        ).all()
+        item_ids = insert_sealed(db.session, CaseworkItem.__table__, rows)
+        ids = [(item_id, row["submitted_dt"]) for item_id, row in zip(item_ids, rows, strict=True)]
         db.session.execute(
             insert(CaseworkTheme),
             [
@@ -250,8 +246,9 @@ def _bulk_cases(office: Office, count: int, *, submitter: User, rng: random.Rand
                 for code in rng.sample(theme_codes, rng.choice((1, 1, 2)))
             ],
         )
-        db.session.execute(
-            insert(CaseworkStatusChange),
+        insert_sealed(
+            db.session,
+            CaseworkStatusChange.__table__,
             [
                 {
                     "item_id": item_id,

@@ -55,7 +55,7 @@ def test_the_http_benchmark_seed_makes_encrypted_cases_and_working_sign_ins(app_
         ).all()
         assert len(stored) == 30
         for summary, ask in stored:
-            assert summary.startswith("bench:") and ask.startswith("bench:")
+            assert summary.startswith("row:bench:") and ask.startswith("row:bench:")
             assert "constituent" not in summary and "division" not in ask
         item = db.session.scalar(select(CaseworkItem).where(CaseworkItem.office_id == office.id).limit(1))
         assert item.summary.startswith("The constituent reports")

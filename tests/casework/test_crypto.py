@@ -85,8 +85,8 @@ def test_a_value_under_an_unknown_key_id_is_reported():
 
 def test_columns_hold_key_tagged_ciphertext_and_read_back_plain(app):
     item = make_case(summary="Plain words for the summary")
-    raw = _raw(CaseworkItem.summary, item.id)
-    assert raw.startswith(keyring().current_id + ":")
+    raw = _raw(CaseworkItem.__table__.c.summary, item.id)
+    assert raw.startswith("row:" + keyring().current_id + ":")
     assert "Plain words" not in raw
     db.session.expire_all()
     assert db.session.get(CaseworkItem, item.id).summary == "Plain words for the summary"
@@ -108,10 +108,10 @@ def test_rotate_keys_re_encrypts_every_value_under_the_new_key(app_factory):
     assert result.exit_code == 0, result.output
     assert "casework_item.summary: 1" in result.output
     with during.app_context():
-        for column in (CaseworkItem.summary, CaseworkItem.ask):
-            assert _raw(column, item_id).startswith("new:")
-        note_raw = db.session.execute(select(type_coerce(CaseworkNote.body, Text))).scalar_one()
-        assert note_raw.startswith("new:")
+        for column in (CaseworkItem.__table__.c.summary, CaseworkItem.__table__.c.ask):
+            assert _raw(column, item_id).startswith("row:new:")
+        note_raw = db.session.execute(select(type_coerce(CaseworkNote.__table__.c.body, Text))).scalar_one()
+        assert note_raw.startswith("row:new:")
         db.session.remove()
 
     # A second run finds nothing left to do.

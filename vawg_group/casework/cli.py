@@ -15,12 +15,15 @@ log = logging.getLogger(__name__)
 @with_appcontext
 @click.option("--batch-size", default=500, show_default=True, help="Rows re-encrypted per flush.")
 def rotate_keys_command(batch_size: int) -> None:
-    """Re-encrypt every casework value not under the first key in VAWG_ENCRYPTION_KEYS.
+    """Re-encrypt every casework value not under the first key in VAWG_ENCRYPTION_KEYS, or not
+    yet sealed to its row (values written before an upgrade).
 
-    Run it after putting a new key first (keeping the old ones after it); once it reports
-    nothing left, the old keys can be removed from the setting.
+    Run it after putting a new key first (keeping the old ones after it), and after upgrading
+    to a release that seals values to their rows; once it reports nothing left, the old keys
+    can be removed from the setting.
     """
-    from vawg_group.casework.crypto import keyring, rotate_keys
+    from vawg_group.casework.crypto import keyring
+    from vawg_group.casework.sealed import rotate_keys
     from vawg_group.core import audit
     from vawg_group.extensions import db
 

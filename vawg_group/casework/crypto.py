@@ -4,10 +4,10 @@
 current key, the rest are old keys kept only so that values written under them can still be
 read until ``flask --app vawg_group rotate-keys`` has re-encrypted them.
 
-Each stored value is ``keyid:nonce:ciphertext`` (nonce and ciphertext in URL-safe base64), so
-rotation can find the values still under an old key with a plain ``NOT LIKE 'current:%'``.
-The column's name is bound in as associated data: a value copied into another column (or
-another table) fails to decrypt instead of showing up where it does not belong.
+``KeyRing.encrypt`` gives ``keyid:nonce:ciphertext`` (nonce and ciphertext in URL-safe base64)
+for the associated data it is given. What that data is (the column, the row and its office) is
+vawg_group/casework/sealed.py's business: a value copied to another column or another row fails
+to decrypt instead of showing up where it does not belong.
 """
 
 from __future__ import annotations
@@ -22,8 +22,6 @@ from functools import lru_cache
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from flask import current_app
-from sqlalchemy import Text, select, type_coerce, update
-from sqlalchemy.types import TypeDecorator
 
 KEY_ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,16}$")
 NONCE_BYTES = 12
@@ -108,78 +106,6 @@ def keyring() -> KeyRing:
 def generate_key() -> str:
     """A fresh random 32-byte key, base64-encoded (for the README's rotation steps)."""
     return base64.b64encode(AESGCM.generate_key(bit_length=256)).decode("ascii")
-
-
-class EncryptedText(TypeDecorator):
-    """Text stored encrypted; reads and writes plain ``str`` in Python.
-
-    ``context`` (usually "table.column") is bound in as associated data.
-    """
-
-    impl = Text
-    cache_ok = True
-
-    def __init__(self, context: str, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.context = context
-
-    def process_bind_param(self, value, dialect):
-        if value is None:
-            return None
-        return keyring().encrypt(str(value), self.context)
-
-    def process_result_value(self, value, dialect):
-        if value is None:
-            return None
-        return keyring().decrypt(value, self.context)
-
-    def copy(self, **kw):
-        return EncryptedText(self.context)
-
-
-def encrypted_columns(metadata):
-    """Every (table, primary key column, encrypted column) in ``metadata``."""
-    for table in metadata.sorted_tables:
-        for column in table.columns:
-            if isinstance(column.type, EncryptedText):
-                [pk] = list(table.primary_key.columns)
-                yield table, pk, column
-
-
-def rotate_keys(session, metadata, batch_size: int = 500) -> dict[str, int]:
-    """Re-encrypt every value not under the current key; returns the count per column.
-
-    Works on raw column values (the TypeDecorator bypassed), in batches, flushing each batch;
-    the caller commits. Safe to run again: values already under the current key are skipped.
-    """
-    ring = keyring()
-    prefix = f"{ring.current_id}:"
-    counts: dict[str, int] = {}
-    for table, pk, column in encrypted_columns(metadata):
-        raw = type_coerce(column, Text)
-        name = f"{table.name}.{column.name}"
-        counts[name] = 0
-        last_id = None
-        while True:
-            query = (
-                select(pk, raw).where(raw.is_not(None), ~raw.startswith(prefix, autoescape=True)).order_by(pk).limit(batch_size)
-            )
-            if last_id is not None:
-                query = query.where(pk > last_id)
-            rows = session.execute(query).all()
-            if not rows:
-                break
-            for row_id, stored in rows:
-                plaintext = ring.decrypt(stored, column.type.context)
-                session.execute(
-                    update(table)
-                    .where(pk == row_id)
-                    .values({column.name: type_coerce(ring.encrypt(plaintext, column.type.context), Text)})
-                )
-                counts[name] += 1
-                last_id = row_id
-            session.flush()
-    return counts
 
 
 def _b64(data: bytes) -> str:

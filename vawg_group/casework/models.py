@@ -1,7 +1,8 @@
 """Casework items brought by MPs' offices, their notes, status history, referrals and links.
 
-Free text (summary, ask, notes, reasons, referral details) is stored encrypted
-(``EncryptedText``); references, themes, statuses and dates stay plain for lists, queues and
+Free text (summary, ask, notes, reasons, referral details) is stored encrypted and sealed to
+its row (``SealedText`` columns read through ``SealedField``: vawg_group/casework/sealed.py);
+references, themes, statuses and dates stay plain for lists, queues and
 statistics. A deleted item leaves a ``CaseworkTombstone`` with no free text at all.
 """
 
@@ -25,7 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from vawg_group.casework.crypto import EncryptedText
+from vawg_group.casework.sealed import SealedField, SealedText
 from vawg_group.core.clock import utcnow
 from vawg_group.core.db import UTCDateTime
 from vawg_group.extensions import db
@@ -47,6 +48,12 @@ THEMES: tuple[tuple[str, str], ...] = (
     ("domestic_homicide", "Domestic homicide and femicide"),
 )
 THEME_LABELS = dict(THEMES)
+
+# What each sealed value is bound to besides its column: a case's text to the case and its
+# office; the text of a note, status change or referral to that row and its case (and through
+# the case, its office). A value copied to any other row no longer decrypts.
+ITEM_BINDING = ("id", "office_id")
+CASE_PART_BINDING = ("id", "item_id")
 
 AGENCIES: tuple[tuple[str, str], ...] = (
     ("constabulary_west", "Lancashire Constabulary, West division"),
@@ -109,10 +116,14 @@ class CaseworkItem(db.Model):
     office_id: Mapped[int] = mapped_column(ForeignKey("office.id"))
     # The office's own reference for the constituent, never their name.
     reference: Mapped[str] = mapped_column(String(40))
-    summary: Mapped[str] = mapped_column(EncryptedText("casework_item.summary"))
-    ask: Mapped[str] = mapped_column(EncryptedText("casework_item.ask"))
+    # Free text sealed to this row and its office (vawg_group/casework/sealed.py).
+    _summary: Mapped[str] = mapped_column("summary", SealedText("casework_item.summary", ITEM_BINDING))
+    _ask: Mapped[str] = mapped_column("ask", SealedText("casework_item.ask", ITEM_BINDING))
+    summary = SealedField("_summary")
+    ask = SealedField("_ask")
     agency: Mapped[str] = mapped_column(String(30))
-    agency_other: Mapped[str | None] = mapped_column(EncryptedText("casework_item.agency_other"))
+    _agency_other: Mapped[str | None] = mapped_column("agency_other", SealedText("casework_item.agency_other", ITEM_BINDING))
+    agency_other = SealedField("_agency_other")
     consent_to_share: Mapped[bool] = mapped_column(Boolean)
     may_raise_anonymised: Mapped[bool] = mapped_column(Boolean)
 
@@ -219,7 +230,8 @@ class CaseworkNote(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("casework_item.id", ondelete="CASCADE"), index=True)
     author_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
-    body: Mapped[str] = mapped_column(EncryptedText("casework_note.body"))
+    _body: Mapped[str] = mapped_column("body", SealedText("casework_note.body", CASE_PART_BINDING))
+    body = SealedField("_body")
     visibility: Mapped[str] = mapped_column(String(10))
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -240,7 +252,8 @@ class CaseworkStatusChange(db.Model):
     item_id: Mapped[int] = mapped_column(ForeignKey("casework_item.id", ondelete="CASCADE"), index=True)
     from_status: Mapped[str | None] = mapped_column(String(20))
     to_status: Mapped[str] = mapped_column(String(20))
-    reason: Mapped[str] = mapped_column(EncryptedText("casework_status_change.reason"))
+    _reason: Mapped[str] = mapped_column("reason", SealedText("casework_status_change.reason", CASE_PART_BINDING))
+    reason = SealedField("_reason")
     by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     at_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -254,7 +267,8 @@ class CaseworkReferral(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("casework_item.id", ondelete="CASCADE"), index=True)
     agency: Mapped[str] = mapped_column(String(30))
-    detail: Mapped[str | None] = mapped_column(EncryptedText("casework_referral.detail"))
+    _detail: Mapped[str | None] = mapped_column("detail", SealedText("casework_referral.detail", CASE_PART_BINDING))
+    detail = SealedField("_detail")
     referred_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     # A calendar date in Europe/London: the response is overdue from the day after.

@@ -146,9 +146,11 @@ def _register_cli(app: Flask) -> None:
     from vawg_group.core import cli as core_cli
     from vawg_group.demo import cli as demo_cli
     from vawg_group.ops import cli as ops_cli
+    from vawg_group.people import cli as people_cli
     from vawg_group.search import cli as search_cli
 
     core_cli.register(app)
     demo_cli.register(app)
     ops_cli.register(app)
+    people_cli.register(app)
     search_cli.register(app)

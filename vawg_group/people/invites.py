@@ -33,8 +33,9 @@ def looks_like_token(token: str) -> bool:
     return _TOKEN_PATTERN.fullmatch(token or "") is not None
 
 
-def make_invite(user: User, *, by: User) -> str:
-    """A new link token for ``user`` (audited); earlier unused links for them stop working."""
+def make_invite(user: User, *, by: User | None) -> str:
+    """A new link token for ``user`` (audited); earlier unused links for them stop working.
+    ``by`` is None for the command line (``create-admin``: nobody can sign in yet)."""
     now = utcnow()
     db.session.execute(
         update(SignInInvite).where(SignInInvite.user_id == user.id, SignInInvite.used_dt.is_(None)).values(used_dt=now)
@@ -43,7 +44,7 @@ def make_invite(user: User, *, by: User) -> str:
     invite = SignInInvite(
         user_id=user.id,
         token_hash=token_hash(token),
-        created_by_id=by.id,
+        created_by_id=by.id if by is not None else None,
         created_dt=now,
         expires_dt=now + timedelta(days=current_app.config["ENTRA_INVITE_DAYS"]),
     )

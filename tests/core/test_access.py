@@ -209,12 +209,19 @@ def test_the_grid_coverage_check_catches_a_route_without_a_row(app_factory):
 # --- the grid -----------------------------------------------------------------------------
 
 
+# A signed-out visitor and a person whose office is deactivated are turned away before any of
+# the page's own queries run (the same code on either engine), so their rows run on SQLite only;
+# the roles that reach pages run on PostgreSQL as well, where a query only SQLite accepts fails.
+TURNED_AWAY_BEFORE_ANY_QUERY = (SIGNED_OUT, OFFICE_DEACTIVATED)
+
+
 def _grid_cases():
     for route in ROWS:
         for role in ROLES:
+            marks = [pytest.mark.engine_independent] if role in TURNED_AWAY_BEFORE_ANY_QUERY else []
             for which in ("own", "other") if route.office_scoped else ("own",):
                 state = f"[{route.state}]" if route.state else ""
-                yield pytest.param(route, role, which, id=f"{route.endpoint}{state}-{route.method}-{role}-{which}")
+                yield pytest.param(route, role, which, marks=marks, id=f"{route.endpoint}{state}-{route.method}-{role}-{which}")
 
 
 def _url(app, route, world, office):

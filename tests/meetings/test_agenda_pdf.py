@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from tests.conftest import sign_in
@@ -17,6 +18,10 @@ from vawg_group.core.clock import london_today
 from vawg_group.core.roles import Role
 from vawg_group.extensions import db
 from vawg_group.meetings import agenda, agenda_pdf
+
+# The agenda PDF and its stamped copies depend on WeasyPrint and pikepdf, not on the database:
+# SQLite only.
+pytestmark = pytest.mark.engine_independent
 
 
 def _published(classification: str = "OFFICIAL-SENSITIVE"):

@@ -14,6 +14,11 @@ from vawg_group.extensions import db
 from vawg_group.packs import rendering, services, tasks
 from vawg_group.packs.models import PackVersion, RenderStatus
 
+# What a rendered pack looks like (pages, marks, outline, stamps) depends on WeasyPrint and the
+# pack's contents, not on the database they were read from: SQLite only (the worker renders
+# packs from PostgreSQL in tests/deployed and tests/packs/test_through_the_worker.py).
+pytestmark = pytest.mark.engine_independent
+
 
 def _render(pack, staff, **kwargs) -> tuple[PackVersion, bytes]:
     version = services.prepare(pack, by=staff, **kwargs)

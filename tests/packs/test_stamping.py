@@ -24,6 +24,9 @@ from vawg_group.packs.models import RenderStatus
 LINE = "Prepared for Ada Brightwater, 8 December 2026"
 SMALL = '<html lang="en-GB"><head><title>t</title></head><body><h1>Heading</h1><p>Body text.</p></body></html>'
 
+# Stamping works on the PDF's bytes, whatever database the version came from: SQLite only.
+pytestmark = pytest.mark.engine_independent
+
 
 def _published_sensitive_pack():
     pack, staff, _ = make_pack(classifications=("OFFICIAL-SENSITIVE",))

@@ -175,9 +175,11 @@ class Config:
     SMTP_TIMEOUT = 30  # seconds per SMTP operation
     # How many SMTP connections a worker sends over at once (relays often allow a few).
     SMTP_CONNECTIONS = 3
-    # Deliveries (and event handlers) are retried with exponential backoff and full jitter:
-    # attempt n waits a random time up to min(BACKOFF_MAX, BACKOFF * 2**(n-1)) seconds.
-    DELIVERY_MAX_ATTEMPTS = 8
+    # Deliveries (and event handlers) are retried with exponential backoff and equal jitter:
+    # attempt n waits between half and all of min(BACKOFF_MAX, BACKOFF * 2**(n-1)) seconds. With
+    # these defaults the waits before the last attempt add up to 26.5 to 53 hours: a relay (or
+    # Graph) down for a whole day loses nothing and needs no one to retry by hand.
+    DELIVERY_MAX_ATTEMPTS = 60
     DELIVERY_BACKOFF_SECONDS = 30
     DELIVERY_BACKOFF_MAX_SECONDS = 3600
     # Casework update emails: changes to one case in a burst go to each person as one email,

@@ -97,11 +97,18 @@ def test_retrying_one_failed_delivery_sends_it(mail_app, mail_server, admin_clie
     assert response.status_code == 302
     assert response.headers["Location"].endswith(f"{PAGE}?status=failed")
     retried = db.session.get(Delivery, delivery_id)
-    assert (retried.status, retried.attempts) == (DeliveryStatus.PENDING, 0)
+    # The history stays (#21): the failed attempt is still counted, and so is the retry.
+    assert (retried.status, retried.attempts, retried.manual_retries) == (DeliveryStatus.PENDING, 1, 1)
+    assert retried.last_error.startswith("PermanentError")
     db.session.commit()
     run(mail_app)
     assert statuses() == {first: DeliveryStatus.SENT, second: DeliveryStatus.FAILED}
     assert [r.rcpt_tos for r in mail_server.received] == [[first]]
+    sent = db.session.get(Delivery, delivery_id)
+    assert (sent.attempts, sent.manual_retries) == (2, 1)
+    db.session.commit()
+    page = admin_client.get(f"{PAGE}?status=sent").get_data(as_text=True)
+    assert re.search(r"2\s*<br><span class=\"govuk-body-s\">retried by hand once</span>", page)
     actions = db.session.scalars(select(AuditEvent.action)).all()
     assert "delivery.retried" in actions
 
@@ -216,6 +223,26 @@ def test_worker_status_command(mail_app):
     assert "Queue depth: 1 (1 events, 0 deliveries)" in result.output
     assert "Oldest waiting item: 10 minutes" in result.output
     assert "Worker host-b:7:def: running" in result.output
+    # A delivery that failed for good waits for an admin: monitoring must hear of it (#21).
+    db.session.add(
+        Delivery(
+            event_id=event.id,
+            handler="tests.fan_out_notice",
+            recipient="member000@example.org",
+            channel="email",
+            message="tests.notice",
+            params={},
+            message_id="<x@example.org>",
+            status=DeliveryStatus.FAILED,
+            attempts=60,
+            last_error="TransientError: relay down",
+        )
+    )
+    db.session.commit()
+    result = runner.invoke(args=["worker-status"])
+    assert result.exit_code == 1
+    assert "Failed: 1 deliveries, 0 events" in result.output
+    assert "Needs attention: 1 deliveries and 0 events have failed" in result.output
 
 
 @pytest.mark.parametrize("required", [True, False])

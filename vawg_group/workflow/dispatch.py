@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, case, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from vawg_group.core.clock import utcnow
@@ -42,9 +42,15 @@ def delivery_message_id(event_id: int, handler: str, recipient: str, channel: st
 
 
 def backoff_seconds(attempts: int, *, base: float, cap: float, retry_after: float | None = None) -> float:
-    """Exponential backoff with full jitter; never sooner than the server's Retry-After."""
+    """Exponential backoff with "equal" jitter: after attempt n, between half and all of
+    min(cap, base * 2**(n-1)); never sooner than the server's Retry-After.
+
+    The fixed half is what makes the schedule cover an outage: with the defaults (30 s doubling
+    to an hour, 60 attempts) the waits add up to at least 26.5 hours (at most 53), so a relay
+    down for a day loses nothing (docs/operations.md#when-the-relay-is-down). Full jitter (0 to
+    the ceiling) spread the retries as well but could add up to almost nothing."""
     ceiling = min(cap, base * (2 ** max(attempts - 1, 0)))
-    delay = random.uniform(0, ceiling)
+    delay = ceiling / 2 + random.uniform(0, ceiling / 2)
     if retry_after is not None:
         delay = max(delay, float(retry_after))
     return delay
@@ -230,7 +236,14 @@ def claim_deliveries(worker_id: str, limit: int) -> list[int]:
             db.session.execute(
                 update(Delivery)
                 .where(Delivery.id.in_(ids))
-                .values(status=DeliveryStatus.SENDING, claimed_by=worker_id, claimed_until_dt=now + _lease())
+                .values(
+                    # Still "sending": its worker's lease ran out mid-send (it died, or hung), and
+                    # it may have sent the message already. Counted, for the Deliveries page.
+                    takeovers=Delivery.takeovers + case((Delivery.status == DeliveryStatus.SENDING, 1), else_=0),
+                    status=DeliveryStatus.SENDING,
+                    claimed_by=worker_id,
+                    claimed_until_dt=now + _lease(),
+                )
             )
         db.session.commit()
     except BaseException:
@@ -398,7 +411,8 @@ def record_failure(delivery_id: int, worker_id: str, error: BaseException) -> st
         delivery.last_error = _error_text(error)
         delivery.claimed_until_dt = None
         permanent = isinstance(error, PermanentError)
-        if permanent or delivery.attempts >= current_app.config["DELIVERY_MAX_ATTEMPTS"]:
+        # Counted from the last manual retry, which keeps the attempts made before it.
+        if permanent or delivery.attempts - delivery.attempts_at_retry >= current_app.config["DELIVERY_MAX_ATTEMPTS"]:
             delivery.status = DeliveryStatus.FAILED
             log.warning(
                 "delivery %s failed (%s) after %s attempt(s)",
@@ -422,11 +436,19 @@ def record_failure(delivery_id: int, worker_id: str, error: BaseException) -> st
 
 
 def retry_failed(ids: list[int] | None = None) -> int:
-    """Put failed deliveries back in the queue with a fresh set of attempts (flush only)."""
+    """Put failed deliveries back in the queue with a fresh set of attempts (flush only). The
+    history stays: the attempts made so far and the last error are kept, the retry is counted,
+    and VAWG_DELIVERY_MAX_ATTEMPTS counts again from here."""
     statement = (
         update(Delivery)
         .where(Delivery.status == DeliveryStatus.FAILED)
-        .values(status=DeliveryStatus.PENDING, attempts=0, next_attempt_dt=utcnow(), claimed_until_dt=None)
+        .values(
+            status=DeliveryStatus.PENDING,
+            attempts_at_retry=Delivery.attempts,
+            manual_retries=Delivery.manual_retries + 1,
+            next_attempt_dt=utcnow(),
+            claimed_until_dt=None,
+        )
     )
     if ids is not None:
         statement = statement.where(Delivery.id.in_(ids))

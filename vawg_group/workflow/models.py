@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from vawg_group.core.clock import utcnow
@@ -80,7 +80,14 @@ class Delivery(db.Model):
     message_id: Mapped[str] = mapped_column(String(200))
 
     status: Mapped[str] = mapped_column(String(10), default=DeliveryStatus.PENDING)
+    # Every attempt ever made, a manual retry included: the history is kept.
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # ``attempts`` when an admin last retried it by hand: VAWG_DELIVERY_MAX_ATTEMPTS counts from here.
+    attempts_at_retry: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    manual_retries: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    # How often a worker's lapsed claim on it was taken over: that worker may have sent it
+    # already, so it may have gone twice (with the same Message-ID).
+    takeovers: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     next_attempt_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     claimed_by: Mapped[str | None] = mapped_column(String(80))

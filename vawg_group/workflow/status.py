@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from vawg_group.core.clock import utcnow
 from vawg_group.extensions import db
+from vawg_group.workflow import registry
 from vawg_group.workflow.models import (
     Delivery,
     DeliveryStatus,
@@ -56,6 +57,9 @@ class QueueStatus:
     failed_deliveries: int
     failed_events: int
     sent_last_day: int
+    # Deliveries a worker was sending when it stopped (its claim was taken over): each may have
+    # gone twice, with the same Message-ID.
+    possible_duplicates: int
     workers: list[WorkerState]
     jobs: list[ScheduledJob]
 
@@ -113,8 +117,15 @@ def queue_status() -> QueueStatus:
         sent_last_day=db.session.scalar(
             select(func.count())
             .select_from(Delivery)
-            .where(Delivery.status == DeliveryStatus.SENT, Delivery.sent_dt >= now - timedelta(days=1))
+            .where(
+                # Mail only: a task (a PDF to render, a copy to stamp) is a "delivery" too, but
+                # nobody received it.
+                Delivery.channel == registry.EMAIL,
+                Delivery.status == DeliveryStatus.SENT,
+                Delivery.sent_dt >= now - timedelta(days=1),
+            )
         ),
+        possible_duplicates=db.session.scalar(select(func.count()).select_from(Delivery).where(Delivery.takeovers > 0)),
         workers=workers(now),
         jobs=list(db.session.scalars(select(ScheduledJob).order_by(ScheduledJob.name))),
     )

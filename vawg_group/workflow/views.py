@@ -194,14 +194,16 @@ def worker_command(standby: bool):
 
 @blueprint.cli.command("worker-status")
 def worker_status_command():
-    """Queue depth, oldest waiting item, failures, and each worker's last heartbeat."""
+    """Queue depth, oldest waiting item, failures, and each worker's last heartbeat; exits 1 when
+    no worker is live or any delivery or event has failed."""
     from vawg_group.core.clock import format_london
 
     status = queue_status()
     click.echo(f"Queue depth: {status.queue_depth} ({status.pending_events} events, {status.pending_deliveries} deliveries)")
     click.echo(f"Oldest waiting item: {describe_age(status.oldest_pending_seconds)}")
     click.echo(f"Failed: {status.failed_deliveries} deliveries, {status.failed_events} events")
-    click.echo(f"Sent in the last 24 hours: {status.sent_last_day}")
+    click.echo(f"Mail sent in the last 24 hours: {status.sent_last_day}")
+    click.echo(f"Possibly sent twice (a worker stopped while sending): {status.possible_duplicates}")
     if not status.workers:
         click.echo("Workers: none has ever sent a heartbeat")
     for worker in status.workers:
@@ -215,5 +217,13 @@ def worker_status_command():
             f"Timed job {job.name}: last run {last}, next due {format_london(job.next_run_dt, '%Y-%m-%d %H:%M:%S')}"
             + (f", last error: {job.last_error.splitlines()[0]}" if job.last_error else "")
         )
+    # Non-zero for monitoring: nothing is being sent, or something has failed for good and
+    # waits for an admin (the Deliveries page retries it).
+    problems = []
     if not status.live_workers:
+        problems.append("no worker is live")
+    if status.failed_deliveries or status.failed_events:
+        problems.append(f"{status.failed_deliveries} deliveries and {status.failed_events} events have failed")
+    if problems:
+        click.echo("Needs attention: " + "; ".join(problems), err=True)
         sys.exit(1)

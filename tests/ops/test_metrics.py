@@ -57,6 +57,13 @@ def test_metrics_are_served_only_to_configured_addresses_or_the_token(app_factor
     assert forwarded.status_code == 404
 
 
+def test_metrics_answer_503_in_one_line_while_the_database_is_away(app_factory, tmp_path):
+    missing = f"sqlite:///{tmp_path / 'no-such-folder' / 'x.sqlite'}"
+    app = app_factory(METRICS_TOKEN=TOKEN, SQLALCHEMY_DATABASE_URI=missing)
+    response = app.test_client().get("/metrics", headers={"Authorization": f"Bearer {TOKEN}"})
+    assert response.status_code == 503 and response.get_data(as_text=True) == "The database is unavailable\n"
+
+
 def test_metrics_count_requests_and_read_the_services_state(app_factory):
     app = app_factory(METRICS_ALLOW="127.0.0.1")
     client = app.test_client()

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hmac
 import ipaddress
+import logging
 import os
 import time
 from datetime import timedelta
@@ -32,6 +33,7 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 PATH = "/metrics"
+log = logging.getLogger("vawg_group.ops.metrics")
 OWN = CollectorRegistry(auto_describe=True)
 REQUESTS = Counter(
     "vawg_http_requests", "Requests answered, by route pattern, method and status", ["route", "method", "status"], registry=OWN
@@ -98,7 +100,14 @@ class MetricsEndpoint:
         if not allowed(self.app, environ.get("REMOTE_ADDR", ""), environ.get("HTTP_AUTHORIZATION", "")):
             start_response("404 NOT FOUND", [("Content-Type", "text/plain; charset=utf-8"), ("Cache-Control", "no-store")])
             return [b"Not found\n"]
-        body = exposition(self.app)
+        try:
+            body = exposition(self.app)
+        except Exception as error:  # noqa: BLE001 - the database away: say so, the scrape fails visibly
+            log.warning("metrics: the service's state could not be read (%s)", error.__class__.__name__)
+            start_response(
+                "503 SERVICE UNAVAILABLE", [("Content-Type", "text/plain; charset=utf-8"), ("Cache-Control", "no-store")]
+            )
+            return [b"The database is unavailable\n"]
         start_response(
             "200 OK",
             [("Content-Type", CONTENT_TYPE_LATEST), ("Cache-Control", "no-store"), ("X-Content-Type-Options", "nosniff")],

@@ -58,7 +58,7 @@ def test_an_assistant_brings_a_case_and_sees_it_progress(open_page, journey):
     tab_to(assistant, consent.get_by_label("Yes"))
     assistant.keyboard.press("Space")
     # The mistake: the last question is left unanswered.
-    tab_to(assistant, assistant.get_by_role("button", name="Send to the OPCC"))
+    tab_to(assistant, assistant.get_by_role("button", name="Continue"))
     assistant.keyboard.press("Enter")
 
     error_summary = assistant.locator(".govuk-error-summary")
@@ -81,6 +81,21 @@ def test_an_assistant_brings_a_case_and_sees_it_progress(open_page, journey):
     focus_is_visible(assistant)
     keep_screenshot(assistant, "assistant-casework-form-keyboard-focus")
     assistant.keyboard.press("Space")
+    tab_to(assistant, assistant.get_by_role("button", name="Continue"))
+    assistant.keyboard.press("Enter")
+
+    # Check your answers (#20, item 5): nothing is sent yet; Change returns to the question
+    # with every answer kept, and Continue comes back here.
+    expect(assistant.get_by_role("heading", level=1)).to_have_text("Check your answers before sending your case")
+    expect(assistant.locator(".govuk-summary-list")).to_contain_text(SUMMARY)
+    check_accessibility(assistant, "check your answers before sending a case")
+    tab_to(assistant, assistant.get_by_role("button", name="Change summary of the case"))
+    assistant.keyboard.press("Enter")
+    expect(assistant.get_by_label("Summary of the case")).to_have_value(SUMMARY)
+    expect(assistant.get_by_label("Your office's reference for this case")).to_have_value(REFERENCE)
+    expect(raise_question.get_by_label("Yes")).to_be_checked()
+    tab_to(assistant, assistant.get_by_role("button", name="Continue"))
+    assistant.keyboard.press("Enter")
     tab_to(assistant, assistant.get_by_role("button", name="Send to the OPCC"))
     assistant.keyboard.press("Enter")
     expect(assistant.get_by_role("heading", level=1)).to_have_text(f"Case {REFERENCE}")

@@ -58,7 +58,7 @@ def test_an_office_brings_a_case_by_keyboard_alone(page):
     check_accessibility(page, "the empty intake form")
 
     # Nothing answered: errors, focus on the summary, nothing lost.
-    page.get_by_role("button", name="Send to the OPCC").focus()
+    page.get_by_role("button", name="Continue").focus()
     page.keyboard.press("Enter")
     summary_box = page.locator(".govuk-error-summary")
     expect(summary_box).to_contain_text("Enter your office's reference for this case")
@@ -68,7 +68,7 @@ def test_an_office_brings_a_case_by_keyboard_alone(page):
     # A phone number in the summary: the form asks to remove it or confirm.
     _fill_by_keyboard(page, reference=reference, summary="Unwanted contact continues; her number is 07700 900123.", consent=True)
     page.keyboard.press("Tab")
-    expect(page.get_by_role("button", name="Send to the OPCC")).to_be_focused()
+    expect(page.get_by_role("button", name="Continue")).to_be_focused()
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", name="Check for personal details")).to_be_visible()
     expect(page.get_by_label("Summary of the case")).to_have_value("Unwanted contact continues; her number is 07700 900123.")
@@ -78,6 +78,9 @@ def test_an_office_brings_a_case_by_keyboard_alone(page):
     page.get_by_label("Summary of the case").focus()
     page.keyboard.press("Control+A")
     page.keyboard.type("Unwanted contact continues after the report was made.")
+    page.get_by_role("button", name="Continue").focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Check your answers before sending your case")
     page.get_by_role("button", name="Send to the OPCC").focus()
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", level=1)).to_contain_text(f"Case {reference}")

@@ -73,6 +73,8 @@ ACCESS_ROWS = [
         expect=302,
         form=lambda world, office: {"body": "A note", "visibility": "shared"},
     ),
+    Route("casework.withdraw", OFFICE, kwargs=_case, office_scoped=True),
+    Route("casework.withdraw", OFFICE, kwargs=_case, office_scoped=True, method="POST", expect=302),
     Route("casework.acknowledge", OPCC, kwargs=_case, office_scoped=True, method="POST", expect=302),
     Route("casework.accept_late", OPCC, kwargs=_late_case, office_scoped=True, method="POST", expect=302),
     Route(

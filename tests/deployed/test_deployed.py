@@ -65,6 +65,7 @@ def test_an_assistants_case_reaches_triage_and_the_office_is_told(open_page, dep
     assistant.get_by_label("Lancashire Constabulary, West division").check()
     assistant.get_by_role("group", name="Has the constituent consented to the case being shared?").get_by_label("Yes").check()
     assistant.get_by_role("group", name="May the case be raised, anonymised, at a group meeting?").get_by_label("Yes").check()
+    assistant.get_by_role("button", name="Continue").click()
     assistant.get_by_role("button", name="Send to the OPCC").click()
     expect(assistant.get_by_role("heading", level=1)).to_have_text(f"Case {reference}")
     deployment.run_worker()

@@ -112,6 +112,17 @@ def tell_officer_of_office_note(event):
     return _update_sends(event, [officer] if officer else _opcc_people(), item.id, "opcc")
 
 
+@registry.handler("casework.withdrawn")
+def tell_opcc_of_withdrawal(event):
+    """The office withdrew a case before it was acknowledged: the officer assigned (everyone at
+    the OPCC if nobody is) hears, as of an office's note."""
+    item = _item(event)
+    if item is None:
+        return []
+    officer = item.assigned_to if item.assigned_to is not None and item.assigned_to.is_active else None
+    return _update_sends(event, [officer] if officer else _opcc_people(), item.id, "opcc")
+
+
 @registry.handler("casework.late_accepted")
 def tell_office_of_late_acceptance(event):
     """A late case was accepted for the meeting it missed: the office hears there is an update."""

@@ -256,7 +256,49 @@ def change_status(item: CaseworkItem, to_status: str, *, reason: str, by: User) 
     return change
 
 
+WITHDRAWN_REASON = "Withdrawn by the office before the OPCC acknowledged it"
+
+
+def _read_for_change(item: CaseworkItem) -> None:
+    """Read the case's row again, locked on PostgreSQL until the transaction ends: a withdrawal
+    and an acknowledgement at the same moment cannot both win (SQLite has one writer at a time)."""
+    db.session.refresh(item, with_for_update=True)
+
+
+def withdraw(item: CaseworkItem, *, by: User) -> CaseworkStatusChange:
+    """The office takes back a case the OPCC have not acknowledged: it is closed, with the reason
+    said. Audited (``casework.withdrawn``, ids only) and recorded as an event of the same name, so
+    the OPCC hear. Raises ValidationError once the case has been acknowledged, or for anyone but
+    the case's own office (core/policy.py's ``can_withdraw_case``)."""
+    _read_for_change(item)
+    if item.status_enum is not Status.SUBMITTED:
+        raise ValidationError(
+            {
+                "withdraw": "The OPCC have already acknowledged this case, so it can no longer be withdrawn: add a note to ask them to close it"
+            }
+        )
+    if not policy.can_withdraw_case(by, item):
+        raise ValidationError({"withdraw": "Only the office that sent this case can withdraw it"})
+    now = utcnow()
+    item.status = Status.CLOSED.value
+    item.updated_dt = item.closed_dt = now
+    change = CaseworkStatusChange(
+        item_id=item.id,
+        from_status=Status.SUBMITTED.value,
+        to_status=Status.CLOSED.value,
+        reason=WITHDRAWN_REASON,
+        by_id=by.id,
+        at_dt=now,
+    )
+    db.session.add(change)
+    db.session.flush()
+    audit.record("casework.withdrawn", actor=by, obj=item, detail={"from": Status.SUBMITTED.value})
+    record_event("casework.withdrawn", subject=item, actor=by, payload={"item_id": item.id, "office_id": item.office_id})
+    return change
+
+
 def acknowledge(item: CaseworkItem, *, by: User) -> CaseworkStatusChange:
+    _read_for_change(item)
     if item.status_enum is not Status.SUBMITTED:
         raise ValidationError({"to_status": "This case has already been acknowledged"})
     return change_status(item, Status.ACKNOWLEDGED, reason="Acknowledged by the OPCC", by=by)

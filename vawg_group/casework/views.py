@@ -12,7 +12,7 @@ from flask import Blueprint, Response, abort, current_app, flash, redirect, rend
 from flask_login import current_user
 from sqlalchemy import select
 
-from vawg_group.casework import deadlines, discussion, erasure, exports, retention, screening, services, stats
+from vawg_group.casework import answers, deadlines, discussion, erasure, exports, retention, screening, services, stats
 from vawg_group.casework.cli import register as register_cli
 from vawg_group.casework.forms import (
     AssignForm,
@@ -30,7 +30,7 @@ from vawg_group.casework.models import STATUS_LABELS, THEMES, CaseworkItem, Case
 from vawg_group.core import audit
 from vawg_group.core.clock import london_today, utcnow
 from vawg_group.core.forms import ConfirmForm
-from vawg_group.core.policy import Permission, authorize_object, can, requires
+from vawg_group.core.policy import Permission, authorize_object, can, can_withdraw_case, requires
 from vawg_group.core.validation import ValidationError, apply_to_form
 from vawg_group.core.web import parse_database_id
 from vawg_group.extensions import db
@@ -123,12 +123,17 @@ def _audit_list_view(action: str, page, office_id: int | None = None) -> None:
 def new():
     form = IntakeForm()
     findings: dict[str, list[screening.Finding]] = {}
+    # The form's button says "check" (to the answers page); the answers page's buttons say
+    # "change" (back to the form, every answer kept) or "send". A post with neither sends.
+    action = request.form.get("action", "send")
     if request.method == "GET":
         form.submission_token.data = uuid.uuid4().hex
         # "We have casework on this" from an emerging issue note opens the form with its theme.
         chosen = request.args.get("theme", "")
         if chosen in dict(THEMES):
             form.themes.data = [chosen]
+    elif action == "change" and form.validate_on_submit():
+        pass  # the form again, as it was answered
     elif form.validate_on_submit():
         office_id = current_user.office_id
         earlier = services.find_submission(office_id, form.submission_token.data)
@@ -160,6 +165,14 @@ def new():
             if check.needs_confirming:
                 form.screening_digest.data = check.digest
                 form.confirm_screening.data = False
+            elif action == "check":
+                return render_template(
+                    "casework/check.html",
+                    title="Check your answers before sending your case",
+                    form=form,
+                    answers=answers.answer_rows(form),
+                    carried=answers.carried_values(form),
+                )
             else:
                 try:
                     item, created = services.submit(
@@ -223,6 +236,7 @@ def _render_show(item: CaseworkItem, status_code: int = 200, **forms):
             statuses=STATUS_LABELS,
             can_refer=Status.REFERRED in services.allowed_moves(item),
             meeting_sentence=deadlines.meeting_sentence(item),
+            can_withdraw=can_withdraw_case(current_user, item),
             late_words=deadlines.late_tag_words([item]),
             meeting=deadlines.meeting_of(item),
             accept_late_for=deadlines.missed_meeting(item) if is_staff and deadlines.can_accept_late(item) else None,
@@ -287,6 +301,26 @@ def add_note(item_id: int):
             flash("Note added", "success")
             return redirect(url_for("casework.show", item_id=item.id, _anchor="notes"))
     return _render_show(item, note_form=form)
+
+
+@blueprint.route("/<int:item_id>/withdraw", methods=["GET", "POST"])
+@requires(Permission.SUBMIT_CASEWORK)
+def withdraw(item_id: int):
+    """The office takes back a case the OPCC have not acknowledged (asked first, then done)."""
+    item = _load(item_id)
+    form = ConfirmForm()
+    if request.method == "POST" and form.validate_on_submit():
+        try:
+            services.withdraw(item, by=current_user)
+        except ValidationError as error:
+            flash(next(iter(error.errors.values())), "error")
+        else:
+            flash(f"Case {item.reference} withdrawn: the OPCC have been told", "success")
+        return redirect(url_for("casework.show", item_id=item.id))
+    if not can_withdraw_case(current_user, item):
+        flash("The OPCC have already acknowledged this case, so it can no longer be withdrawn", "error")
+        return redirect(url_for("casework.show", item_id=item.id))
+    return render_template("casework/withdraw.html", title=f"Withdraw case {item.reference}?", item=item, form=form)
 
 
 @blueprint.post("/<int:item_id>/acknowledge")

@@ -273,6 +273,16 @@ def can_read_note(user, note) -> bool:
     return user.is_opcc or note.is_shared
 
 
+def can_withdraw_case(user, item) -> bool:
+    """A case's own office may take it back until the OPCC have acknowledged it."""
+    return (
+        not _is_opcc(user)
+        and can(user, Permission.SUBMIT_CASEWORK)
+        and can_see_office(user, item.office_id)
+        and item.status == "submitted"
+    )
+
+
 def can_write_opcc_only_notes(user) -> bool:
     """Notes the office never sees are the OPCC's: anyone else's note is shared with the office."""
     return _is_opcc(user)

@@ -110,17 +110,13 @@ def baseline_windows(windows: Windows, first_case_dt: datetime | None) -> int:
 def find_rises(today: date) -> list[Rise]:
     """Every theme whose last 28 days are a rise (before checking what was flagged already)."""
     windows = windows_for(today)
-    recent = theme_counts.theme_office_counts(windows.recent_start_dt, windows.recent_end_dt)
+    recent, before, first_case_dt = theme_counts.window_counts(
+        windows.baseline_start_dt, windows.recent_start_dt, windows.recent_end_dt
+    )
     if not recent:
         return []
-    available = baseline_windows(windows, theme_counts.first_submitted_dt())
-    before = (
-        theme_counts.theme_counts(
-            _midnight(windows.recent_start - timedelta(days=WINDOW_DAYS * available)), windows.recent_start_dt
-        )
-        if available
-        else {}
-    )
+    # A younger service: only the windows it has casework for (there are no cases before them).
+    available = baseline_windows(windows, first_case_dt)
     rises = []
     for theme, offices in sorted(recent.items()):
         count = sum(offices.values())

@@ -104,7 +104,7 @@ def _sqlite_copy(source: Path, destination: Path) -> None:
     if not source.exists():
         raise BackupError(f"the SQLite database {source} does not exist")
     # Read-only: the backup never changes the live database (mode=ro still reads its WAL).
-    live = sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=30)
+    live = sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
     copy = sqlite3.connect(destination)
     try:
         live.execute("PRAGMA busy_timeout=30000")

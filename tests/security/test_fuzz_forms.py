@@ -67,6 +67,10 @@ BUTTON_ONLY = {
     "cycle.step_remove",
     "cycle.replan",
     "cycle.mark_done",
+    "emerging.prepare",
+    "emerging.publish",
+    "emerging.answer",
+    "emerging.write_from_signal",
 }
 
 # Routes that answer an accepted post with a page rather than a redirect, and the text on it.
@@ -99,6 +103,7 @@ FORM_NOT_ON_ANY_PAGE: dict[str, tuple[str, dict[str, list[str]]]] = {
     "casework.accept_late": ("shown only for a case sent after its meeting's deadline; the grid's case has no meeting cycle", {}),
     "cycle.replan": ("shown once the worker has planned the meeting's cycle; the grid's world runs no worker", {}),
     "cycle.mark_done": ("shown on a planned manual step; the grid's world runs no worker, so nothing is planned", {}),
+    "emerging.prepare": ("the button is on the briefing's page, in the briefings blueprint", {}),
 }
 
 HOSTILE_TEXT = [

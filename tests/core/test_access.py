@@ -58,6 +58,10 @@ PUBLIC_ENDPOINTS = frozenset(
         # Meetings: answered only to a signed, expiring RSVP token or a secret feed token.
         "meetings.rsvp",
         "meetings.feed",
+        # A guest's own page and OFFICIAL agenda: answered only to the signed token of their
+        # invitation, until the meeting ends (meetings/guest_links.py).
+        "meetings.guest_page",
+        "meetings.guest_agenda_pdf",
     }
 )
 

@@ -105,7 +105,9 @@ def test_a_guest_added_later_gets_only_their_own_invite(app):
     assert send.recipient == "lead@constabulary.example.org" and send.user_id is None
     _, theirs = both_parsers(message.calendar.ics)
     assert theirs.vevent.attendee.params["CN"] == ["Dee Lead"]
-    assert "rsvp" not in message.text  # guests answer from their calendar
+    # No account, so no members' RSVP link or meeting page: their own page, which answers too.
+    assert "/meetings/rsvp/" not in message.text and f"/meetings/{october.id}" not in message.text
+    assert re.search(r"Send apologies: \S+/meetings/guest/\S+\?answer=apologies", message.text)
 
 
 def test_no_invites_or_updates_before_they_are_due(app):

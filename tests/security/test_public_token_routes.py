@@ -58,7 +58,7 @@ def test_made_up_tokens_add_no_audit_row_each_and_are_counted_in_one_row_per_rou
 
 @pytest.mark.parametrize(
     "path",
-    ["/meetings/feed/made-up-token.ics", "/meetings/rsvp/made-up-token"],
+    ["/meetings/feed/made-up-token.ics", "/meetings/rsvp/made-up-token", "/meetings/guest/made-up-token"],
 )
 def test_the_public_token_routes_are_rate_limited(app_factory, path):
     app = app_factory(PUBLIC_TOKEN_RATE_LIMIT="5 per minute")

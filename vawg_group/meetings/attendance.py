@@ -134,7 +134,9 @@ def register(occurrence: Occurrence) -> list[RegisterLine]:
         for user in people
     ]
     lines += [
-        RegisterLine(name=guest.name or guest.email, detail="Guest", response=None, attended=guest.attended, guest_id=guest.id)
+        RegisterLine(
+            name=guest.name or guest.email, detail="Guest", response=guest.response, attended=guest.attended, guest_id=guest.id
+        )
         for guest in occurrence.guests
     ]
     return lines

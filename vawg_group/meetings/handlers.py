@@ -11,12 +11,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import select
+
 from vawg_group.core.clock import format_london, long_date, utcnow, weekday_date, weekday_date_and_time
 from vawg_group.core.links import external_url
 from vawg_group.core.pdf_process import RenderFailed
 from vawg_group.extensions import db
 from vawg_group.integrations.errors import PermanentError
-from vawg_group.meetings import agenda_pdf, calendar, graph_events, series_messages
+from vawg_group.meetings import agenda_pdf, calendar, graph_events, guest_links, series_messages
 from vawg_group.meetings.attendance import RESPONSE_LABELS, rsvp_token
 from vawg_group.meetings.links import meeting_url
 from vawg_group.meetings.models import Guest, Occurrence
@@ -55,6 +57,22 @@ def invite_sends(occurrence: Occurrence, guests: list[Guest] | None = None, *, i
     return sends
 
 
+def guests_as_of(event: DomainEvent, occurrence: Occurrence) -> list[Guest]:
+    """The meeting's guests when ``event`` happened. A guest added since is invited by their own
+    ``meeting.guest_added`` event (handled later, with the meeting as it is then): fanning this
+    event out to them as well would send them the same invitation twice."""
+    added_since = db.session.scalars(
+        select(DomainEvent.payload).where(
+            DomainEvent.event_type == "meeting.guest_added",
+            DomainEvent.subject_type == event.subject_type,
+            DomainEvent.subject_id == event.subject_id,
+            DomainEvent.id > event.id,
+        )
+    )
+    later = {payload.get("guest_id") for payload in added_since}
+    return [guest for guest in occurrence.guests if guest.id not in later]
+
+
 @registry.handler("meeting.scheduled")
 @registry.handler("meeting.rescheduled")
 @registry.handler("meeting.cancelled")
@@ -71,9 +89,10 @@ def send_invites(event: DomainEvent) -> list[Send]:
     if graph_events.is_on():
         # Exchange sends the invitations, updates and cancellations for the Teams meeting.
         return graph_events.sync_sends(occurrence)
+    guests_then = guests_as_of(event, occurrence)
     if not series_messages.is_series_event(occurrence):
-        return invite_sends(occurrence)
-    guests = invite_sends(occurrence, include_group=False)
+        return invite_sends(occurrence, guests_then)
+    guests = invite_sends(occurrence, guests_then, include_group=False)
     if event.payload.get("reason") in series_messages.SERIES_REASONS:
         return guests  # the series' own update (new rule, UNTIL) tells the group
     if event.event_type == "meeting.reinstated":
@@ -106,7 +125,10 @@ def build_invite(delivery: Delivery) -> OutgoingMessage:
     """The invite as it stands now: REQUEST with the current SEQUENCE, or CANCEL if cancelled."""
     occurrence = db.session.get(Occurrence, delivery.params["occurrence_id"])
     email, name, user = _invitee(delivery)
-    page = meeting_url(occurrence)
+    # A guest has no account: their "Agenda and papers" link is their own page, which takes
+    # their reply and shows an OFFICIAL agenda (guest_links.py).
+    guest = None if user is not None else db.session.get(Guest, delivery.params["guest_id"])
+    page = meeting_url(occurrence) if guest is None else guest_links.guest_page_url(guest)
     ics, method = calendar.invite(occurrence, attendees=[(email, name)], meeting_url=page)
     when = weekday_date_and_time(occurrence.starts_dt)
     if method == "CANCEL":
@@ -121,6 +143,8 @@ def build_invite(delivery: Delivery) -> OutgoingMessage:
         rsvp_links = [
             (label, external_url("meetings.rsvp", token=token, answer=answer)) for answer, label in RESPONSE_LABELS.items()
         ]
+    elif guest is not None and method == "REQUEST":
+        rsvp_links = [(label, guest_links.guest_page_url(guest, answer)) for answer, label in RESPONSE_LABELS.items()]
     context = dict(
         occurrence=occurrence,
         name=name,

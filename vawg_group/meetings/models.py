@@ -176,6 +176,9 @@ class Guest(db.Model):
     email: Mapped[str] = mapped_column(String(254))
     name: Mapped[str] = mapped_column(String(120), default="")
     attended: Mapped[bool | None] = mapped_column()
+    # The guest's own answer, from the link in their invitation (meetings/guest_links.py).
+    response: Mapped[str | None] = mapped_column(String(10))
+    responded_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
     added_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     added_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

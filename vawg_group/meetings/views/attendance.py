@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from flask import flash, render_template, request
+from flask import Response, abort, flash, render_template, request
 from flask_login import current_user
 
-from vawg_group.core import token_refusals
+from vawg_group.core import audit, token_refusals
 from vawg_group.core.policy import Permission, public, requires
 from vawg_group.core.validation import ValidationError, apply_to_form
 from vawg_group.core.web import parse_database_id
 from vawg_group.extensions import limiter
-from vawg_group.meetings import attendance, forms
+from vawg_group.meetings import agenda_pdf, attendance, forms, guest_links
 from vawg_group.meetings.views.common import blueprint, occurrence_or_404, to_meeting
 
 
@@ -83,3 +83,71 @@ def rsvp(token: str):
         current=attendance.RESPONSE_SAID.get(current.response) if current and current.response else None,
         saved=message,
     )
+
+
+def _refused(reason: str):
+    return render_template(
+        "meetings/rsvp_refused.html", title="This link cannot be used", message=REFUSALS[reason]
+    ), 404 if reason == "invalid" else 410
+
+
+def _guest_or_refusal(token: str, route: str):
+    """The guest a link names, or (None, the refusal page): counted, never one audit row each."""
+    try:
+        guest = guest_links.read_guest_token(token)
+    except attendance.RsvpRefused as refused:
+        token_refusals.record(route, refused.reason)
+        return None, _refused(refused.reason)
+    if (reason := attendance.closed_reason(guest.occurrence)) is not None and request.method == "GET":
+        return None, _refused(reason)
+    return guest, None
+
+
+@blueprint.route("/meetings/guest/<token>", methods=["GET", "POST"])
+@public
+@limiter.limit(token_refusals.public_token_limit)
+def guest_page(token: str):
+    """A guest's page for their meeting: its details, their reply, and an OFFICIAL agenda."""
+    guest, refusal = _guest_or_refusal(token, "meetings.guest_page")
+    if refusal is not None:
+        return refusal
+    form = forms.RsvpForm()
+    if request.method == "GET" and request.args.get("answer") in dict(attendance.RESPONSE_LABELS):
+        form.response.data = request.args["answer"]
+    saved = None
+    if form.validate_on_submit():
+        try:
+            guest_links.respond(guest, form.response.data)
+            saved = attendance.RESPONSE_SAID[guest.response]
+        except attendance.RsvpRefused as refused:
+            return _refused(refused.reason)
+        except ValidationError as error:
+            apply_to_form(form, error)
+    return render_template(
+        "meetings/guest.html",
+        title=f"{guest.occurrence.title}: your invitation",
+        form=form,
+        guest=guest,
+        occurrence=guest.occurrence,
+        agenda=guest_links.agenda_for_guest(guest.occurrence),
+        current=attendance.RESPONSE_SAID.get(guest.response) if guest.response else None,
+        saved=saved,
+    )
+
+
+@blueprint.get("/meetings/guest/<token>/agenda.pdf")
+@public
+@limiter.limit(token_refusals.public_token_limit)
+def guest_agenda_pdf(token: str):
+    """The published agenda's PDF for a guest: OFFICIAL only, as stored (nobody's name on it)."""
+    guest, refusal = _guest_or_refusal(token, "meetings.guest_agenda_pdf")
+    if refusal is not None:
+        return refusal
+    occurrence = guest.occurrence
+    path = agenda_pdf.pdf_path(occurrence)
+    if not guest_links.agenda_for_guest(occurrence).shown or path is None or agenda_pdf.is_stamped(occurrence, path):
+        abort(404)
+    audit.record("agenda.pdf_downloaded", obj=occurrence, detail={"guest_id": guest.id, "stamped": False})
+    response = Response(path.read_bytes(), mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'attachment; filename="vawg-group-agenda-{occurrence.starts_dt:%Y-%m-%d}.pdf"'
+    return response

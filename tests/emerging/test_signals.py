@@ -120,8 +120,8 @@ def test_windows_are_london_days_across_a_clock_change(app):
     add_cases("spiking", offices[0], datetime(2026, 3, 24, 0, 30, tzinfo=UTC), count=3)
     add_cases("spiking", offices[1], datetime(2026, 3, 23, 23, 30, tzinfo=UTC), count=3)
     add_cases("spiking", offices[1], datetime(2026, 4, 19, 23, 30, tzinfo=UTC), count=2)  # 00:30 BST on the 20th
-    counts = theme_counts.theme_office_counts(window.recent_start_dt, window.recent_end_dt)
-    assert counts == {"spiking": {offices[0].id: 3, offices[1].id: 2}}
+    recent, before, _first = theme_counts.window_counts(window.baseline_start_dt, window.recent_start_dt, window.recent_end_dt)
+    assert recent == {"spiking": {offices[0].id: 3, offices[1].id: 2}} and before == {"spiking": 3}
     # 25 and 23-hour days: the window is 28 London days, 671 hours of UTC.
     assert (window.recent_end_dt - window.recent_start_dt).total_seconds() == 671 * 3600
     assert signals.flag_rises(now) == []  # the 23 March cases are its baseline (3), and 5 is no rise on 3

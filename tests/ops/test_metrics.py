@@ -12,10 +12,11 @@ import subprocess
 import sys
 from datetime import timedelta
 
+import pytest
 import yaml
 from prometheus_client.parser import text_string_to_metric_families
 
-from config import PROJECT_ROOT
+from config import PROJECT_ROOT, ConfigurationError
 from tests.conftest import sign_in
 from tests.factories import make_user
 from vawg_group.core import audit
@@ -55,6 +56,11 @@ def test_metrics_are_served_only_to_configured_addresses_or_the_token(app_factor
     proxied = app_factory(METRICS_ALLOW="127.0.0.1", TRUSTED_PROXY_HOPS=1)
     forwarded = proxied.test_client().get("/metrics", headers={"X-Forwarded-For": "203.0.113.5"})
     assert forwarded.status_code == 404
+
+
+def test_a_malformed_allow_list_is_refused_at_start_naming_the_setting(app_factory):
+    with pytest.raises(ConfigurationError, match="VAWG_METRICS_ALLOW: '10.0.0.0/33' is not an address or network"):
+        app_factory(METRICS_ALLOW="127.0.0.1, 10.0.0.0/33")
 
 
 def test_metrics_answer_503_in_one_line_while_the_database_is_away(app_factory, tmp_path):

@@ -49,6 +49,7 @@ RENDER_BUCKETS = (0.5, 1, 2, 5, 10, 20, 30, 60, 120)
 
 
 def init_app(app: Flask) -> None:
+    allowed_networks(app)  # a malformed VAWG_METRICS_ALLOW is refused at start, not at a scrape
     app.before_request(_start)
     app.after_request(_count)
     endpoint = MetricsEndpoint(app)
@@ -79,12 +80,26 @@ def allowed(app: Flask, remote_addr: str, authorization: str) -> bool:
     token = _setting(app, "METRICS_TOKEN")
     if token and authorization.startswith("Bearer ") and hmac.compare_digest(authorization[7:].strip().encode(), token.encode()):
         return True
-    networks = [part.strip() for part in _setting(app, "METRICS_ALLOW").split(",") if part.strip()]
     try:
         address = ipaddress.ip_address(remote_addr)
     except ValueError:
         return False
-    return any(address in ipaddress.ip_network(network, strict=False) for network in networks)
+    return any(address in network for network in allowed_networks(app))
+
+
+def allowed_networks(app: Flask) -> list:
+    networks = []
+    for part in _setting(app, "METRICS_ALLOW").split(","):
+        if part.strip():
+            try:
+                networks.append(ipaddress.ip_network(part.strip(), strict=False))
+            except ValueError:
+                from config import ConfigurationError
+
+                raise ConfigurationError(
+                    f"VAWG_METRICS_ALLOW: {part.strip()!r} is not an address or network (e.g. 10.0.5.0/24)"
+                ) from None
+    return networks
 
 
 class MetricsEndpoint:

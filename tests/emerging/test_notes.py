@@ -20,7 +20,8 @@ from vawg_group.meetings import services as meeting_services
 from vawg_group.packs import rendering as pack_rendering
 from vawg_group.packs import services as pack_services
 from vawg_group.packs.models import RenderStatus
-from vawg_group.workflow.models import DomainEvent
+from vawg_group.workflow import registry
+from vawg_group.workflow.models import Delivery, DomainEvent
 
 
 def test_only_an_approved_briefing_marked_as_an_emerging_issue_becomes_a_note(app):
@@ -138,6 +139,17 @@ def test_published_notes_go_in_the_next_pack_and_on_the_next_agenda_until_withdr
     assert kinds.count("emerging.published") == 1 and kinds.count("emerging.withdrawn") == 1
     with pytest.raises(ValidationError, match="already been withdrawn"):
         notes.withdraw(note, by=staff, reason="Again")
+    # Everyone told of it is told it is withdrawn, and why (OFFICIAL), once each.
+    people = office_people()
+    [withdrawn] = db.session.scalars(db.select(DomainEvent).where(DomainEvent.event_type == "emerging.withdrawn")).all()
+    sends = [send for _, handler in registry.handlers_for("emerging.withdrawn") for send in handler(withdrawn)]
+    assert {send.recipient for send in sends} == {person.email for person in people}
+    mail = registry.message_builder(sends[0].message)(Delivery(recipient=sends[0].recipient, params=sends[0].params))
+    assert "The figures were wrong" in mail.text and "withdrawn" in mail.subject
+    # A sensitive note's title never reaches the agenda.
+    secret = ready_note(make_note_briefing(author=staff, classification="OFFICIAL-SENSITIVE", title="Named venue"), by=staff)
+    notes.publish(secret, by=staff)
+    assert "Named venue" not in notes.agenda_item_for(secret).title
 
 
 def test_answers_count_once_per_office_and_reads_take_a_note_off_the_home_page(app):

@@ -130,7 +130,10 @@ def _put_on_next_agenda(note: EmergingNote, *, by, now) -> AgendaItem | None:
     return meeting_agenda.add_agenda_item(
         occurrence,
         kind="briefing",
-        title=_agenda_title(note.briefing.title),
+        # An OFFICIAL-SENSITIVE note's title stays off the agenda, which is marked on its own.
+        title=f"Emerging issue note of {long_date(note.published_dt)} (OFFICIAL-SENSITIVE)"
+        if note.is_sensitive
+        else _agenda_title(note.briefing.title),
         description=f"Emerging issue note published {long_date(note.published_dt)}.",
         presenter="OPCC",
         minutes=10,

@@ -138,3 +138,22 @@ def test_a_backup_taken_while_another_process_writes_is_one_consistent_moment(
     with restored.app_context():
         head = audit.chain_head()
     assert head is not None and 20 <= head.seq <= len(written)
+
+
+def fake_tool(folder, version: str):
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "pg_dump"
+    path.write_text(f"#!/bin/sh\necho 'pg_dump (PostgreSQL) {version}'\n")
+    path.chmod(0o755)
+    return path
+
+
+def test_a_pg_dump_older_than_the_server_is_refused_and_a_matching_one_chosen(tmp_path):
+    """pg_dump cannot dump a newer server: the backup names the client to install instead."""
+    old, matching = fake_tool(tmp_path / "13", "13.14"), fake_tool(tmp_path / "15", "15.18 (Debian 15.18-0+deb12u1)")
+    with pytest.raises(BackupError, match=r"version 13, older than the PostgreSQL 15 server: install postgresql-client-15"):
+        database.choose_tool("pg_dump", [old, matching], 15)
+    assert database.choose_tool("pg_dump", [tmp_path / "missing" / "pg_dump", matching], 15) == str(matching)
+    assert database.choose_tool("pg_dump", [matching], 14) == str(matching)  # a newer client reads an older server
+    with pytest.raises(BackupError, match="pg_dump is not installed: install postgresql-client-16"):
+        database.choose_tool("pg_dump", [tmp_path / "none"], 16)

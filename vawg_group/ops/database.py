@@ -150,15 +150,25 @@ def pg_tool(name: str, url: str) -> str:
     major = server_major(url)
     candidates = []
     if os.environ.get("VAWG_PG_BIN_DIR"):
-        candidates.append(Path(os.environ["VAWG_PG_BIN_DIR"]) / name)
+        chosen = Path(os.environ["VAWG_PG_BIN_DIR"]) / name
+        if not (chosen.is_file() and os.access(chosen, os.X_OK)):
+            raise BackupError(
+                f"VAWG_PG_BIN_DIR is set, but {chosen} is not a program: point it at the bin folder of postgresql-client-{major}"
+            )
+        candidates.append(chosen)
     candidates.append(Path(f"/usr/lib/postgresql/{major}/bin/{name}"))
     found = shutil.which(name)
     if found:
         candidates.append(Path(found))
+    return choose_tool(name, candidates, major)
+
+
+def choose_tool(name: str, candidates: list[Path], major: int) -> str:
+    """The first of ``candidates`` that exists, if it is at least the server's major version."""
     for candidate in candidates:
         if candidate.is_file() and os.access(candidate, os.X_OK):
             output = subprocess.run([str(candidate), "--version"], capture_output=True, text=True, check=False).stdout
-            match = re.search(r"(\d+)(?:\.\d+)?", output)
+            match = re.search(r"\(PostgreSQL\)\s+(\d+)", output) or re.search(r"(\d+)(?:\.\d+)?", output)
             client = int(match.group(1)) if match else 0
             if client >= major:
                 return str(candidate)

@@ -155,9 +155,9 @@ def test_the_meeting_page_shows_the_cycle_and_staff_act_on_it(app):
             == 302
         )
         assert db.session.query(AuditEvent).filter_by(action="cycle.replanned").count() == 1
-        # A member sees the milestones, without buttons or the staff's event list.
+        # The cycle is the secretariat's: a member sees none of it (#20, item 7).
         reader = app.test_client()
         sign_in(reader, member)
         seen = reader.get(f"/meetings/{occurrence.id}").get_data(as_text=True)
-        assert 'data-milestone="briefing_drafts"' in seen and "Mark done" not in seen and "Re-plan" not in seen
-        assert "What has happened" not in seen
+        assert 'data-milestone="briefing_drafts"' not in seen and "Mark done" not in seen and "Re-plan" not in seen
+        assert "What has happened" not in seen and 'id="cycle"' not in seen

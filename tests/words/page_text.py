@@ -23,6 +23,8 @@ ESCAPED_TAG = re.compile(
 # A dotted event name (``casework.status_changed``, ``meeting.created``) or a snake_case key.
 DOTTED_CODE = re.compile(r"\b[a-z]+(?:_[a-z]+)*\.[a-z]+(?:_[a-z]+)*\b")
 SNAKE_CODE = re.compile(r"\b[a-z]+(?:_[a-z]+)+\b")
+# The package's name, in the commands an administrator is shown ("flask --app vawg_group worker").
+SNAKE_ALLOWED = {"vawg_group"}
 # Dotted words that are English, not codes: addresses and file names people see.
 DOTTED_ALLOWED = re.compile(r"@|\.(?:example|org|uk|com|gov|pdf|ics|eml|csv|json|html|md|net|io|police)\b")
 
@@ -69,5 +71,5 @@ def internal_codes(html: str) -> list[str]:
         around = text[max(0, match.start() - 40) : match.end() + 10]
         if not DOTTED_ALLOWED.search(match.group(0)) and "@" not in around and "://" not in around:
             found.append(match.group(0))
-    found.extend(match.group(0) for match in SNAKE_CODE.finditer(text))
+    found.extend(match.group(0) for match in SNAKE_CODE.finditer(text) if match.group(0) not in SNAKE_ALLOWED)
     return found

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask, current_app, request, url_for
 from flask_login import current_user
 
+from vawg_group.core import words as code_words
 from vawg_group.core.clock import DATE_WORDS, format_london
 from vawg_group.core.policy import Permission, permissions_for
 
@@ -13,6 +14,10 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["london"] = format_london
     # "8 December 2026" is ``{{ value|long_date }}``: one filter for each of clock.py's ways.
     app.jinja_env.filters.update({words.__name__: words for words in DATE_WORDS})
+    # Codes in words (pages never show codes): ``{{ row.action|action_words }}``.
+    app.jinja_env.filters.update(
+        {f.__name__: f for f in (code_words.action_words, code_words.subject_words, code_words.role_words)}
+    )
     app.context_processor(_page_context)
 
 

@@ -7,10 +7,11 @@ included by templates/meetings/show.html, reading ``meeting_cycle(occurrence)``)
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy import select
 
 from vawg_group.core.clock import utcnow
 from vawg_group.core.forms import ConfirmForm
@@ -22,7 +23,9 @@ from vawg_group.cycle.models import CycleStep, MeetingMilestone, MilestoneStatus
 from vawg_group.extensions import db
 from vawg_group.meetings.forms import parse_time
 from vawg_group.meetings.models import Occurrence
+from vawg_group.workflow.catalogue import describe
 from vawg_group.workflow.events import timeline
+from vawg_group.workflow.models import DomainEvent, EventStatus
 
 blueprint = Blueprint("cycle", __name__)
 
@@ -183,16 +186,54 @@ EVENT_TEXT = {
     "milestone.overdue": "{name}: overdue, owner reminded",
     "milestone.escalated": "{name}: still overdue, OPCC admins told",
 }
+# What completed a milestone, as the end of "Done ..., when <this>".
 PROOF_TEXT = {
     "briefing.submitted": "a briefing was sent for review",
     "briefing.approved": "a briefing was approved",
     "pack.prepared": "the pack was prepared for publishing",
     "pack.published": "the pack was published",
     "agenda.published": "the agenda was published",
-    "minutes.drafted": "draft minutes were saved",
+    "minutes.drafted": "the draft minutes were saved",
     "minutes.approved": "the minutes were approved",
-    "milestone.fired": "the service",
+    "milestone.fired": "the service did it",
 }
+# How long a new meeting's cycle may take the worker to plan before the page says it is late.
+PLANNING_GRACE = timedelta(minutes=2)
+_PLANNING_EVENTS = ("meeting.created", "meeting.scheduled", "meeting.rescheduled", "meeting.reinstated")
+
+
+def done_how(event_type: str) -> str:
+    """ "when a briefing was sent for review": what completed a milestone, in a sentence."""
+    return f"when {PROOF_TEXT.get(event_type) or describe(event_type)[:1].lower() + describe(event_type)[1:]}"
+
+
+def planning_note(occurrence: Occurrence, now: datetime) -> str:
+    """Why a meeting has no cycle yet, in words: being planned (the worker will take it in a
+    moment), late (the worker has not taken it up), failed, or nothing to plan."""
+    if occurrence.is_cancelled:
+        return "This meeting was cancelled before its cycle was planned."
+    if occurrence.ends_dt <= now:
+        return "This meeting took place before a cycle was planned for it."
+    latest = db.session.scalar(
+        select(DomainEvent)
+        .where(
+            DomainEvent.subject_type == Occurrence.__tablename__,
+            DomainEvent.subject_id == str(occurrence.id),
+            DomainEvent.event_type.in_(_PLANNING_EVENTS),
+        )
+        .order_by(DomainEvent.occurred_dt.desc(), DomainEvent.id.desc())
+        .limit(1)
+    )
+    if latest is not None and latest.status == EventStatus.FAILED:
+        return "The service could not plan this meeting's cycle. An OPCC administrator can see why on the Deliveries page."
+    if latest is not None and latest.status == EventStatus.PENDING:
+        if now - latest.occurred_dt < PLANNING_GRACE:
+            return "The cycle for this meeting is being planned. Refresh this page in a minute."
+        return (
+            "The cycle for this meeting has not been planned yet: the service's worker has not taken the meeting up."
+            " An OPCC administrator can check the worker on the Deliveries page."
+        )
+    return "No milestones are planned for this meeting: the meeting cycle had none when it was planned."
 
 
 @dataclass
@@ -212,6 +253,10 @@ class CycleView:
     can_replan: bool
     differs: bool
     can_edit_template: bool
+    # The cycle is the secretariat's: members and assistants never see it.
+    visible: bool = True
+    # Why there are no milestones yet, when there are none.
+    planning_note: str = ""
 
 
 def _labels() -> dict:
@@ -222,7 +267,7 @@ def _line(milestone: MeetingMilestone, now: datetime, user) -> MilestoneLine:
     if milestone.status == MilestoneStatus.DONE:
         state, label = "done", "Done"
         if milestone.done_by_event is not None:
-            how = f"by {PROOF_TEXT.get(milestone.done_by_event.event_type, milestone.done_by_event.event_type)}"
+            how = done_how(milestone.done_by_event.event_type)
         elif milestone.done_by_user is not None:
             how = f"ticked by {milestone.done_by_user.display_name}"
         else:
@@ -271,4 +316,6 @@ def meeting_cycle(occurrence: Occurrence) -> CycleView:
         can_replan=manage and live,
         differs=manage and live and planning.differs_from_template(occurrence),
         can_edit_template=can(current_user, Permission.MANAGE_CYCLE),
+        visible=manage,
+        planning_note="" if lines or not manage else planning_note(occurrence, now),
     )

@@ -9,6 +9,7 @@ import time
 from sqlalchemy import select
 
 from tests.factories import make_office
+from tests.workflow.processes import wait_until
 from tests.workflow.sample_handlers import FANOUT, recipients
 from vawg_group.extensions import db
 from vawg_group.workflow import dispatch
@@ -39,6 +40,8 @@ def test_two_workers_and_a_slow_relay_send_each_message_once(app_factory, mail_s
 
         sending = threading.Thread(target=first.run_once)
         sending.start()
+        # The first worker has claimed the fan-out once its first message is on the wire.
+        wait_until(lambda: mail_server.handler.started_data >= 1, message="the first worker to be sending")
         second = Worker(app, worker_id="second-worker")
         took = 0
         try:

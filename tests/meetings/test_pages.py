@@ -38,7 +38,7 @@ def test_staff_set_up_the_series_through_the_form(app, client):
     assert "Second Tuesday of every month, 10:00 to 11:00" in page
     assert db.session.query(Occurrence).count() == 12
     first = db.session.query(Occurrence).order_by(Occurrence.starts_dt).first()
-    assert f'<a class="govuk-link" href="/meetings/{first.id}">Lancashire MPs&#39; VAWG Group</a>' in page
+    assert f'<a class="govuk-link" href="/meetings/{first.id}">Meeting on Tuesday 8 September 2026</a>' in page
     # The next meeting comes first, then the later ones.
     assert page.index("Tuesday 8 September 2026, 10:00") < page.index("Tue 13 Oct 2026, 10:00")
 

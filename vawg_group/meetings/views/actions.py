@@ -12,6 +12,7 @@ from vawg_group.extensions import db
 from vawg_group.meetings import actions as action_rules
 from vawg_group.meetings import forms
 from vawg_group.meetings.models import Action, LobbyingAsk, Occurrence
+from vawg_group.meetings.naming import page_title
 from vawg_group.meetings.views.common import blueprint, has_errors, manages_meetings, occurrence_or_404, to_meeting
 
 
@@ -56,7 +57,7 @@ def action_new(occurrence_id: int):
                 return to_meeting(occurrence, "actions")
             except ValidationError as error:
                 apply_to_form(form, error)
-    return render_template("meetings/action_form.html", title="Record an action", form=form, occurrence=occurrence)
+    return render_template("meetings/action_form.html", title=page_title("Record an action", occurrence), heading="Record an action", form=form, occurrence=occurrence)
 
 
 @blueprint.post("/meetings/actions/<int:action_id>/status")

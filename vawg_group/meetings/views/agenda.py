@@ -11,6 +11,7 @@ from vawg_group.core.policy import Permission, requires
 from vawg_group.core.validation import ValidationError, apply_to_form
 from vawg_group.meetings import agenda as agenda_rules
 from vawg_group.meetings import agenda_pdf, forms
+from vawg_group.meetings.naming import page_title
 from vawg_group.meetings.views.common import blueprint, item_or_404, occurrence_or_404, to_meeting
 
 
@@ -74,7 +75,7 @@ def item_new(occurrence_id: int):
             return to_meeting(occurrence, "agenda")
         except ValidationError as error:
             apply_to_form(form, error)
-    return render_template("meetings/item_form.html", title="Add an agenda item", form=form, occurrence=occurrence, item=None)
+    return render_template("meetings/item_form.html", title=page_title("Add an agenda item", occurrence), heading="Add an agenda item", form=form, occurrence=occurrence, item=None)
 
 
 @blueprint.route("/meetings/<int:occurrence_id>/agenda/items/<int:item_id>/edit", methods=["GET", "POST"])
@@ -89,7 +90,7 @@ def item_edit(occurrence_id: int, item_id: int):
             return to_meeting(occurrence, "agenda")
         except ValidationError as error:
             apply_to_form(form, error)
-    return render_template("meetings/item_form.html", title="Change an agenda item", form=form, occurrence=occurrence, item=item)
+    return render_template("meetings/item_form.html", title=page_title("Change an agenda item", occurrence), heading="Change an agenda item", form=form, occurrence=occurrence, item=item)
 
 
 @blueprint.post("/meetings/<int:occurrence_id>/agenda/items/<int:item_id>/remove")

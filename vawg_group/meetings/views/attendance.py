@@ -11,6 +11,7 @@ from vawg_group.core.validation import ValidationError, apply_to_form
 from vawg_group.core.web import parse_database_id
 from vawg_group.extensions import limiter
 from vawg_group.meetings import agenda_pdf, attendance, forms, guest_links
+from vawg_group.meetings.naming import page_title
 from vawg_group.meetings.views.common import blueprint, occurrence_or_404, to_meeting
 
 
@@ -31,7 +32,8 @@ def take_register(occurrence_id: int):
             error = next(iter(caught.errors.values()))
     return render_template(
         "meetings/register.html",
-        title="Register of attendance",
+        title=page_title("Register of attendance", occurrence),
+        heading="Register of attendance",
         form=form,
         occurrence=occurrence,
         lines=attendance.register(occurrence),
@@ -76,7 +78,8 @@ def rsvp(token: str):
         return render_template("meetings/rsvp_refused.html", title="This link cannot be used", message=REFUSALS[reason]), 410
     return render_template(
         "meetings/rsvp.html",
-        title="Reply to the invitation",
+        title=page_title("Reply to the invitation", occurrence),
+        heading="Reply to the invitation",
         form=form,
         occurrence=occurrence,
         person=user,
@@ -125,7 +128,7 @@ def guest_page(token: str):
             apply_to_form(form, error)
     return render_template(
         "meetings/guest.html",
-        title=f"{guest.occurrence.title}: your invitation",
+        title=page_title("Your invitation", guest.occurrence),
         form=form,
         guest=guest,
         occurrence=guest.occurrence,

@@ -11,8 +11,11 @@ from vawg_group.core.validation import ValidationError
 from vawg_group.extensions import db
 from vawg_group.meetings import services
 from vawg_group.meetings.models import AgendaItem, Occurrence
+from vawg_group.meetings.naming import meeting_name
 
 blueprint = Blueprint("meetings", __name__)
+# Every page that links to a meeting names it by its date: {{ occurrence|meeting_name }}.
+blueprint.add_app_template_filter(meeting_name, "meeting_name")
 
 
 def occurrence_or_404(occurrence_id: int) -> Occurrence:

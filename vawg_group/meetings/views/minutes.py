@@ -9,6 +9,7 @@ from vawg_group.core.policy import Permission, requires
 from vawg_group.core.validation import ValidationError, apply_to_form
 from vawg_group.meetings import agenda as agenda_rules
 from vawg_group.meetings import forms
+from vawg_group.meetings.naming import page_title
 from vawg_group.meetings.views.common import blueprint, item_or_404, occurrence_or_404, to_meeting
 
 
@@ -24,7 +25,7 @@ def item_minutes(occurrence_id: int, item_id: int):
             return to_meeting(occurrence, "minutes")
         except ValidationError as error:
             apply_to_form(form, error)
-    return render_template("meetings/minutes_form.html", title="Minutes for an item", form=form, occurrence=occurrence, item=item)
+    return render_template("meetings/minutes_form.html", title=page_title("Minutes for an item", occurrence), heading="Minutes for an item", form=form, occurrence=occurrence, item=item)
 
 
 @blueprint.post("/meetings/<int:occurrence_id>/minutes/approve")

@@ -14,6 +14,7 @@ from vawg_group.meetings import actions as action_rules
 from vawg_group.meetings import agenda as agenda_rules
 from vawg_group.meetings import agenda_pdf, attendance, calendar, forms, rules, services
 from vawg_group.meetings.models import AgendaKind
+from vawg_group.meetings.naming import meeting_name, page_title
 from vawg_group.meetings.views.common import blueprint, has_errors, ics_response, manages_meetings, occurrence_or_404, to_meeting
 from vawg_group.workflow.events import timeline
 
@@ -54,7 +55,7 @@ def show(occurrence_id: int):
     mine = attendance.attendance_for(occurrence, current_user) if invited else None
     return render_template(
         "meetings/show.html",
-        title=occurrence.title,
+        title=meeting_name(occurrence),
         occurrence=occurrence,
         items=items,
         agenda_ends_dt=agenda_rules.agenda_ends_dt(occurrence),
@@ -130,7 +131,7 @@ def move(occurrence_id: int):
                 return to_meeting(occurrence)
             except ValidationError as error:
                 apply_to_form(form, error)
-    return render_template("meetings/move.html", title="Move this meeting", form=form, occurrence=occurrence)
+    return render_template("meetings/move.html", title=page_title("Move this meeting", occurrence), heading="Move this meeting", form=form, occurrence=occurrence)
 
 
 @blueprint.route("/meetings/<int:occurrence_id>/details", methods=["GET", "POST"])
@@ -144,7 +145,7 @@ def details(occurrence_id: int):
             return to_meeting(occurrence)
         except ValidationError as error:
             apply_to_form(form, error)
-    return render_template("meetings/details.html", title="Change the meeting's details", form=form, occurrence=occurrence)
+    return render_template("meetings/details.html", title=page_title("Change the meeting's details", occurrence), heading="Change the meeting's details", form=form, occurrence=occurrence)
 
 
 @blueprint.route("/meetings/<int:occurrence_id>/cancel", methods=["GET", "POST"])
@@ -160,7 +161,7 @@ def cancel(occurrence_id: int):
             return to_meeting(occurrence)
         except ValidationError as caught:
             error = next(iter(caught.errors.values()))
-    return render_template("meetings/cancel.html", title="Cancel this meeting", form=form, occurrence=occurrence, error=error)
+    return render_template("meetings/cancel.html", title=page_title("Cancel this meeting", occurrence), heading="Cancel this meeting", form=form, occurrence=occurrence, error=error)
 
 
 @blueprint.route("/meetings/<int:occurrence_id>/reinstate", methods=["GET", "POST"])
@@ -177,7 +178,7 @@ def reinstate(occurrence_id: int):
         except ValidationError as caught:
             error = next(iter(caught.errors.values()))
     return render_template(
-        "meetings/reinstate.html", title="Reinstate this meeting", form=form, occurrence=occurrence, error=error
+        "meetings/reinstate.html", title=page_title("Reinstate this meeting", occurrence), heading="Reinstate this meeting", form=form, occurrence=occurrence, error=error
     )
 
 
@@ -193,4 +194,4 @@ def guests(occurrence_id: int):
             return redirect(url_for("meetings.guests", occurrence_id=occurrence.id))
         except ValidationError as error:
             apply_to_form(form, error)
-    return render_template("meetings/guests.html", title="Guests", form=form, occurrence=occurrence)
+    return render_template("meetings/guests.html", title=page_title("Guests", occurrence), heading="Guests", form=form, occurrence=occurrence)

@@ -445,12 +445,12 @@ class Worker:
                         log.info("the database answers (attempt %s): starting", attempt)
                     return True
                 except Exception as error:
-                    log.warning(
-                        "the database does not answer (attempt %s, %s): trying again in %s s",
-                        attempt,
-                        error.__class__.__name__,
-                        int(delay),
+                    why = (
+                        "the database does not answer"
+                        if is_database_unavailable(error)
+                        else "the database has no schema yet (run flask --app vawg_group db-upgrade)"
                     )
+                    log.warning("%s (attempt %s, %s): trying again in %s s", why, attempt, error.__class__.__name__, int(delay))
                 finally:
                     db.session.remove()
             self.stopping.wait(delay)

@@ -15,6 +15,7 @@ from vawg_group.core.health import migrations_head
 from vawg_group.extensions import db
 from vawg_group.workflow.events import record_event
 from vawg_group.workflow.models import WorkerHeartbeat
+from vawg_group.workflow.status import workers
 
 
 def _beat(worker_id: str, seconds_ago: float) -> None:
@@ -49,6 +50,8 @@ def test_a_worker_silent_for_three_heartbeats_is_dead_and_readyz_says_so(app_fac
     answer = client.get("/readyz")
     assert answer.status_code == 503
     assert answer.json["checks"]["worker"]["live_workers"] == 0
+    with app.app_context():
+        assert {worker.worker_id: worker.state for worker in workers()} == {"killed": "dead", "alive": "dead"}
     assert answer.json["reason"] == "worker: no worker heartbeat in the last 30 seconds"
 
 

@@ -45,7 +45,8 @@ class WorkerState:
     def state(self) -> str:
         if self.stopped_dt is not None:
             return "stopped"
-        return "stale" if self.stale else "running"
+        # Silent for three heartbeats: killed, hung or cut off from the database.
+        return "dead" if self.stale else "running"
 
 
 @dataclass(frozen=True)

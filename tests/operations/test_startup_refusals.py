@@ -86,9 +86,9 @@ def _run(command: list[str], **env: str) -> subprocess.CompletedProcess:
     return subprocess.run(command, cwd=PROJECT_ROOT, env=environment, capture_output=True, text=True, timeout=60)
 
 
-def _assert_clean_refusal(completed: subprocess.CompletedProcess, *names: str) -> None:
+def _assert_clean_refusal(completed: subprocess.CompletedProcess, *names: str, status: int = CONFIGURATION_EXIT_STATUS) -> None:
     output = completed.stdout + completed.stderr
-    assert completed.returncode == CONFIGURATION_EXIT_STATUS, output
+    assert completed.returncode == status, output
     assert "Traceback" not in output, output
     # gunicorn's own log lines ("[date] [pid] [INFO] Starting gunicorn") aside.
     lines = [line for line in completed.stderr.splitlines() if line.strip() and not line.startswith("[")]
@@ -114,3 +114,13 @@ def test_gunicorn_refuses_in_its_master_without_a_traceback():
         VAWG_GUNICORN_BIND="127.0.0.1:0",
     )
     _assert_clean_refusal(completed, "VAWG_DATABASE_URL")
+
+
+def test_gunicorn_without_our_settings_file_stops_at_the_first_worker_without_a_traceback():
+    # Each worker imports wsgi:app; the refusal stops gunicorn (its "App failed to load", 4)
+    # instead of a traceback from every worker it starts again.
+    completed = _run(
+        [sys.executable, "-m", "gunicorn", "--workers", "1", "--bind", "127.0.0.1:0", "wsgi:app"],
+        VAWG_DATABASE_URL="<unset>",
+    )
+    _assert_clean_refusal(completed, "VAWG_DATABASE_URL", status=4)

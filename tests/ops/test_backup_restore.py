@@ -1,20 +1,22 @@
 """Backup, wipe, restore: the restored service serves a case, a pack and the calendar feed, and
-its audit log verifies; on SQLite and on PostgreSQL (#21, item 1)."""
+its audit log verifies; on SQLite and on PostgreSQL (#21, item 1). The world is made with the
+suite's factories (offices, people, a meeting series, cases, a published pack with its PDF in
+storage): the demo's seed renders seven PDFs, which this test does not need, and the demo data
+itself is carried through an upgrade in test_upgrade.py."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import select
-
+from tests.briefings.factories import pdf_bytes
+from tests.casework.factories import make_case
 from tests.conftest import sign_in
+from tests.meetings.factories import make_group, make_series
 from tests.ops.conftest import BACKUP_KEY
+from tests.packs.factories import make_published_pack
 from vawg_group.casework.models import CaseworkItem
-from vawg_group.demo.seed import seed_demo
 from vawg_group.extensions import db
 from vawg_group.meetings import feeds
-from vawg_group.packs.models import Pack
-from vawg_group.people.models import User
 
 
 def test_backup_wipe_restore_serves_case_pack_and_feed_and_audit_verifies(
@@ -22,14 +24,17 @@ def test_backup_wipe_restore_serves_case_pack_and_feed_and_audit_verifies(
 ):
     app = app_factory(BACKUP_KEY=BACKUP_KEY)
     with app.app_context():
-        seed_demo()
-        staff = db.session.scalars(select(User).where(User.role == "opcc_staff")).first()
-        member = db.session.scalars(select(User).where(User.role == "member")).first()
-        token = feeds.issue(member)
+        members, assistants, staff = make_group(offices=2)
+        make_series(by=staff)
+        case = make_case(
+            office=assistants[0].office, summary="The constituent reports messages sent to her workplace after she moved."
+        )
+        for number in range(3):
+            make_case(office=assistants[number % 2].office)
+        pack, _version = make_published_pack(staff=staff, pdf=pdf_bytes("pack for the backup test"))
+        token = feeds.issue(members[0])
         db.session.commit()
-        staff_email = staff.email
-        case_id = db.session.scalars(select(CaseworkItem.id).order_by(CaseworkItem.id)).first()
-        pack_id = next(p.id for p in db.session.scalars(select(Pack)) if p.current_version is not None)
+        staff_email, case_id, pack_id = staff.email, case.id, pack.id
     client = app.test_client()
     sign_in(client, staff_email)
     original_pack = client.get(f"/packs/{pack_id}/download")

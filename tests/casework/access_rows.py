@@ -33,6 +33,19 @@ def _referral(world, office):
     return {"item_id": item.id, "referral_id": referral.id}
 
 
+def _correction(world, office):
+    from vawg_group.casework import corrections
+
+    item = make_case(office=office)
+    asked = corrections.request(item, field="summary", detail="Remove the name", by=world.assistant_of(office))
+    db.session.commit()
+    return {"item_id": item.id, "correction_id": asked.id}
+
+
+def _correction_form(world, office):
+    return {"field": "summary", "detail": "Please remove the name in the second sentence."}
+
+
 def _linked(world, office):
     first, second = make_case(office=office), make_case(office=office)
     db.session.add(CaseworkLink(low_id=min(first.id, second.id), high_id=max(first.id, second.id)))
@@ -75,6 +88,9 @@ ACCESS_ROWS = [
     ),
     Route("casework.withdraw", OFFICE, kwargs=_case, office_scoped=True),
     Route("casework.withdraw", OFFICE, kwargs=_case, office_scoped=True, method="POST", expect=302),
+    Route("casework.ask_correction", OFFICE, kwargs=_case, office_scoped=True, method="POST", expect=302, form=_correction_form),
+    # Posted with no corrected text: the case page again, with the error (access is what is tested).
+    Route("casework.apply_correction", OPCC, kwargs=_correction, office_scoped=True, method="POST", expect=200),
     Route("casework.acknowledge", OPCC, kwargs=_case, office_scoped=True, method="POST", expect=302),
     Route("casework.accept_late", OPCC, kwargs=_late_case, office_scoped=True, method="POST", expect=302),
     Route(

@@ -40,6 +40,7 @@ CSV_COLUMNS = [
     "shared_notes",
     "status_history",
     "referrals",
+    "corrections",
 ]
 
 
@@ -56,6 +57,7 @@ def office_records(office_id: int) -> dict:
             selectinload(CaseworkItem.notes),
             selectinload(CaseworkItem.status_changes),
             selectinload(CaseworkItem.referrals),
+            selectinload(CaseworkItem.corrections),
         )
         .order_by(CaseworkItem.submitted_dt, CaseworkItem.id)
     ).all()
@@ -95,6 +97,16 @@ def office_records(office_id: int) -> dict:
                         "responded": _iso(r.responded_dt),
                     }
                     for r in item.referrals
+                ],
+                # What the office asked to be corrected: its words until the OPCC applied it.
+                "corrections": [
+                    {
+                        "field": c.field,
+                        "asked": _iso(c.requested_dt),
+                        "applied": _iso(c.resolved_dt),
+                        "request": c.detail,
+                    }
+                    for c in item.corrections
                 ],
             }
             for item in items
@@ -137,6 +149,10 @@ def export_office(office, *, fmt: str, by) -> tuple[str, str]:
             f"{c['at']}: {c['from'] or '-'} -> {c['to']} ({c['reason']})" for c in item["status_history"]
         )
         row["referrals"] = "\n".join(f"{r['referred']}: {r['agency']}, due {r['response_due']}" for r in item["referrals"])
+        row["corrections"] = "\n".join(
+            f"{c['asked']}: {c['field']}" + (f", applied {c['applied']}" if c["applied"] else f" ({c['request']})")
+            for c in item["corrections"]
+        )
         writer.writerow({key: _csv_safe(value) for key, value in row.items()})
     return buffer.getvalue(), "text/csv; charset=utf-8"
 

@@ -12,6 +12,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, RadioField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from vawg_group.casework.corrections import FIELDS as CORRECTABLE
 from vawg_group.casework.erasure import REASONS
 from vawg_group.casework.models import AGENCIES, THEMES, NoteVisibility
 from vawg_group.core.forms import choices
@@ -97,3 +98,12 @@ class EraseForm(FlaskForm):
 class DiscussionForm(FlaskForm):
     occurrence_id = SelectField("Meeting", validate_choice=False)
     summary = TextAreaField("Anonymised summary for the agenda")
+
+
+class CorrectionForm(FlaskForm):
+    field = RadioField(
+        "What needs correcting?",
+        choices=choices([(key, label) for key, (label, _limit) in CORRECTABLE.items()]),
+        validate_choice=False,
+    )
+    detail = TextAreaField("What should change, and how?")

@@ -123,6 +123,24 @@ def tell_opcc_of_withdrawal(event):
     return _update_sends(event, [officer] if officer else _opcc_people(), item.id, "opcc")
 
 
+@registry.handler("casework.correction_requested")
+def tell_opcc_of_correction_request(event):
+    """The office asked for a correction: the assigned officer (everyone at the OPCC if nobody is)."""
+    item = _item(event)
+    if item is None:
+        return []
+    officer = item.assigned_to if item.assigned_to is not None and item.assigned_to.is_active else None
+    return _update_sends(event, [officer] if officer else _opcc_people(), item.id, "opcc")
+
+
+@registry.handler("casework.corrected")
+def tell_office_of_correction(event):
+    item = _item(event)
+    if item is None:
+        return []
+    return _update_sends(event, _office_people(item.office_id), item.id, "office")
+
+
 @registry.handler("casework.late_accepted")
 def tell_office_of_late_acceptance(event):
     """A late case was accepted for the meeting it missed: the office hears there is an update."""

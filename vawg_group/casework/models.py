@@ -161,6 +161,9 @@ class CaseworkItem(db.Model):
     status_changes: Mapped[list[CaseworkStatusChange]] = relationship(
         back_populates="item", cascade="all, delete-orphan", order_by="CaseworkStatusChange.at_dt"
     )
+    corrections: Mapped[list[CaseworkCorrection]] = relationship(
+        back_populates="item", cascade="all, delete-orphan", order_by="CaseworkCorrection.requested_dt"
+    )
     referrals: Mapped[list[CaseworkReferral]] = relationship(
         back_populates="item", cascade="all, delete-orphan", order_by="CaseworkReferral.referred_dt"
     )
@@ -283,6 +286,33 @@ class CaseworkReferral(db.Model):
     @property
     def agency_label(self) -> str:
         return AGENCY_LABELS.get(self.agency, self.agency)
+
+
+class CaseworkCorrection(db.Model):
+    """The office asked for part of its case to be corrected (a name pasted by mistake); OPCC
+    staff apply it (vawg_group/casework/corrections.py). What was asked is sealed like the case's
+    own text and cleared once the correction is applied: it may quote the very thing removed."""
+
+    __tablename__ = "casework_correction"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("casework_item.id", ondelete="CASCADE"), index=True)
+    field: Mapped[str] = mapped_column(String(20))
+    _detail: Mapped[str | None] = mapped_column("detail", SealedText("casework_correction.detail", CASE_PART_BINDING))
+    detail = SealedField("_detail")
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    requested_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    resolved_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    outcome: Mapped[str | None] = mapped_column(String(10))
+
+    item: Mapped[CaseworkItem] = relationship(back_populates="corrections")
+
+    __table_args__ = (CheckConstraint("outcome IS NULL OR outcome IN ('applied')", name="outcome_known"),)
+
+    @property
+    def is_open(self) -> bool:
+        return self.resolved_dt is None
 
 
 class CaseworkLink(db.Model):

@@ -12,10 +12,22 @@ from flask import Blueprint, Response, abort, current_app, flash, redirect, rend
 from flask_login import current_user
 from sqlalchemy import select
 
-from vawg_group.casework import answers, deadlines, discussion, erasure, exports, retention, screening, services, stats
+from vawg_group.casework import (
+    answers,
+    corrections,
+    deadlines,
+    discussion,
+    erasure,
+    exports,
+    retention,
+    screening,
+    services,
+    stats,
+)
 from vawg_group.casework.cli import register as register_cli
 from vawg_group.casework.forms import (
     AssignForm,
+    CorrectionForm,
     DiscussionForm,
     EraseForm,
     IntakeForm,
@@ -26,11 +38,11 @@ from vawg_group.casework.forms import (
     StatusForm,
     yes_no,
 )
-from vawg_group.casework.models import STATUS_LABELS, THEMES, CaseworkItem, CaseworkReferral, Status
+from vawg_group.casework.models import STATUS_LABELS, THEMES, CaseworkCorrection, CaseworkItem, CaseworkReferral, Status
 from vawg_group.core import audit
 from vawg_group.core.clock import london_today, utcnow
 from vawg_group.core.forms import ConfirmForm
-from vawg_group.core.policy import Permission, authorize_object, can, can_withdraw_case, requires
+from vawg_group.core.policy import Permission, authorize_object, can, can_request_correction, can_withdraw_case, requires
 from vawg_group.core.validation import ValidationError, apply_to_form
 from vawg_group.core.web import parse_database_id
 from vawg_group.extensions import db
@@ -237,6 +249,12 @@ def _render_show(item: CaseworkItem, status_code: int = 200, **forms):
             can_refer=Status.REFERRED in services.allowed_moves(item),
             meeting_sentence=deadlines.meeting_sentence(item),
             can_withdraw=can_withdraw_case(current_user, item),
+            correction_form=forms.get("correction_form") or CorrectionForm(),
+            can_ask_correction=can_request_correction(current_user, item) and item.status != Status.CLOSED.value,
+            open_corrections=corrections.open_corrections(item),
+            correctable=corrections.FIELDS,
+            correction_errors=forms.get("correction_errors") or {},
+            correction_text=forms.get("correction_text") or {},
             late_words=deadlines.late_tag_words([item]),
             meeting=deadlines.meeting_of(item),
             accept_late_for=deadlines.missed_meeting(item) if is_staff and deadlines.can_accept_late(item) else None,
@@ -321,6 +339,40 @@ def withdraw(item_id: int):
         flash("The OPCC have already acknowledged this case, so it can no longer be withdrawn", "error")
         return redirect(url_for("casework.show", item_id=item.id))
     return render_template("casework/withdraw.html", title=f"Withdraw case {item.reference}?", item=item, form=form)
+
+
+@blueprint.post("/<int:item_id>/corrections")
+@requires(Permission.SUBMIT_CASEWORK)
+def ask_correction(item_id: int):
+    """The office asks for part of its case to be corrected; OPCC staff apply it."""
+    item = _load(item_id)
+    form = CorrectionForm()
+    if form.validate_on_submit():
+        try:
+            corrections.request(item, field=form.field.data or "", detail=form.detail.data, by=current_user)
+        except ValidationError as error:
+            apply_to_form(form, error)
+        else:
+            flash("Correction asked for: the OPCC have been told", "success")
+            return redirect(url_for("casework.show", item_id=item.id, _anchor="corrections"))
+    return _render_show(item, correction_form=form)
+
+
+@blueprint.post("/<int:item_id>/corrections/<int:correction_id>/apply")
+@requires(Permission.TRIAGE_CASEWORK)
+def apply_correction(item_id: int, correction_id: int):
+    item = _load(item_id)
+    correction = db.session.get(CaseworkCorrection, correction_id)
+    if correction is None or correction.item_id != item.id:
+        abort(404)
+    text = request.form.get(f"text-{correction.id}", "")
+    if ConfirmForm().validate_on_submit():
+        try:
+            corrections.apply(correction, text=text, by=current_user)
+        except ValidationError as error:
+            return _render_show(item, correction_errors=error.errors, correction_text={correction.id: text})
+        flash("Correction applied: the office has been told", "success")
+    return redirect(url_for("casework.show", item_id=item.id, _anchor="corrections"))
 
 
 @blueprint.post("/<int:item_id>/acknowledge")

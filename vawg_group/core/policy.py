@@ -283,6 +283,11 @@ def can_withdraw_case(user, item) -> bool:
     )
 
 
+def can_request_correction(user, item) -> bool:
+    """The office that sent a case may ask for part of it to be corrected (OPCC staff apply it)."""
+    return not _is_opcc(user) and can(user, Permission.SUBMIT_CASEWORK) and can_see_office(user, item.office_id)
+
+
 def can_write_opcc_only_notes(user) -> bool:
     """Notes the office never sees are the OPCC's: anyone else's note is shared with the office."""
     return _is_opcc(user)

@@ -70,6 +70,10 @@ _EVENTS = (
     EventType("casework.note_shared", "The OPCC left the office a note on a case", ("item_id", "office_id")),
     EventType("casework.office_note", "The office added a note to a case", ("item_id", "office_id")),
     EventType("casework.withdrawn", "The office withdrew a case before it was acknowledged", ("item_id", "office_id")),
+    EventType(
+        "casework.correction_requested", "The office asked for a correction to a case", ("item_id", "office_id", "correction_id")
+    ),
+    EventType("casework.corrected", "The OPCC corrected a case", ("item_id", "office_id", "correction_id")),
     EventType("casework.late_accepted", "A late case was accepted for a meeting", ("item_id", "office_id", "occurrence_id")),
     EventType("casework.referral_overdue", "A referral's answer is overdue", ("item_id", "referral_id")),
     # The meeting cycle

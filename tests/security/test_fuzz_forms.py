@@ -48,6 +48,7 @@ BUTTON_ONLY = {
     "briefings.remove_attachment",
     "briefings.remove_figure",
     "casework.acknowledge",
+    "casework.withdraw",
     "casework.unlink",
     "casework.referral_response",
     "meetings.agenda_publish",

@@ -365,8 +365,10 @@ def apply_correction(item_id: int, correction_id: int):
     correction = db.session.get(CaseworkCorrection, correction_id)
     if correction is None or correction.item_id != item.id:
         abort(404)
-    text = request.form.get(f"text-{correction.id}", "")
-    if ConfirmForm().validate_on_submit():
+    text = request.form.get("text", "")
+    if not correction.is_open:
+        flash("This correction has already been applied", "error")
+    elif ConfirmForm().validate_on_submit():
         try:
             corrections.apply(correction, text=text, by=current_user)
         except ValidationError as error:

@@ -58,7 +58,7 @@ def _signal(world, office):
 
 
 def _reason(world, office):
-    return {"reason": ""}
+    return {"withdrawal_reason": "The figures were corrected", "dismissal_reason": "A known campaign"}
 
 
 ACCESS_ROWS = [
@@ -68,11 +68,11 @@ ACCESS_ROWS = [
     Route("emerging.prepare", OPCC, kwargs=_briefing, method="POST", expect=302),
     Route("emerging.publish", OPCC, kwargs=_draft, method="POST", expect=302),
     Route("emerging.withdraw", OPCC, kwargs=_published),
-    Route("emerging.withdraw", OPCC, kwargs=_published, method="POST", form=_reason),
+    Route("emerging.withdraw", OPCC, kwargs=_published, method="POST", form=_reason, expect=302),
     Route("emerging.answer", EVERYONE, kwargs=_answer, method="POST", expect=302, hidden_from=OPCC),
     Route("emerging.write_from_signal", OPCC, kwargs=_signal, method="POST", expect=302),
     Route("emerging.dismiss_signal", OPCC, kwargs=_signal),
-    Route("emerging.dismiss_signal", OPCC, kwargs=_signal, method="POST", form=_reason),
+    Route("emerging.dismiss_signal", OPCC, kwargs=_signal, method="POST", form=_reason, expect=302),
     # Object rules: a note not yet published is the secretariat's working paper.
     Route("emerging.show", EVERYONE, kwargs=_draft, state="draft", hidden_from=OFFICE),
     Route("emerging.download", EVERYONE, kwargs=_draft, state="draft", hidden_from=OFFICE),

@@ -52,9 +52,9 @@ def test_withdrawing_without_a_reason_reshows_the_form_with_the_error_summary(ap
     staff = make_staff()
     note = _published(staff)
     sign_in(client, staff)
-    page = post_form(client, f"/emerging/{note.id}/withdraw", {"reason": " "}).get_data(as_text=True)
+    page = post_form(client, f"/emerging/{note.id}/withdraw", {"withdrawal_reason": " "}).get_data(as_text=True)
     assert "govuk-error-summary" in page and "Say why the note is withdrawn" in page
-    done = post_form(client, f"/emerging/{note.id}/withdraw", {"reason": "Figures corrected"})
+    done = post_form(client, f"/emerging/{note.id}/withdraw", {"withdrawal_reason": "Figures corrected"})
     assert done.status_code == 302
     assert client.get(f"/emerging/{note.id}/download").status_code == 404
 
@@ -84,9 +84,12 @@ def test_staff_write_a_note_from_a_signal_or_dismiss_one_with_a_reason(app, clie
     assert write.status_code == 302 and "/briefings/" in write.headers["Location"]
     edit = client.get(write.headers["Location"]).get_data(as_text=True)
     assert "Emerging issue: Spiking" in edit
-    again = post_form(client, f"/emerging/signals/{signals[1].id}/dismiss", {"reason": ""}).get_data(as_text=True)
+    again = post_form(client, f"/emerging/signals/{signals[1].id}/dismiss", {"dismissal_reason": ""}).get_data(as_text=True)
     assert "govuk-error-summary" in again
-    post_form(client, f"/emerging/signals/{signals[1].id}/dismiss", {"reason": "A known campaign"})
+    post_form(client, f"/emerging/signals/{signals[1].id}/dismiss", {"dismissal_reason": "A known campaign"})
     db.session.expire_all()
     assert [s.status for s in signals] == [SignalStatus.ACTED, SignalStatus.DISMISSED]
     assert "Casework is rising" not in client.get("/").get_data(as_text=True)
+    assert "Dismissed by" in client.get("/emerging/").get_data(as_text=True) and "A known campaign" in client.get(
+        "/emerging/"
+    ).get_data(as_text=True)

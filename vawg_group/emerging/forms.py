@@ -1,4 +1,5 @@
-"""Forms for withdrawing a note and dismissing a signal: a reason each."""
+"""Forms for withdrawing a note and dismissing a signal: a reason each (named apart, so the
+services' ``reason`` errors are put on the field the form has)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,8 @@ from wtforms import TextAreaField
 
 
 class WithdrawForm(FlaskForm):
-    reason = TextAreaField("Why is the note withdrawn?")
+    withdrawal_reason = TextAreaField("Why is the note withdrawn?")
 
 
 class DismissForm(FlaskForm):
-    reason = TextAreaField("Why is the signal dismissed?")
+    dismissal_reason = TextAreaField("Why is the signal dismissed?")

@@ -185,10 +185,15 @@ class EmergingSignal(db.Model):
     raised_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     dealt_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     dealt_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    dealt_by = relationship("User")
     dismissal_reason: Mapped[str] = mapped_column(Text, default="")
     briefing_id: Mapped[int | None] = mapped_column(ForeignKey("briefing.id"))
 
     __table_args__ = (CheckConstraint("status IN ('open', 'acted', 'dismissed')", name="status_known"),)
+
+    @property
+    def status_label(self) -> str:
+        return SignalStatus.LABELS[self.status]
 
     @property
     def theme_label(self) -> str:

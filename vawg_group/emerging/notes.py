@@ -281,6 +281,18 @@ def dismiss_signal(signal: EmergingSignal, *, by, reason: str) -> None:
     audit.record("emerging.signal_dismissed", actor=by, obj=signal, detail={"theme": signal.theme})
 
 
+def dealt_signals(limit: int = 20) -> list[EmergingSignal]:
+    """The latest signals staff acted on or dismissed, with who did and why (for staff)."""
+    return list(
+        db.session.scalars(
+            select(EmergingSignal)
+            .where(EmergingSignal.status != SignalStatus.OPEN)
+            .order_by(EmergingSignal.dealt_dt.desc(), EmergingSignal.id.desc())
+            .limit(limit)
+        )
+    )
+
+
 def open_signals() -> list[EmergingSignal]:
     return list(
         db.session.scalars(

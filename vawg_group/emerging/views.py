@@ -64,6 +64,7 @@ def index():
         notes=shown,
         is_staff=staff,
         signals=notes.open_signals() if staff else [],
+        dealt=notes.dealt_signals() if staff else [],
         counts=reads.answer_counts([note.id for note in shown]) if staff else {},
         confirm=ConfirmForm(),
     )
@@ -122,6 +123,11 @@ def download(note_id: int):
     return response
 
 
+def _on_field(error: ValidationError, field: str) -> ValidationError:
+    """The service's ``reason`` error on the form's own field."""
+    return ValidationError({(field if name == "reason" else name): message for name, message in error.errors.items()})
+
+
 def _flash_first(error: ValidationError) -> None:
     db.session.rollback()
     flash(next(iter(error.errors.values())), "error")
@@ -166,13 +172,15 @@ def withdraw(note_id: int):
     form = WithdrawForm()
     if form.validate_on_submit():
         try:
-            notes.withdraw(note, by=current_user, reason=form.reason.data)
+            notes.withdraw(note, by=current_user, reason=form.withdrawal_reason.data)
         except ValidationError as error:
-            apply_to_form(form, error)
+            apply_to_form(form, _on_field(error, "withdrawal_reason"))
         else:
             flash("Withdrawn: recipients are being told, and the PDF is no longer served", "success")
             return redirect(url_for("emerging.show", note_id=note.id))
-    return render_template("emerging/reason.html", title="Withdraw the note", form=form, note=note, signal=None)
+    return render_template(
+        "emerging/reason.html", title="Withdraw the note", form=form, field=form.withdrawal_reason, note=note, signal=None
+    )
 
 
 @blueprint.post("/<int:note_id>/answers/<kind>")
@@ -217,10 +225,12 @@ def dismiss_signal(signal_id: int):
     form = DismissForm()
     if form.validate_on_submit():
         try:
-            notes.dismiss_signal(signal, by=current_user, reason=form.reason.data)
+            notes.dismiss_signal(signal, by=current_user, reason=form.dismissal_reason.data)
         except ValidationError as error:
-            apply_to_form(form, error)
+            apply_to_form(form, _on_field(error, "dismissal_reason"))
         else:
             flash("Dismissed: the same rise is not flagged again unless it grows", "success")
             return redirect(url_for("emerging.index"))
-    return render_template("emerging/reason.html", title="Dismiss the signal", form=form, note=None, signal=signal)
+    return render_template(
+        "emerging/reason.html", title="Dismiss the signal", form=form, field=form.dismissal_reason, note=None, signal=signal
+    )

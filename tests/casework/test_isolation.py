@@ -13,6 +13,7 @@ from sqlalchemy import select
 from tests.casework.factories import make_case, make_note
 from tests.conftest import fetch_csrf_token, sign_in
 from tests.factories import make_office, make_user
+from vawg_group.casework import corrections
 from vawg_group.casework.models import CaseworkLink, CaseworkNote, CaseworkReferral
 from vawg_group.core.audit import AuditEvent
 from vawg_group.core.clock import utcnow
@@ -30,6 +31,11 @@ ROUTES = {
     "casework.new": ("GET", "new", None),
     "casework.show": ("GET", "object", None),
     "casework.add_note": ("POST", "object", {"body": "A note from the grid", "visibility": "shared"}),
+    # The office's own: withdrawing (only its confirmation page: withdrawing here would close
+    # the case for the routes after it) and asking for a correction; staff apply corrections.
+    "casework.withdraw": ("GET", "office", None),
+    "casework.ask_correction": ("POST", "office", {"field": "summary", "detail": "A correction from the grid"}),
+    "casework.apply_correction": ("POST", "triage", {"text": "Corrected by the grid"}),
     "casework.acknowledge": ("POST", "triage", {}),
     "casework.accept_late": ("POST", "triage", {}),
     "casework.assign": ("POST", "triage", {"officer_id": ""}),
@@ -60,6 +66,8 @@ def expected(kind: str, role: str) -> set[int]:
         return {403} if staff else {200}
     if kind in {"object", "export"}:
         return {200, 302} if staff or own else {404}
+    if kind == "office":
+        return {403} if staff else ({200, 302} if own else {404})
     if kind in {"triage", "staff"}:
         return {200, 302} if staff else {403}
     if kind == "admin":
@@ -91,8 +99,10 @@ def world(app):
     referral = CaseworkReferral(item_id=case.id, agency="idva", response_due_on=utcnow().date(), by_id=people["opcc_staff"].id)
     db.session.add(referral)
     db.session.add(CaseworkLink(low_id=case.id, high_id=related.id))
+    correction = corrections.request(case, field="ask", detail="Please correct the ask", by=people["assistant_own"])
     db.session.commit()
     return {
+        "correction": correction,
         "office_a": office_a,
         "office_b": office_b,
         "people": people,
@@ -108,6 +118,7 @@ def url_for_endpoint(app, endpoint: str, world) -> str:
         "item_id": world["case"].id,
         "referral_id": world["referral"].id,
         "other_id": world["related"].id,
+        "correction_id": world["correction"].id,
         "office_id": world["office_a"].id,
         "fmt": "csv",
     }

@@ -142,7 +142,13 @@ def test_retrying_all_also_requeues_failed_events(app_factory, mail_server):
         assert "Retry everything that failed" in page
         client.post(f"{PAGE}/retry-failed", data={"csrf_token": fetch_csrf_token(client, PAGE)})
         event = db.session.get(DomainEvent, event_id)
-        assert (event.status, event.attempts) == ("pending", 0)
+        # The history stays (#21): its failed attempt is still counted, and so is the retry.
+        assert (event.status, event.attempts, event.manual_retries) == ("pending", 1, 1)
+        assert "this handler is broken" in event.last_error
+        db.session.commit()
+        run(app)  # it fails again: one more attempt, counted from the retry
+        event = db.session.get(DomainEvent, event_id)
+        assert (event.status, event.attempts) == ("failed", 2)
 
 
 def test_retry_without_the_csrf_token_is_refused(mail_app, mail_server, admin_client):

@@ -192,7 +192,7 @@ def _finish_event(event: DomainEvent, errors: list[str]) -> None:
         return
     event.attempts += 1
     event.last_error = "\n".join(errors)[:4000]
-    if event.attempts >= current_app.config["DELIVERY_MAX_ATTEMPTS"]:
+    if event.attempts - event.attempts_at_retry >= current_app.config["DELIVERY_MAX_ATTEMPTS"]:
         event.status = EventStatus.FAILED
         event.processed_dt = now
         log.error("event %s (%s) failed after %s attempts", event.id, event.event_type, event.attempts)
@@ -457,9 +457,17 @@ def retry_failed(ids: list[int] | None = None) -> int:
 
 def retry_failed_events() -> int:
     """Put events whose handlers kept failing back in the queue (flush only); handlers that
-    had succeeded add nothing the second time."""
+    had succeeded add nothing the second time. As for deliveries, the history stays: attempts
+    and last error are kept, the retry is counted, and the limit counts from here."""
     return db.session.execute(
         update(DomainEvent)
         .where(DomainEvent.status == EventStatus.FAILED)
-        .values(status=EventStatus.PENDING, attempts=0, next_attempt_dt=utcnow(), processed_dt=None, claimed_until_dt=None)
+        .values(
+            status=EventStatus.PENDING,
+            attempts_at_retry=DomainEvent.attempts,
+            manual_retries=DomainEvent.manual_retries + 1,
+            next_attempt_dt=utcnow(),
+            processed_dt=None,
+            claimed_until_dt=None,
+        )
     ).rowcount

@@ -47,7 +47,10 @@ class DomainEvent(db.Model):
     payload: Mapped[dict] = mapped_column(JSON, default=dict)
 
     status: Mapped[str] = mapped_column(String(10), default=EventStatus.PENDING)
+    # Every attempt at its handlers; a manual retry keeps them and counts the limit from here.
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    attempts_at_retry: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    manual_retries: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     next_attempt_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     claimed_by: Mapped[str | None] = mapped_column(String(80))
     claimed_until_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -10,7 +10,6 @@ from vawg_group.emerging.models import (  # noqa: F401
     EmergingAnswer,
     EmergingNote,
     EmergingNoteCopy,
-    EmergingRead,
     EmergingSignal,
 )
 from vawg_group.extensions import db

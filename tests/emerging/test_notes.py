@@ -170,4 +170,4 @@ def test_answers_count_once_per_office_and_reads_take_a_note_off_the_home_page(a
         reads.answer(note, staff, "agenda")
     with pytest.raises(ValidationError):
         reads.answer(note, member, "shout")
-    assert [read.user_id for read in reads.readers(note)] == [member.id]
+    assert [reader.user.id for reader in reads.readers(note)] == [member.id]

@@ -1,5 +1,6 @@
 """Emerging issue notes (a briefing marked as one, published between meetings), their stamped
-copies, who opened them, members' answers, and the signals the daily casework job raises."""
+copies, members' answers, and the signals the daily casework job raises. Who opened a note is
+in the audit log (emerging/reads.py)."""
 
 from __future__ import annotations
 
@@ -115,23 +116,6 @@ class EmergingNoteCopy(db.Model):
         UniqueConstraint("note_id", "user_id", name="uq_emerging_note_copy_note_user"),
         CheckConstraint("render_status IN ('queued', 'rendering', 'ready', 'failed')", name="render_status_known"),
     )
-
-
-class EmergingRead(db.Model):
-    """The first time one person opened a note (its page or its PDF): the home panel lists a
-    note until then, and staff see who has opened it. Every opening is also in the audit log."""
-
-    __tablename__ = "emerging_read"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    note_id: Mapped[int] = mapped_column(ForeignKey("emerging_note.id", ondelete="CASCADE"), index=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
-    opened_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    downloaded_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
-
-    user = relationship("User")
-
-    __table_args__ = (UniqueConstraint("note_id", "user_id", name="uq_emerging_read_note_user"),)
 
 
 class AnswerKind:

@@ -1,47 +1,77 @@
 """Who has opened a note, what members answered, and which notes each person still has to read.
 
-Reads and answers are rows (one per person and note, one per person, note and kind), and every
-opening and answer is also audited. Services flush; the caller commits.
+Openings are the audit log's rows (``emerging.note_opened``, ``emerging.note_downloaded``), as a
+pack's downloads are: reading a page writes nothing else. Answers are rows (one per person,
+note and kind), audited too. Services flush; the caller commits.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, time
 
-from sqlalchemy import func, select
+from sqlalchemy import String, cast, func, select
 
 from vawg_group.core import audit
+from vawg_group.core.audit import AuditEvent
 from vawg_group.core.clock import LONDON, utcnow
 from vawg_group.core.roles import OFFICE_ROLES
 from vawg_group.core.validation import ValidationError
-from vawg_group.emerging.models import AnswerKind, EmergingAnswer, EmergingNote, EmergingRead
+from vawg_group.emerging.models import AnswerKind, EmergingAnswer, EmergingNote
 from vawg_group.extensions import db
 from vawg_group.meetings import services as meeting_services
 from vawg_group.meetings.models import Occurrence
+from vawg_group.people.models import User
 
 
 def _is_office_person(user) -> bool:
     return getattr(user, "role", None) in {role.value for role in OFFICE_ROLES}
 
 
+OPENED, DOWNLOADED = "emerging.note_opened", "emerging.note_downloaded"
+
+
+def _openings(note_id) -> tuple:
+    """The audit log's rows for openings of the note ``note_id`` (an id, or a column)."""
+    return (
+        AuditEvent.action.in_([OPENED, DOWNLOADED]),
+        AuditEvent.object_type == "emerging_note",
+        AuditEvent.object_id == cast(note_id, String),
+    )
+
+
 def record_open(note: EmergingNote, user, *, downloaded: bool = False) -> None:
-    """``user`` opened the note's page (or downloaded its PDF): audited every time; the first
-    time is kept for the home page and for staff's list of who has opened it."""
-    audit.record("emerging.note_downloaded" if downloaded else "emerging.note_opened", actor=user, obj=note)
-    if not _is_office_person(user):
-        return
-    read = db.session.scalar(select(EmergingRead).where(EmergingRead.note_id == note.id, EmergingRead.user_id == user.id))
-    if read is None:
-        read = EmergingRead(note_id=note.id, user_id=user.id, opened_dt=utcnow())
-        db.session.add(read)
-    if downloaded and read.downloaded_dt is None:
-        read.downloaded_dt = utcnow()
-    db.session.flush()
+    """``user`` opened the note's page (or downloaded its PDF): audited, every time. The log is
+    where the home page and staff's list of who opened it read from (as packs' openers are), so
+    opening a page writes nothing but the append-only log."""
+    audit.record(DOWNLOADED if downloaded else OPENED, actor=user, obj=note)
 
 
-def readers(note: EmergingNote) -> list[EmergingRead]:
-    """Who has opened the note, first opened first (for staff)."""
-    return list(db.session.scalars(select(EmergingRead).where(EmergingRead.note_id == note.id).order_by(EmergingRead.opened_dt)))
+@dataclass(frozen=True)
+class Reader:
+    user: User
+    opened_dt: datetime
+    downloaded_dt: datetime | None
+
+
+def readers(note: EmergingNote) -> list[Reader]:
+    """Members and assistants who have opened the note, first opened first (for staff)."""
+    rows = db.session.execute(
+        select(AuditEvent.actor_id, AuditEvent.action, func.min(AuditEvent.at_dt))
+        .join(User, User.id == AuditEvent.actor_id)
+        .where(*_openings(note.id), User.role.in_([role.value for role in OFFICE_ROLES]))
+        .group_by(AuditEvent.actor_id, AuditEvent.action)
+    ).all()
+    opened: dict[int, datetime] = {}
+    downloaded: dict[int, datetime] = {}
+    for actor_id, action, first in rows:
+        (downloaded if action == DOWNLOADED else opened)[actor_id] = first
+    people = {user.id: user for user in db.session.scalars(select(User).where(User.id.in_(set(opened) | set(downloaded))))}
+    found = [
+        Reader(people[actor_id], min(d for d in (opened.get(actor_id), downloaded.get(actor_id)) if d), downloaded.get(actor_id))
+        for actor_id in people
+    ]
+    return sorted(found, key=lambda reader: reader.opened_dt)
 
 
 def last_meeting_start(now: datetime | None = None) -> datetime | None:
@@ -55,11 +85,8 @@ def unread_for(user, now: datetime | None = None) -> list[EmergingNote]:
     page lists them under "Emerging issues since the last meeting" until they have."""
     if not _is_office_person(user):
         return []
-    query = select(EmergingNote).where(
-        EmergingNote.published_dt.is_not(None),
-        EmergingNote.withdrawn_dt.is_(None),
-        ~select(EmergingRead.id).where(EmergingRead.note_id == EmergingNote.id, EmergingRead.user_id == user.id).exists(),
-    )
+    opened = select(AuditEvent.id).where(*_openings(EmergingNote.id), AuditEvent.actor_id == user.id).exists()
+    query = select(EmergingNote).where(EmergingNote.published_dt.is_not(None), EmergingNote.withdrawn_dt.is_(None), ~opened)
     since = last_meeting_start(now)
     if since is not None:
         query = query.where(EmergingNote.published_dt >= since)

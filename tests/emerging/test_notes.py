@@ -171,3 +171,35 @@ def test_answers_count_once_per_office_and_reads_take_a_note_off_the_home_page(a
     with pytest.raises(ValidationError):
         reads.answer(note, member, "shout")
     assert [reader.user.id for reader in reads.readers(note)] == [member.id]
+
+
+def test_a_note_started_from_a_signal_is_filled_in_reviewed_as_any_briefing_and_remembers_it(app):
+    from datetime import date
+
+    from vawg_group.emerging.models import EmergingSignal, SignalStatus
+
+    staff, reviewer = make_staff(), make_staff()
+    signal = EmergingSignal(
+        theme="stalking",
+        window_start=date(2026, 11, 1),
+        window_end=date(2026, 11, 28),
+        recent_count=11,
+        baseline_mean=2.5,
+        baseline_windows=13,
+        office_count=4,
+        p_value=0.0002,
+        dismissal_reason="",
+    )
+    db.session.add(signal)
+    db.session.flush()
+    briefing = notes.start_from_signal(signal, by=staff)
+    assert briefing.emerging_issue and briefing.themes == ["stalking"] and signal.status == SignalStatus.ACTED
+    assert [(f.value, f.previous_value) for f in briefing.key_figures] == [(11, 2.5)]
+    assert "4 offices" in briefing.summary
+    with pytest.raises(ValidationError, match="already been dealt with"):
+        notes.start_from_signal(signal, by=staff)
+    briefing_services.submit_for_review(briefing, by=staff)
+    with pytest.raises(ValidationError):
+        briefing_services.approve(briefing, by=staff)  # two people, as for any briefing
+    briefing_services.approve(briefing, by=reviewer)
+    assert notes.prepare(briefing, by=staff).signal_id == signal.id

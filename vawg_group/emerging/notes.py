@@ -61,10 +61,13 @@ def prepare(briefing: Briefing, *, by) -> EmergingNote:
     if note is not None and note.published_dt is not None:
         raise ValidationError({"note": "This note is already published: write a new briefing for an update"})
     html = rendering.build_html(briefing)
+    # The signal it answers, when staff started it from one ("write a note").
+    signal_id = db.session.scalar(select(EmergingSignal.id).where(EmergingSignal.briefing_id == briefing.id).limit(1))
     if note is None:
         note = EmergingNote(briefing=briefing, prepared_by_id=by.id, withdrawal_reason="")
         db.session.add(note)
     note.classification = briefing.classification
+    note.signal_id = signal_id
     note.html = html
     note.briefing_version = _version_of(briefing)
     note.prepared_by_id = by.id

@@ -177,7 +177,7 @@ def _meetings(secretary: User) -> Occurrence:
 
 
 def _agenda(occurrence: Occurrence, number: int, secretary: User, *, published) -> None:
-    agenda.start_default_agenda(occurrence, by=secretary)
+    agenda.start_default_agenda(occurrence, by=secretary, now=published)
     for offset in range(2):
         title, description = BRIEFINGS[(number + offset) % len(BRIEFINGS)]
         agenda.add_agenda_item(
@@ -188,6 +188,7 @@ def _agenda(occurrence: Occurrence, number: int, secretary: User, *, published) 
             presenter="OPCC policy officer",
             minutes=15,
             by=secretary,
+            now=published,
         )
     agenda.add_agenda_item(
         occurrence,
@@ -197,8 +198,11 @@ def _agenda(occurrence: Occurrence, number: int, secretary: User, *, published) 
         presenter="OPCC casework lead",
         minutes=15,
         by=secretary,
+        now=published,
     )
-    agenda.add_agenda_item(occurrence, kind="sounding_board", title="Sounding board: members' issues", minutes=10, by=secretary)
+    agenda.add_agenda_item(
+        occurrence, kind="sounding_board", title="Sounding board: members' issues", minutes=10, by=secretary, now=published
+    )
     agenda.publish_agenda(occurrence, by=secretary, now=published)
 
 

@@ -144,6 +144,7 @@ def main() -> None:
                 presenter="Policy officer",
                 minutes=5,
                 by=None,
+                now=NOW,
             )
         agenda.publish_agenda(occurrence, by=None, now=NOW)
         from vawg_group.meetings import agenda_pdf

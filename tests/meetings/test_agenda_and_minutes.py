@@ -23,11 +23,17 @@ OCT_14 = datetime(2026, 10, 14, 9, 0, tzinfo=UTC)  # the day after the October m
 
 def test_start_times_follow_the_minutes_allotted_in_uk_time(app):
     october = make_series().occurrences[1]
-    agenda.start_default_agenda(october, by=None)
+    agenda.start_default_agenda(october, by=None, now=SEPT_1)
     agenda.add_agenda_item(
-        october, kind="briefing", title="Drive and CARA: funding to Spring 2026", presenter="Policy officer", minutes=20, by=None
+        october,
+        kind="briefing",
+        title="Drive and CARA: funding to Spring 2026",
+        presenter="Policy officer",
+        minutes=20,
+        by=None,
+        now=SEPT_1,
     )
-    agenda.add_agenda_item(october, kind="sounding_board", title="Sounding board: spiking", minutes=15, by=None)
+    agenda.add_agenda_item(october, kind="sounding_board", title="Sounding board: spiking", minutes=15, by=None, now=SEPT_1)
     items = agenda.agenda_for(october)
     assert [(i.kind, to_london(i.starts_dt).strftime("%H:%M")) for i in items] == [
         ("welcome", "10:00"),
@@ -37,7 +43,7 @@ def test_start_times_follow_the_minutes_allotted_in_uk_time(app):
         ("aob", "10:50"),
     ]
     assert to_london(agenda.agenda_ends_dt(october)).strftime("%H:%M") == "10:55"
-    agenda.move_agenda_item(items[2], up=True, by=None)
+    agenda.move_agenda_item(items[2], up=True, by=None, now=SEPT_1)
     assert [i.kind for i in agenda.agenda_for(october)][:3] == ["welcome", "briefing", "lobbying_actions"]
 
 
@@ -56,7 +62,7 @@ def test_bad_agenda_items_are_refused(app, changes, field):
     values = dict(kind="briefing", title="Briefing", minutes=10)
     values.update(changes)
     with pytest.raises(ValidationError) as caught:
-        agenda.add_agenda_item(october, **values, by=None)
+        agenda.add_agenda_item(october, **values, by=None, now=SEPT_1)
     assert field in caught.value.errors
 
 
@@ -71,8 +77,9 @@ def test_a_casework_item_shows_the_summary_never_its_link(app, client):
         linked_type="casework",
         linked_id=987654,
         by=staff,
+        now=SEPT_1,
     )
-    agenda.publish_agenda(october, by=staff)
+    agenda.publish_agenda(october, by=staff, now=SEPT_1)
     db.session.commit()
     assert (item.linked_type, item.linked_id) == ("casework", 987654)
     with time_machine.travel(SEPT_1, tick=False):
@@ -90,7 +97,7 @@ def test_publishing_tells_members_and_assistants(app):
     october = make_series().occurrences[1]
     with pytest.raises(ValidationError):
         agenda.publish_agenda(october, by=staff, now=SEPT_1)
-    agenda.start_default_agenda(october, by=staff)
+    agenda.start_default_agenda(october, by=staff, now=SEPT_1)
     agenda.publish_agenda(october, by=staff, now=SEPT_1)
     all_sends = sends_for(october, "agenda.published")
     sends = [s for s in all_sends if s.channel == "email"]
@@ -107,7 +114,7 @@ def test_minutes_are_drafted_then_approved_at_the_next_meeting(app):
     members, assistants, staff = make_group(offices=1)
     series = make_series()
     september, october = series.occurrences[0], series.occurrences[1]
-    agenda.start_default_agenda(september, by=staff)
+    agenda.start_default_agenda(september, by=staff, now=SEPT_1)
     with pytest.raises(ValidationError):
         agenda.record_minutes(september.items[0], minute_text="Too early", decisions="", by=staff, now=SEPT_1)
     after = datetime(2026, 9, 8, 11, 0, tzinfo=UTC)
@@ -153,7 +160,7 @@ def test_open_actions_carry_forward_until_done(app, client):
     )
     done = actions.add_action(september, description="Circulate the Drive evaluation", owner_name="Cal Secretariat", by=staff)
     actions.set_action_status(done, ActionStatus.DONE, by=staff)
-    agenda.start_default_agenda(october, by=staff)
+    agenda.start_default_agenda(october, by=staff, now=SEPT_1)
     db.session.commit()
     assert agenda.carried_forward_actions(october) == [action]
     assert agenda.carried_forward_actions(september) == []

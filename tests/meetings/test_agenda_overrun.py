@@ -14,13 +14,13 @@ from vawg_group.meetings import agenda
 def test_items_that_overrun_the_meeting_are_flagged(app, client):
     _, _, staff = make_group(offices=1)
     october = make_series().occurrences[1]  # 10:00 to 11:00
-    agenda.add_agenda_item(october, kind="briefing", title="Spiking", minutes=40, by=staff)
+    agenda.add_agenda_item(october, kind="briefing", title="Spiking", minutes=40, by=staff, now=SEPT_1)
     db.session.commit()
     assert agenda.overrun_minutes(october) == 0
     with time_machine.travel(SEPT_1, tick=False):
         sign_in(client, staff)
         assert "runs past the end" not in client.get(f"/meetings/{october.id}").get_data(as_text=True)
-    agenda.add_agenda_item(october, kind="aob", title="Any other business", minutes=35, by=staff)
+    agenda.add_agenda_item(october, kind="aob", title="Any other business", minutes=35, by=staff, now=SEPT_1)
     db.session.commit()
     assert agenda.overrun_minutes(october) == 15
     with time_machine.travel(SEPT_1, tick=False):

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from tests.conftest import sign_in
 from tests.factories import make_office, make_user
-from tests.meetings.factories import make_series
+from tests.meetings.factories import SEPT_1, make_series
 from tests.pdf_reading import pagination_artifacts, reader, structure_tree
 from vawg_group.core.audit import AuditEvent
 from vawg_group.core.clock import london_today
@@ -26,9 +26,9 @@ pytestmark = pytest.mark.engine_independent
 
 def _published(classification: str = "OFFICIAL-SENSITIVE"):
     occurrence = make_series().occurrences[0]
-    agenda.start_default_agenda(occurrence, by=None)
-    agenda_pdf.set_classification(occurrence, classification, by=None)
-    agenda.publish_agenda(occurrence, by=None)
+    agenda.start_default_agenda(occurrence, by=None, now=SEPT_1)
+    agenda_pdf.set_classification(occurrence, classification, by=None, now=SEPT_1)
+    agenda.publish_agenda(occurrence, by=None, now=SEPT_1)
     path = agenda_pdf.store(occurrence, occurrence.agenda_published_dt)
     db.session.commit()
     return occurrence, path
@@ -102,7 +102,7 @@ def test_an_official_agenda_is_served_as_stored(app, client):
 
 def test_a_file_rendered_sensitive_is_stamped_after_the_marking_is_lowered(app, client):
     occurrence, path = _published()
-    agenda_pdf.set_classification(occurrence, "OFFICIAL", by=None)
+    agenda_pdf.set_classification(occurrence, "OFFICIAL", by=None, now=SEPT_1)
     db.session.commit()
     sign_in(client, _member("Dee Ellison"))
     response = client.get(f"/meetings/{occurrence.id}/agenda.pdf")
@@ -129,8 +129,8 @@ def test_an_agenda_pdf_that_cannot_be_made_fails_its_task_and_staff_see_why(app,
     from vawg_group.workflow.worker import Worker
 
     occurrence = make_series().occurrences[0]
-    agenda.start_default_agenda(occurrence, by=None)
-    agenda.publish_agenda(occurrence, by=None)
+    agenda.start_default_agenda(occurrence, by=None, now=SEPT_1)
+    agenda.publish_agenda(occurrence, by=None, now=SEPT_1)
     app.config["PDF_TIME_LIMIT_SECONDS"] = 0.01  # the cause: no render fits in this
     db.session.commit()
     for _ in range(2):
@@ -151,7 +151,7 @@ def test_an_agenda_pdf_that_cannot_be_made_fails_its_task_and_staff_see_why(app,
 
     # Publishing again, once the cause is gone, makes it.
     app.config["PDF_TIME_LIMIT_SECONDS"] = 120
-    agenda.publish_agenda(occurrence, by=None)
+    agenda.publish_agenda(occurrence, by=None, now=SEPT_1)
     db.session.commit()
     for _ in range(2):
         Worker(app, worker_id="agenda-test-worker").run_once()

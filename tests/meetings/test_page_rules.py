@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from tests.factories import make_user
-from tests.meetings.factories import make_series
+from tests.meetings.factories import SEPT_1, make_series
 from vawg_group.core.roles import Role
 from vawg_group.extensions import db
 from vawg_group.meetings import actions, agenda, attendance
@@ -55,7 +55,7 @@ def test_minutes_say_where_they_were_approved_once_they_are(app):
     staff = make_user(role=Role.OPCC_STAFF)
     series = make_series()
     september, october = series.occurrences[0], series.occurrences[1]
-    agenda.start_default_agenda(september, by=staff)
+    agenda.start_default_agenda(september, by=staff, now=SEPT_1)
     agenda.record_minutes(september.items[0], minute_text="Welcome.", decisions="", by=staff, now=september.ends_dt)
     assert agenda.minutes_approved_at(september) is None
     agenda.approve_minutes(september, by=staff, now=october.starts_dt)

@@ -121,13 +121,19 @@ def test_members_see_a_published_agenda_only(app, client):
     series = make_series()
     october = series.occurrences[1]
     agenda.add_agenda_item(
-        october, kind="briefing", title="Spiking: what the new offence changes", presenter="Policy officer", minutes=20, by=staff
+        october,
+        kind="briefing",
+        title="Spiking: what the new offence changes",
+        presenter="Policy officer",
+        minutes=20,
+        by=staff,
+        now=SEPT_1,
     )
     db.session.commit()
     with time_machine.travel(SEPT_1, tick=False):
         sign_in(client, members[0])
         assert "Spiking" not in client.get(f"/meetings/{october.id}").get_data(as_text=True)
-        agenda.publish_agenda(db.session.get(Occurrence, october.id), by=staff)
+        agenda.publish_agenda(db.session.get(Occurrence, october.id), by=staff, now=SEPT_1)
         db.session.commit()
         page = client.get(f"/meetings/{october.id}").get_data(as_text=True)
     assert "10:00 Spiking: what the new offence changes" in page

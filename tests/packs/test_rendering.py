@@ -183,12 +183,12 @@ def test_the_casework_section_counts_and_lists_what_is_put_forward(app):
 
 
 def test_a_pack_for_a_meeting_carries_its_agenda_open_actions_and_asks(app):
-    from tests.meetings.factories import make_series
+    from tests.meetings.factories import SEPT_1, make_series
     from vawg_group.meetings import actions, agenda
 
     occurrence = make_series().occurrences[1]
     agenda.add_agenda_item(
-        occurrence, kind="briefing", title="Drive and CARA: funding", presenter="Policy officer", minutes=20, by=None
+        occurrence, kind="briefing", title="Drive and CARA: funding", presenter="Policy officer", minutes=20, by=None, now=SEPT_1
     )
     actions.add_action(
         occurrence, description="Write to the Home Office about perpetrator funding", owner_name="OPCC secretariat", by=None

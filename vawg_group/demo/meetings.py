@@ -136,7 +136,7 @@ def _hold(occurrence: Occurrence, number: int, people, secretary, following: Occ
     """A past meeting as it happened: agenda, replies, register, minutes, actions."""
     before = occurrence.starts_dt - timedelta(days=7)
     after = occurrence.ends_dt + timedelta(hours=2)
-    agenda.start_default_agenda(occurrence, by=secretary)
+    agenda.start_default_agenda(occurrence, by=secretary, now=before)
     title, summary = BRIEFINGS[number % len(BRIEFINGS)]
     briefing = agenda.add_agenda_item(
         occurrence,
@@ -146,6 +146,7 @@ def _hold(occurrence: Occurrence, number: int, people, secretary, following: Occ
         presenter="Robin Featherstone, OPCC policy officer",
         minutes=20,
         by=secretary,
+        now=before,
     )
     case = agenda.add_agenda_item(
         occurrence,
@@ -155,8 +156,11 @@ def _hold(occurrence: Occurrence, number: int, people, secretary, following: Occ
         presenter="OPCC casework lead",
         minutes=15,
         by=secretary,
+        now=before,
     )
-    agenda.add_agenda_item(occurrence, kind="sounding_board", title="Sounding board: members' issues", minutes=10, by=secretary)
+    agenda.add_agenda_item(
+        occurrence, kind="sounding_board", title="Sounding board: members' issues", minutes=10, by=secretary, now=before
+    )
     agenda.publish_agenda(occurrence, by=secretary, now=before)
     present = set()
     for index, person in enumerate(people):

@@ -17,6 +17,7 @@ from vawg_group.core import audit
 from vawg_group.core.clock import utcnow
 from vawg_group.core.validation import ValidationError
 from vawg_group.extensions import db
+from vawg_group.meetings import agenda_state
 from vawg_group.meetings.models import Action, ActionStatus, AgendaItem, AgendaKind, MinutesStatus, Occurrence
 from vawg_group.workflow.events import record_event
 
@@ -54,9 +55,11 @@ def _clean_item(*, kind: str, title: str, description: str, presenter: str, minu
     return dict(kind=kind, title=title, description=description, presenter=presenter, minutes=minutes)
 
 
-def _editable(occurrence: Occurrence) -> None:
-    if occurrence.is_cancelled:
-        raise ValidationError({"title": "This meeting has been cancelled: its agenda cannot change"})
+def _editable(occurrence: Occurrence, now: datetime | None = None) -> None:
+    # A cancelled meeting's agenda, or the agenda of one that has taken place (part of its
+    # record; its minutes stay open), cannot change (agenda_state.py).
+    if (reason := agenda_state.locked_reason(occurrence, now)) is not None:
+        raise ValidationError({"title": reason})
 
 
 def add_agenda_item(
@@ -70,6 +73,7 @@ def add_agenda_item(
     linked_type: str | None = None,
     linked_id: int | None = None,
     by,
+    now: datetime | None = None,
 ) -> AgendaItem:
     """Append an item to ``occurrence``'s agenda and return it (flushed).
 
@@ -77,9 +81,10 @@ def add_agenda_item(
     "aob". For "casework", ``description`` must be the anonymised summary staff wrote.
     ``linked_type``/``linked_id`` point at the caller's own record; they are never displayed.
     Items added to an "Any other business"-terminated agenda go before that item.
-    Raises ValidationError (fields kind, title, description, presenter, minutes).
+    Raises ValidationError (fields kind, title, description, presenter, minutes; title when the
+    meeting is cancelled or over).
     """
-    _editable(occurrence)
+    _editable(occurrence, now)
     cleaned = _clean_item(kind=kind, title=title, description=description, presenter=presenter, minutes=minutes)
     items = list(occurrence.items)
     position = (max((i.position for i in items), default=0)) + 1
@@ -106,12 +111,14 @@ def add_agenda_item(
         # Casework, even anonymised, makes the agenda OFFICIAL-SENSITIVE (never lowered by itself).
         from vawg_group.meetings.agenda_pdf import set_classification
 
-        set_classification(occurrence, "OFFICIAL-SENSITIVE", by=by)
+        set_classification(occurrence, "OFFICIAL-SENSITIVE", by=by, now=now)
     return item
 
 
-def update_agenda_item(item: AgendaItem, *, kind: str, title: str, description: str, presenter: str, minutes, by) -> AgendaItem:
-    _editable(item.occurrence)
+def update_agenda_item(
+    item: AgendaItem, *, kind: str, title: str, description: str, presenter: str, minutes, by, now: datetime | None = None
+) -> AgendaItem:
+    _editable(item.occurrence, now)
     for key, value in _clean_item(kind=kind, title=title, description=description, presenter=presenter, minutes=minutes).items():
         setattr(item, key, value)
     db.session.flush()
@@ -119,9 +126,9 @@ def update_agenda_item(item: AgendaItem, *, kind: str, title: str, description: 
     return item
 
 
-def remove_agenda_item(item: AgendaItem, *, by) -> None:
+def remove_agenda_item(item: AgendaItem, *, by, now: datetime | None = None) -> None:
     occurrence = item.occurrence
-    _editable(occurrence)
+    _editable(occurrence, now)
     if (
         item.minute_text
         or item.decisions
@@ -134,10 +141,10 @@ def remove_agenda_item(item: AgendaItem, *, by) -> None:
     audit.record("agenda_item.removed", actor=by, obj=occurrence, detail={"item_id": item.id})
 
 
-def move_agenda_item(item: AgendaItem, *, up: bool, by) -> None:
+def move_agenda_item(item: AgendaItem, *, up: bool, by, now: datetime | None = None) -> None:
     """Swap an item with its neighbour above (``up``) or below."""
     occurrence = item.occurrence
-    _editable(occurrence)
+    _editable(occurrence, now)
     items = list(occurrence.items)
     index = items.index(item)
     other = index - 1 if up else index + 1
@@ -176,23 +183,33 @@ def overrun_minutes(occurrence: Occurrence) -> int:
     return max(0, int(over.total_seconds() // 60))
 
 
-def start_default_agenda(occurrence: Occurrence, *, by) -> list[AgendaItem]:
+def start_default_agenda(occurrence: Occurrence, *, by, now: datetime | None = None) -> list[AgendaItem]:
     """Give an empty agenda its standing items (welcome, actions review, any other business)."""
     if occurrence.items:
         return []
-    return [add_agenda_item(occurrence, kind=kind, title=title, minutes=minutes, by=by) for kind, title, minutes in DEFAULT_ITEMS]
+    return [
+        add_agenda_item(occurrence, kind=kind, title=title, minutes=minutes, by=by, now=now)
+        for kind, title, minutes in DEFAULT_ITEMS
+    ]
 
 
 def publish_agenda(occurrence: Occurrence, *, by, now: datetime | None = None) -> None:
     """Publish (or re-publish after changes): members and assistants are emailed a link."""
     now = now or utcnow()
-    _editable(occurrence)
+    _editable(occurrence, now)
     if not occurrence.items:
         raise ValidationError({"agenda": "Add at least one item before publishing the agenda"})
     republished = occurrence.agenda_published_dt is not None
+    changes = agenda_state.changes_since_published(occurrence) if republished else None
     occurrence.agenda_published_dt = now
+    occurrence.agenda_published_snapshot = agenda_state.snapshot(occurrence)
     db.session.flush()
-    record_event("agenda.published", subject=occurrence, actor=by, payload={"republished": republished})
+    record_event(
+        "agenda.published",
+        subject=occurrence,
+        actor=by,
+        payload={"republished": republished, "changes": changes.as_params() if changes else None},
+    )
     audit.record("agenda.published", actor=by, obj=occurrence)
 
 

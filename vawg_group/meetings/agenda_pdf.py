@@ -29,6 +29,7 @@ from vawg_group.core.pdf import CLASSIFICATIONS, render_pdf
 from vawg_group.core.pdf_process import render_to_file
 from vawg_group.core.validation import ValidationError
 from vawg_group.extensions import db
+from vawg_group.meetings import agenda_state
 from vawg_group.meetings.models import Occurrence
 
 TASK = "meetings.render_agenda_pdf"
@@ -50,10 +51,12 @@ def pdf_path(occurrence: Occurrence) -> Path | None:
     return path if path.is_file() else None
 
 
-def set_classification(occurrence: Occurrence, classification: str, *, by) -> None:
+def set_classification(occurrence: Occurrence, classification: str, *, by, now: datetime | None = None) -> None:
     """Staff change the agenda's marking (audited); the next publish renders it on the PDF."""
     if classification not in CLASSIFICATIONS:
         raise ValidationError({"classification": "Choose OFFICIAL or OFFICIAL-SENSITIVE"})
+    if classification != occurrence.classification and (reason := agenda_state.locked_reason(occurrence, now)):
+        raise ValidationError({"classification": reason})
     if classification == occurrence.classification:
         return
     previous = occurrence.classification

@@ -11,7 +11,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from flask import current_app, request
-from sqlalchemy import func, select
+from sqlalchemy import JSON, func, select
 from sqlalchemy.orm import joinedload
 
 from vawg_group.core import audit
@@ -89,6 +89,11 @@ def occurrences_for(user: User, now=None) -> list[Occurrence]:
     return list(db.session.scalars(select(Occurrence).where(_listed(now)).order_by(Occurrence.starts_dt)))
 
 
+# Every column a feed could show, as plain values to hash and compare: a JSON column (the
+# agenda's snapshot at publication) is neither shown nor hashable, so it is left out.
+_FEED_KEY_COLUMNS = [column for column in Occurrence.__table__.columns if not isinstance(column.type, JSON)]
+
+
 def version_key() -> tuple:
     """Everything the feed's text could show: every column of every listed meeting, the address
     the links are built on and the organiser."""
@@ -100,7 +105,7 @@ def version_key() -> tuple:
         tuple(
             tuple(row)
             for row in db.session.execute(
-                select(*Occurrence.__table__.columns).where(_listed()).order_by(Occurrence.starts_dt, Occurrence.id)
+                select(*_FEED_KEY_COLUMNS).where(_listed()).order_by(Occurrence.starts_dt, Occurrence.id)
             )
         ),
     )

@@ -18,7 +18,8 @@ from vawg_group.core.links import external_url
 from vawg_group.core.pdf_process import RenderFailed
 from vawg_group.extensions import db
 from vawg_group.integrations.errors import PermanentError
-from vawg_group.meetings import agenda_pdf, calendar, graph_events, guest_links, series_messages
+from vawg_group.meetings import agenda_pdf, agenda_state, calendar, graph_events, guest_links, series_messages
+from vawg_group.meetings.agenda_state import AgendaChanges
 from vawg_group.meetings.attendance import RESPONSE_LABELS, rsvp_token
 from vawg_group.meetings.links import meeting_url
 from vawg_group.meetings.models import Guest, Occurrence
@@ -178,12 +179,16 @@ def tell_group_agenda_published(event: DomainEvent) -> list[Send]:
     occurrence = _occurrence(event)
     if occurrence is None or occurrence.is_cancelled:
         return []
+    # Published again: what changed since the last time, as counts and the marking.
+    notice_params = {"occurrence_id": occurrence.id}
+    if event.payload.get("changes"):
+        notice_params["changes"] = event.payload["changes"]
     sends = (
         []
         if occurrence.ends_dt <= utcnow()
         else [
-            Send(recipient=user.email.lower(), message=AGENDA_NOTICE, params={"occurrence_id": occurrence.id}, user_id=user.id)
-            for user in group_invitees()
+            Send(recipient=user.email.lower(), message=AGENDA_NOTICE, params=notice_params, user_id=user.id)
+            for user in agenda_state.notice_recipients()
         ]
     )
     # The PDF is rendered by the worker, never in the request that published the agenda.
@@ -229,11 +234,12 @@ def build_agenda_notice(delivery: Delivery) -> OutgoingMessage:
         title=calendar.one_line(occurrence.title),
         page=meeting_url(occurrence),
         items=agenda_for(occurrence),
+        changes=AgendaChanges.from_params(delivery.params.get("changes")),
     )
     return email_message(
         "meetings/agenda_published",
         to=delivery.recipient,
-        subject=f"Agenda published: {context['title']}, {context['when']}",
+        subject=f"{'Agenda updated' if context['changes'] else 'Agenda published'}: {context['title']}, {context['when']}",
         **context,
     )
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import date, datetime, time
 
 from sqlalchemy import (
+    JSON,
     CheckConstraint,
     Date,
     ForeignKey,
@@ -133,6 +134,9 @@ class Occurrence(db.Model):
     graph_sequence: Mapped[int | None] = mapped_column(Integer)
 
     agenda_published_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The agenda as last published (meetings/agenda_state.py): what changed since is shown to
+    # staff and told to members when they publish again.
+    agenda_published_snapshot: Mapped[dict | None] = mapped_column(JSON)
     # The marking on the agenda page and on every page of its PDF (OFFICIAL or OFFICIAL-SENSITIVE).
     classification: Mapped[str] = mapped_column(String(20), default="OFFICIAL", server_default="OFFICIAL")
     # The published agenda as a PDF, rendered by the worker into STORAGE_DIR.

@@ -57,7 +57,13 @@ def action_new(occurrence_id: int):
                 return to_meeting(occurrence, "actions")
             except ValidationError as error:
                 apply_to_form(form, error)
-    return render_template("meetings/action_form.html", title=page_title("Record an action", occurrence), heading="Record an action", form=form, occurrence=occurrence)
+    return render_template(
+        "meetings/action_form.html",
+        title=page_title("Record an action", occurrence),
+        heading="Record an action",
+        form=form,
+        occurrence=occurrence,
+    )
 
 
 @blueprint.post("/meetings/actions/<int:action_id>/status")

@@ -75,7 +75,14 @@ def item_new(occurrence_id: int):
             return to_meeting(occurrence, "agenda")
         except ValidationError as error:
             apply_to_form(form, error)
-    return render_template("meetings/item_form.html", title=page_title("Add an agenda item", occurrence), heading="Add an agenda item", form=form, occurrence=occurrence, item=None)
+    return render_template(
+        "meetings/item_form.html",
+        title=page_title("Add an agenda item", occurrence),
+        heading="Add an agenda item",
+        form=form,
+        occurrence=occurrence,
+        item=None,
+    )
 
 
 @blueprint.route("/meetings/<int:occurrence_id>/agenda/items/<int:item_id>/edit", methods=["GET", "POST"])
@@ -90,7 +97,14 @@ def item_edit(occurrence_id: int, item_id: int):
             return to_meeting(occurrence, "agenda")
         except ValidationError as error:
             apply_to_form(form, error)
-    return render_template("meetings/item_form.html", title=page_title("Change an agenda item", occurrence), heading="Change an agenda item", form=form, occurrence=occurrence, item=item)
+    return render_template(
+        "meetings/item_form.html",
+        title=page_title("Change an agenda item", occurrence),
+        heading="Change an agenda item",
+        form=form,
+        occurrence=occurrence,
+        item=item,
+    )
 
 
 @blueprint.post("/meetings/<int:occurrence_id>/agenda/items/<int:item_id>/remove")

@@ -25,7 +25,14 @@ def item_minutes(occurrence_id: int, item_id: int):
             return to_meeting(occurrence, "minutes")
         except ValidationError as error:
             apply_to_form(form, error)
-    return render_template("meetings/minutes_form.html", title=page_title("Minutes for an item", occurrence), heading="Minutes for an item", form=form, occurrence=occurrence, item=item)
+    return render_template(
+        "meetings/minutes_form.html",
+        title=page_title("Minutes for an item", occurrence),
+        heading="Minutes for an item",
+        form=form,
+        occurrence=occurrence,
+        item=item,
+    )
 
 
 @blueprint.post("/meetings/<int:occurrence_id>/minutes/approve")

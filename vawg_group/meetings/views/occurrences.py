@@ -12,7 +12,7 @@ from vawg_group.core.policy import Permission, requires
 from vawg_group.core.validation import ValidationError, apply_to_form
 from vawg_group.meetings import actions as action_rules
 from vawg_group.meetings import agenda as agenda_rules
-from vawg_group.meetings import agenda_pdf, attendance, calendar, forms, rules, services
+from vawg_group.meetings import agenda_pdf, agenda_state, attendance, calendar, forms, rules, services
 from vawg_group.meetings.models import AgendaKind
 from vawg_group.meetings.naming import meeting_name, page_title
 from vawg_group.meetings.views.common import blueprint, has_errors, ics_response, manages_meetings, occurrence_or_404, to_meeting
@@ -60,6 +60,11 @@ def show(occurrence_id: int):
         items=items,
         agenda_ends_dt=agenda_rules.agenda_ends_dt(occurrence),
         overrun=agenda_rules.overrun_minutes(occurrence) if manage else 0,
+        # Staff change the agenda until the meeting has taken place; after publishing, the page
+        # says what changed since and how many people publishing (again) emails.
+        agenda_locked=agenda_state.locked_reason(occurrence) if manage else None,
+        agenda_changes=agenda_state.changes_since_published(occurrence) if manage else None,
+        notice_count=len(agenda_state.notice_recipients()) if manage else 0,
         carried=agenda_rules.carried_forward_actions(occurrence),
         open_asks=action_rules.lobbying_asks(),
         register=attendance.register(occurrence) if policy.can_see_register(current_user, occurrence) else [],
@@ -131,7 +136,13 @@ def move(occurrence_id: int):
                 return to_meeting(occurrence)
             except ValidationError as error:
                 apply_to_form(form, error)
-    return render_template("meetings/move.html", title=page_title("Move this meeting", occurrence), heading="Move this meeting", form=form, occurrence=occurrence)
+    return render_template(
+        "meetings/move.html",
+        title=page_title("Move this meeting", occurrence),
+        heading="Move this meeting",
+        form=form,
+        occurrence=occurrence,
+    )
 
 
 @blueprint.route("/meetings/<int:occurrence_id>/details", methods=["GET", "POST"])
@@ -145,7 +156,13 @@ def details(occurrence_id: int):
             return to_meeting(occurrence)
         except ValidationError as error:
             apply_to_form(form, error)
-    return render_template("meetings/details.html", title=page_title("Change the meeting's details", occurrence), heading="Change the meeting's details", form=form, occurrence=occurrence)
+    return render_template(
+        "meetings/details.html",
+        title=page_title("Change the meeting's details", occurrence),
+        heading="Change the meeting's details",
+        form=form,
+        occurrence=occurrence,
+    )
 
 
 @blueprint.route("/meetings/<int:occurrence_id>/cancel", methods=["GET", "POST"])
@@ -161,7 +178,14 @@ def cancel(occurrence_id: int):
             return to_meeting(occurrence)
         except ValidationError as caught:
             error = next(iter(caught.errors.values()))
-    return render_template("meetings/cancel.html", title=page_title("Cancel this meeting", occurrence), heading="Cancel this meeting", form=form, occurrence=occurrence, error=error)
+    return render_template(
+        "meetings/cancel.html",
+        title=page_title("Cancel this meeting", occurrence),
+        heading="Cancel this meeting",
+        form=form,
+        occurrence=occurrence,
+        error=error,
+    )
 
 
 @blueprint.route("/meetings/<int:occurrence_id>/reinstate", methods=["GET", "POST"])
@@ -178,7 +202,12 @@ def reinstate(occurrence_id: int):
         except ValidationError as caught:
             error = next(iter(caught.errors.values()))
     return render_template(
-        "meetings/reinstate.html", title=page_title("Reinstate this meeting", occurrence), heading="Reinstate this meeting", form=form, occurrence=occurrence, error=error
+        "meetings/reinstate.html",
+        title=page_title("Reinstate this meeting", occurrence),
+        heading="Reinstate this meeting",
+        form=form,
+        occurrence=occurrence,
+        error=error,
     )
 
 
@@ -194,4 +223,6 @@ def guests(occurrence_id: int):
             return redirect(url_for("meetings.guests", occurrence_id=occurrence.id))
         except ValidationError as error:
             apply_to_form(form, error)
-    return render_template("meetings/guests.html", title=page_title("Guests", occurrence), heading="Guests", form=form, occurrence=occurrence)
+    return render_template(
+        "meetings/guests.html", title=page_title("Guests", occurrence), heading="Guests", form=form, occurrence=occurrence
+    )

@@ -93,3 +93,28 @@ def test_staff_write_a_note_from_a_signal_or_dismiss_one_with_a_reason(app, clie
     assert "Dismissed by" in client.get("/emerging/").get_data(as_text=True) and "A known campaign" in client.get(
         "/emerging/"
     ).get_data(as_text=True)
+
+
+def test_the_agenda_builder_shows_the_notes_item_and_how_many_offices_asked_for_it(app, client):
+    from datetime import UTC, datetime, time, timedelta
+
+    from vawg_group.emerging import reads
+    from vawg_group.meetings import services as meeting_services
+
+    staff = make_staff()
+    [member, assistant, other_member, _] = office_people(2)
+    meeting = meeting_services.create_one_off(
+        title="VAWG Group meeting",
+        on=(datetime.now(UTC) + timedelta(days=9)).date(),
+        start_time=time(10),
+        end_time=time(11),
+        by=staff,
+    )
+    note = _published(staff, title="Emerging issue: apps used to track")
+    for person in (member, assistant, other_member):
+        reads.answer(note, person, "agenda")
+    db.session.commit()
+    sign_in(client, staff)
+    page = client.get(f"/meetings/{meeting.id}").get_data(as_text=True)
+    assert "Emerging issue: apps used to track" in page
+    assert "2 offices asked for it on the agenda" in page

@@ -49,12 +49,12 @@ class FormRoute:
         return (self.endpoint, self.method)
 
 
-def _rsvp_kwargs(world: World, office: Office) -> dict:
+def _next_fuzzed_meeting(world: World):
+    """The first meeting of a new series, a future one: what the public reply forms answer for."""
     from datetime import time
 
     from vawg_group.core.clock import to_london, utcnow
-    from vawg_group.extensions import db
-    from vawg_group.meetings import attendance, services
+    from vawg_group.meetings import services
 
     series = services.create_series(
         title="Fuzzed meeting",
@@ -65,8 +65,25 @@ def _rsvp_kwargs(world: World, office: Office) -> dict:
         tzid="Europe/London",
         by=world.users["opcc_staff"],
     )
+    return series.occurrences[0]
+
+
+def _rsvp_kwargs(world: World, office: Office) -> dict:
+    from vawg_group.extensions import db
+    from vawg_group.meetings import attendance
+
+    occurrence = _next_fuzzed_meeting(world)
     db.session.commit()
-    return {"token": attendance.rsvp_token(series.occurrences[0], world.member_of(office))}
+    return {"token": attendance.rsvp_token(occurrence, world.member_of(office))}
+
+
+def _guest_kwargs(world: World, office: Office) -> dict:
+    from vawg_group.extensions import db
+    from vawg_group.meetings import guest_links, services
+
+    guest = services.add_guest(_next_fuzzed_meeting(world), email="guest@partner.example.org", name="Fuzzed Guest", by=None)
+    db.session.commit()
+    return {"token": guest_links.guest_token(guest)}
 
 
 def _no_kwargs(world: World, office: Office) -> dict:
@@ -80,6 +97,7 @@ PUBLIC_FORM_ROUTES = [
     ),
     FormRoute("people.sign_out", "POST", "assistant", _no_kwargs),
     FormRoute("meetings.rsvp", "POST", None, _rsvp_kwargs, form=lambda world, office: {"response": "accepted"}),
+    FormRoute("meetings.guest_page", "POST", None, _guest_kwargs, form=lambda world, office: {"response": "accepted"}),
 ]
 
 

@@ -78,6 +78,7 @@ BUTTON_ONLY = {
 ACCEPTED_WITH_A_PAGE = {
     # The public RSVP page shows the saved reply in a confirmation panel, with the form again.
     "meetings.rsvp": "Reply saved",
+    "meetings.guest_page": "Reply saved",
     # A new calendar feed address is shown once, on the answer itself (only its hash is kept).
     "meetings.profile_calendar_renew": "govuk-!-font-family-monospace",
     # A one-time sign-in link is shown once, on the answer itself (only its hash is kept).

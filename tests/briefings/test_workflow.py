@@ -126,7 +126,7 @@ def test_writing_a_briefing_through_the_form(app, client):
     briefing = db.session.query(Briefing).one()
     assert briefing.themes == ["domestic_abuse", "coercive_control"]
     page = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "<h4>Referrals</h4>" in page
+    assert "<h3>Referrals</h3>" in page  # under the page's h2 "Preview": never h2 then h4
 
 
 def test_the_form_shows_clear_errors_and_keeps_input(app, client):

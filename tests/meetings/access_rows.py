@@ -153,7 +153,7 @@ ACCESS_ROWS = [
     *_pair("meetings.item_new", _occurrence_id),
     *_pair("meetings.item_edit", _item),
     *_pair("meetings.item_minutes", _item),
-    Route("meetings.item_remove", OPCC, kwargs=_item, method="POST", expect=302),
+    *_pair("meetings.item_remove", _item, post_expect=302),
     Route("meetings.item_move", OPCC, kwargs=_item, method="POST", expect=302),
     Route("meetings.agenda_standard", OPCC, kwargs=_occurrence_id, method="POST", expect=302),
     Route("meetings.agenda_publish", OPCC, kwargs=_occurrence_id, method="POST", expect=302),

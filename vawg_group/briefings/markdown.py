@@ -2,8 +2,10 @@
 
 markdown-it-py with raw HTML off turns any ``<script>`` or ``<img onerror>`` into visible text;
 nh3 then removes anything outside a short allow-list, so even a bug in the Markdown step
-cannot let markup through. Headings move down two levels (``#`` becomes ``<h3>``): the page
-and the pack own ``<h1>`` and ``<h2>``. Images are refused rather than fetched or dropped.
+cannot let markup through. Headings follow the page's outline: the page and the pack own
+``<h1>`` and ``<h2>``, so the body's first heading is ``<h3>`` whatever its ``#``s, and a heading
+is never more than one level below the one before it (``##`` then ``####`` gives ``<h3>`` then
+``<h4>``; WCAG 1.3.1). Images are refused rather than fetched or dropped.
 """
 
 from __future__ import annotations
@@ -87,14 +89,39 @@ def check_markdown(text: str, field: str = "body_markdown") -> None:
             raise ValidationError({field: f"A table in the body has more than {MAX_TABLE_COLUMNS} columns"})
 
 
+FIRST_HEADING_LEVEL = 3
+
+
+def outline_levels(written: list[int], first: int = FIRST_HEADING_LEVEL) -> list[int]:
+    """The HTML level of each heading written at ``written`` levels (``#`` is 1), in order.
+
+    A heading sits one level below the nearest earlier heading written higher than it, or at
+    ``first`` when there is none; ``<h6>`` is the deepest.
+    """
+    open_headings: list[tuple[int, int]] = []  # (written, shown) of the headings still open
+    shown_levels = []
+    for level in written:
+        while open_headings and open_headings[-1][0] >= level:
+            open_headings.pop()
+        shown = min(open_headings[-1][1] + 1 if open_headings else first, 6)
+        open_headings.append((level, shown))
+        shown_levels.append(shown)
+    return shown_levels
+
+
 def render_markdown(text: str) -> Markup:
     """Sanitised HTML for ``text``: safe to mark safe, in pages and in PDFs."""
     parser = _parser()
     tokens = parser.parse(text or "")
+    opening = [token for token in tokens if token.type == "heading_open"]
+    shown = iter(outline_levels([int(token.tag[1]) for token in opening]))
+    closing_tags = []
     for token in tokens:
-        if token.type in {"heading_open", "heading_close"}:
-            level = min(int(token.tag[1]) + 2, 6)
-            token.tag = f"h{level}"
+        if token.type == "heading_open":
+            token.tag = f"h{next(shown)}"
+            closing_tags.append(token.tag)
+        elif token.type == "heading_close":
+            token.tag = closing_tags[-1]
         elif token.type in _TABLE_CLASSES:
             # GOV.UK table styles on the page; the pack's own stylesheet styles plain tables.
             token.attrs = {"class": _TABLE_CLASSES[token.type], **({"scope": "col"} if token.type == "th_open" else {})}

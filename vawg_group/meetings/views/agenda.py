@@ -107,17 +107,30 @@ def item_edit(occurrence_id: int, item_id: int):
     )
 
 
-@blueprint.post("/meetings/<int:occurrence_id>/agenda/items/<int:item_id>/remove")
+@blueprint.route("/meetings/<int:occurrence_id>/agenda/items/<int:item_id>/remove", methods=["GET", "POST"])
 @requires(Permission.MANAGE_MEETINGS)
 def item_remove(occurrence_id: int, item_id: int):
+    """Asks "Are you sure" first (WCAG 3.3.4); the answer's POST removes the item."""
     occurrence = occurrence_or_404(occurrence_id)
     item = item_or_404(occurrence, item_id)
-    if forms.ConfirmForm().validate_on_submit():
+    form = forms.ConfirmForm()
+    error = None
+    if form.validate_on_submit():
+        title = item.title
         try:
             agenda_rules.remove_agenda_item(item, by=current_user)
-        except ValidationError as error:
-            flash(next(iter(error.errors.values())))
-    return to_meeting(occurrence, "agenda")
+            flash(f"{title} removed from the agenda.", "success")
+            return to_meeting(occurrence, "agenda")
+        except ValidationError as caught:
+            error = next(iter(caught.errors.values()))
+    return render_template(
+        "meetings/item_remove.html",
+        title=page_title("Remove an agenda item", occurrence),
+        form=form,
+        occurrence=occurrence,
+        item=item,
+        error=error,
+    )
 
 
 @blueprint.post("/meetings/<int:occurrence_id>/agenda/items/<int:item_id>/move")
@@ -126,8 +139,10 @@ def item_move(occurrence_id: int, item_id: int):
     occurrence = occurrence_or_404(occurrence_id)
     item = item_or_404(occurrence, item_id)
     if forms.ConfirmForm().validate_on_submit():
+        up = request.form.get("direction") == "up"
         try:
-            agenda_rules.move_agenda_item(item, up=request.form.get("direction") == "up", by=current_user)
+            agenda_rules.move_agenda_item(item, up=up, by=current_user)
+            flash(f"{item.title} moved {'up' if up else 'down'}.", "success")
         except ValidationError as error:
             flash(next(iter(error.errors.values())))
     return to_meeting(occurrence, "agenda")
@@ -152,7 +167,7 @@ def agenda_publish(occurrence_id: int):
     if forms.ConfirmForm().validate_on_submit():
         try:
             agenda_rules.publish_agenda(occurrence, by=current_user)
-            flash("Agenda published. Members and assistants will be emailed a link.")
+            flash("Agenda published. Members and assistants will be emailed a link.", "success")
         except ValidationError as error:
             flash(next(iter(error.errors.values())))
     return to_meeting(occurrence, "agenda")

@@ -229,6 +229,15 @@ class Config:
     # client address feeds the audit log and the sign-in rate limit, so trust no more than exist.
     TRUSTED_PROXY_HOPS = 0
 
+    # Operations (vawg_group/ops/; docs/backups.md, docs/monitoring.md). The backup key seals
+    # archives and is never one of the field keys; PG_BIN_DIR picks the pg_dump to use.
+    BACKUP_KEY = ""
+    PG_BIN_DIR = ""
+    # Who may read /metrics: addresses or networks, or a bearer token; neither set: 404.
+    METRICS_ALLOW = ""
+    METRICS_TOKEN = ""
+    LOG_FORMAT = "text"  # or "json": one object a line
+
     def __init__(self) -> None:
         # Variables whose value could not be read as the setting's type: refused by load_config.
         self.unreadable: list[str] = []

@@ -122,6 +122,7 @@ ACCESS_ROWS = [
     ),
     Route("casework.referral_response", OPCC, kwargs=_referral, office_scoped=True, method="POST", expect=302),
     Route("casework.link", OPCC, kwargs=_case, office_scoped=True, method="POST", expect=302, form=_related_form),
+    Route("casework.unlink", OPCC, kwargs=_linked, office_scoped=True),  # asks first
     Route("casework.unlink", OPCC, kwargs=_linked, office_scoped=True, method="POST", expect=302),
     Route(
         "casework.legal_hold",

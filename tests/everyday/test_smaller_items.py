@@ -106,3 +106,27 @@ def test_the_demo_sign_in_email_field_autocompletes_an_email(app, client):
     page = client.get("/demo/sign-in").get_data(as_text=True)
     field = re.search(r'<input[^>]*name="email"[^>]*>', page).group(0)
     assert 'autocomplete="email"' in field
+
+
+def test_removing_a_link_between_related_cases_asks_first(app, client):
+    from vawg_group.casework import services
+
+    staff = make_user(role=Role.OPCC_STAFF)
+    first, second = make_case(), make_case()
+    services.link(first, second.id, by=staff)
+    db.session.commit()
+    first_id, second_id = first.id, second.id
+    sign_in(client, staff)
+    page = client.get(f"/casework/{first_id}").get_data(as_text=True)
+    question_path = f"/casework/{first_id}/related/{second_id}/remove"
+    assert f'href="{question_path}"' in page
+    ids = re.findall(r'\sid="([^"]+)"', page)
+    assert len(ids) == len(set(ids)), sorted({i for i in ids if ids.count(i) > 1})
+    question = re.sub(r"\s+", " ", client.get(question_path).get_data(as_text=True))
+    assert f"Are you sure you want to remove the link between case {first_id} and case {second_id}?" in question
+    assert second.reference not in question  # case numbers only: nothing of either case is read
+    assert services.related_items(first) == [second]
+    done = client.post(question_path, data={"csrf_token": fetch_csrf_token(client)})
+    assert done.status_code == 302
+    assert services.related_items(first) == []
+    assert client.get(question_path).status_code == 404  # no longer related

@@ -451,6 +451,12 @@ def unlink(item: CaseworkItem, other_id: int, *, by: User) -> None:
     audit.record("casework.unlinked", actor=by, obj=item, detail={"related_id": other_id})
 
 
+def are_related(item: CaseworkItem, other_id: int) -> bool:
+    """Whether ``item`` and case ``other_id`` are marked as related (nothing of either is read)."""
+    low, high = sorted((item.id, other_id))
+    return db.session.get(CaseworkLink, (low, high)) is not None
+
+
 def related_items(item: CaseworkItem) -> list[CaseworkItem]:
     ids = db.session.scalars(
         select(CaseworkLink.high_id)

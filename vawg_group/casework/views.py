@@ -498,17 +498,26 @@ def link(item_id: int):
     return _render_show(item, link_form=form)
 
 
-@blueprint.post("/<int:item_id>/related/<int:other_id>/remove")
+@blueprint.route("/<int:item_id>/related/<int:other_id>/remove", methods=["GET", "POST"])
 @requires(Permission.TRIAGE_CASEWORK)
 def unlink(item_id: int, other_id: int):
+    """Asks first (WCAG 3.3.4), naming the cases by number only; the answer's POST unlinks."""
     item = _load(item_id)
-    if ConfirmForm().validate_on_submit():
-        try:
+    if not services.are_related(item, other_id):
+        abort(404)
+    form = ConfirmForm()
+    if request.method == "POST":
+        if form.validate_on_submit():
             services.unlink(item, other_id, by=current_user)
-        except ValidationError:
-            abort(404)
-        flash("Cases no longer marked as related", "success")
-    return redirect(url_for("casework.show", item_id=item.id))
+            flash(f"Case {item.id} and case {other_id} are no longer marked as related", "success")
+        return redirect(url_for("casework.show", item_id=item.id, _anchor="related"))
+    return render_template(
+        "casework/unlink.html",
+        title=f"Remove the link between case {item.id} and case {other_id}?",
+        item_id=item.id,
+        other_id=other_id,
+        form=form,
+    )
 
 
 @blueprint.post("/<int:item_id>/legal-hold")

@@ -159,8 +159,19 @@ def publish_agenda(page, journey: JourneyServer) -> None:
     page.get_by_role("button", name="Add the standing items").click()
     expect(page.locator(".app-agenda > li")).not_to_have_count(0)
     check_accessibility(page, "the next meeting with a draft agenda")
+    # After moving or publishing, the message is where focus lands (#20, item 13): GOV.UK
+    # Frontend focuses a success banner (role="alert"); a #fragment in the URL would take it away.
+    banner = page.locator(".govuk-notification-banner--success")
+    first_title = page.locator(".app-agenda > li h3").first.inner_text().split(" ", 1)[1]
+    page.get_by_role("button", name=f"Move down {first_title}").click()
+    expect(banner).to_be_focused()
+    expect(banner).to_contain_text(f"{first_title} moved down.")
+    page.get_by_role("button", name=f"Move up {first_title}").click()
+    expect(banner).to_contain_text(f"{first_title} moved up.")
     page.get_by_role("button", name="Publish the agenda").click()
     expect(page.get_by_role("button", name="Publish the agenda again")).to_be_visible()
+    expect(banner).to_be_focused()
+    expect(banner).to_contain_text("Agenda published.")
     journey.run_worker()  # the agenda PDF, and the notice to members and assistants
     page.reload()
     expect(page.get_by_role("link", name="Download the agenda (PDF, OFFICIAL)")).to_be_visible()

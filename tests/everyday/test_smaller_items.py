@@ -130,3 +130,9 @@ def test_removing_a_link_between_related_cases_asks_first(app, client):
     assert done.status_code == 302
     assert services.related_items(first) == []
     assert client.get(question_path).status_code == 404  # no longer related
+
+
+def test_a_body_that_follows_the_h1_starts_its_headings_at_h2():
+    # An emerging issue note's PDF: the note's title is the h1, its body's headings come next.
+    html = str(render_markdown("### Background\n\n##### Detail", first=2))
+    assert "<h2>Background</h2>" in html and "<h3>Detail</h3>" in html

@@ -24,6 +24,7 @@ ALLOWED_TAGS = {
     "p",
     "br",
     "hr",
+    "h2",
     "h3",
     "h4",
     "h5",
@@ -109,12 +110,16 @@ def outline_levels(written: list[int], first: int = FIRST_HEADING_LEVEL) -> list
     return shown_levels
 
 
-def render_markdown(text: str) -> Markup:
-    """Sanitised HTML for ``text``: safe to mark safe, in pages and in PDFs."""
+def render_markdown(text: str, first: int = FIRST_HEADING_LEVEL) -> Markup:
+    """Sanitised HTML for ``text``: safe to mark safe, in pages and in PDFs.
+
+    ``first`` is the level of the body's first heading: one below the heading it sits under
+    (``|markdown(2)`` in a template where the body follows the ``<h1>``).
+    """
     parser = _parser()
     tokens = parser.parse(text or "")
     opening = [token for token in tokens if token.type == "heading_open"]
-    shown = iter(outline_levels([int(token.tag[1]) for token in opening]))
+    shown = iter(outline_levels([int(token.tag[1]) for token in opening], first))
     closing_tags = []
     for token in tokens:
         if token.type == "heading_open":

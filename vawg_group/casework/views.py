@@ -510,7 +510,7 @@ def unlink(item_id: int, other_id: int):
         if form.validate_on_submit():
             services.unlink(item, other_id, by=current_user)
             flash(f"Case {item.id} and case {other_id} are no longer marked as related", "success")
-        return redirect(url_for("casework.show", item_id=item.id, _anchor="related"))
+        return redirect(url_for("casework.show", item_id=item.id))
     return render_template(
         "casework/unlink.html",
         title=f"Remove the link between case {item.id} and case {other_id}?",

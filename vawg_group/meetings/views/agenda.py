@@ -120,7 +120,7 @@ def item_remove(occurrence_id: int, item_id: int):
         try:
             agenda_rules.remove_agenda_item(item, by=current_user)
             flash(f"{title} removed from the agenda.", "success")
-            return to_meeting(occurrence, "agenda")
+            return to_meeting(occurrence)  # no #agenda: a fragment would take focus from the banner
         except ValidationError as caught:
             error = next(iter(caught.errors.values()))
     return render_template(
@@ -143,6 +143,7 @@ def item_move(occurrence_id: int, item_id: int):
         try:
             agenda_rules.move_agenda_item(item, up=up, by=current_user)
             flash(f"{item.title} moved {'up' if up else 'down'}.", "success")
+            return to_meeting(occurrence)  # no #agenda: a fragment would take focus from the banner
         except ValidationError as error:
             flash(next(iter(error.errors.values())))
     return to_meeting(occurrence, "agenda")
@@ -168,6 +169,7 @@ def agenda_publish(occurrence_id: int):
         try:
             agenda_rules.publish_agenda(occurrence, by=current_user)
             flash("Agenda published. Members and assistants will be emailed a link.", "success")
+            return to_meeting(occurrence)
         except ValidationError as error:
             flash(next(iter(error.errors.values())))
     return to_meeting(occurrence, "agenda")

@@ -42,5 +42,9 @@ def test_staff_prepare_a_meeting_and_triage_a_case(open_page, journey):
         make_case(office=db.session.get(Office, journey.ids["office"]), reference="BLB-2026-101", may_raise_anonymised=True)
     triage_case(staff, "BLB-2026-101")
     menu(staff).get_by_role("link", name="Casework").click()
+    # The queue opens on what needs action; a case in progress is among all open cases.
+    expect(staff.get_by_role("row").filter(has_text="BLB-2026-101")).to_have_count(0)
+    staff.get_by_label("Status").select_option("open")
+    staff.get_by_role("button", name="Filter").click()
     expect(staff.get_by_role("row").filter(has_text="BLB-2026-101")).to_contain_text("In progress")
     assert_no_browser_errors(staff)

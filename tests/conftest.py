@@ -36,6 +36,9 @@ from vawg_group.core import migrate
 from vawg_group.extensions import db
 from vawg_group.models import metadata
 
+# The session's Chromium, shared by the browser tests and the deployed tier (one per worker).
+pytest_plugins = ["tests.browser_session"]
+
 # The xdist worker this process is ("gw0", ...), or "" when the suite runs in one process.
 XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
 

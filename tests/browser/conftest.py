@@ -92,19 +92,6 @@ def live_server(tmp_path_factory):
             db.engine.dispose()
 
 
-@pytest.fixture(scope="session")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    _require(CHROMIUM, "Chromium", "Install it with `apt-get install -y chromium`.")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
-
-
 @pytest.hookimpl(wrapper=True, tryfirst=True)
 def pytest_runtest_makereport(item, call):
     """Keep each phase's report on the test; when a browser test fails, keep the evidence.

@@ -27,7 +27,8 @@ def test_passes(open_page):
 
 def test_a_failing_browser_test_leaves_screenshots_and_html(tmp_path):
     (tmp_path / "conftest.py").write_text(
-        "from tests.browser.conftest import browser, open_page, pytest_runtest_makereport  # noqa: F401\n"
+        "from tests.browser.conftest import open_page, pytest_runtest_makereport  # noqa: F401\n"
+        "from tests.browser_session import browser  # noqa: F401\n"
     )
     (tmp_path / "test_deliberately_failing.py").write_text(FAILING_TESTS)
     artefacts = tmp_path / "artefacts"

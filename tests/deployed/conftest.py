@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-# The browser, one page per person, and failure evidence: the same as the browser tests'.
-from tests.browser.conftest import BUILT_CSS, _require, browser, open_page, pytest_runtest_makereport  # noqa: F401
+# One page per person and failure evidence, as the browser tests have (the browser itself is
+# the root conftest's plugin, tests/browser_session.py: one per test worker).
+from tests.browser.conftest import BUILT_CSS, _require, open_page, pytest_runtest_makereport  # noqa: F401
 
 
 @pytest.fixture

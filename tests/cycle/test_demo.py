@@ -31,6 +31,10 @@ def test_the_demo_shows_the_next_meeting_in_its_cycle_and_seeds_once(app):
     # Fired when it fell due, as a service running all along would have (not late, at NOW).
     call = state["call_for_casework"]
     assert call.status == MilestoneStatus.DONE and call.fired_dt == call.due_dt <= NOW
+    # Its emails went out then: the first worker run does not send a call for casework again,
+    # days late (a fresh demo emailed everyone a call whose deadline could already be past).
+    fired = [e for e in all_events("milestone.fired") if e.payload.get("milestone_id") == call.id]
+    assert [e.status for e in fired] == ["done"]
     for key, proof in (
         ("briefing_drafts", "briefing.submitted"),
         ("pack_approved", "pack.prepared"),

@@ -7,9 +7,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import func, select, update
+
 from vawg_group.core.clock import utcnow
 from vawg_group.cycle import planning, tasks, template
 from vawg_group.extensions import db
+from vawg_group.workflow.models import DomainEvent, EventStatus
 
 
 def seed_cycle(now: datetime | None = None) -> int:
@@ -18,9 +21,17 @@ def seed_cycle(now: datetime | None = None) -> int:
     template.ensure_template()
     planned = planning.plan_unplanned(now)
     # The service has been running all along: each automatic milestone already due fired on
-    # time (a first run only at ``now`` would call some of them missed, as after downtime).
+    # time (a first run only at ``now`` would call some of them missed, as after downtime), and
+    # what it sent then was sent then: those events count as handled, so the first worker run
+    # does not email a call for casework days late. Only what falls due now is still to send.
+    first_event_id = (db.session.scalar(select(func.max(DomainEvent.id))) or 0) + 1
     for due in _automatic_due_before(now):
         tasks.run(due)
+    db.session.execute(
+        update(DomainEvent)
+        .where(DomainEvent.id >= first_event_id, DomainEvent.status == EventStatus.PENDING)
+        .values(status=EventStatus.DONE, processed_dt=now)
+    )
     tasks.run(now)
     db.session.commit()
     return planned
@@ -28,8 +39,6 @@ def seed_cycle(now: datetime | None = None) -> int:
 
 def _automatic_due_before(now: datetime) -> list[datetime]:
     """When the automatic milestones not yet fired fell due, oldest first."""
-    from sqlalchemy import select
-
     from vawg_group.cycle.models import MeetingMilestone, MilestoneStatus
 
     return sorted(

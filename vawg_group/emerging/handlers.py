@@ -111,41 +111,38 @@ def note_link(note_id: int) -> str:
     return external_url("emerging.show", note_id=note_id)
 
 
-@registry.message(PUBLISHED_NOTICE)
-def build_published(delivery: Delivery) -> OutgoingMessage:
+def _note_notice(delivery: Delivery, template: str, *, sensitive_subject: str, subject_prefix: str) -> OutgoingMessage:
+    """A notice about one note: an OFFICIAL-SENSITIVE note's subject never carries its title."""
     note = db.session.get(EmergingNote, delivery.params["note_id"])
-    subject = (
-        "VAWG Group: a new OFFICIAL-SENSITIVE emerging issue note"
-        if note.is_sensitive
-        else f"VAWG Group: emerging issue note: {note.briefing.title}"
-    )
+    subject = sensitive_subject if note.is_sensitive else f"{subject_prefix}{note.briefing.title}"
     return email_message(
-        "emerging_published",
+        template,
         to=delivery.recipient,
         subject=subject,
         note=note,
         briefing=note.briefing,
         published=long_date(note.published_dt),
         link=note_link(note.id),
+    )
+
+
+@registry.message(PUBLISHED_NOTICE)
+def build_published(delivery: Delivery) -> OutgoingMessage:
+    return _note_notice(
+        delivery,
+        "emerging_published",
+        sensitive_subject="VAWG Group: a new OFFICIAL-SENSITIVE emerging issue note",
+        subject_prefix="VAWG Group: emerging issue note: ",
     )
 
 
 @registry.message(WITHDRAWN_NOTICE)
 def build_withdrawn(delivery: Delivery) -> OutgoingMessage:
-    note = db.session.get(EmergingNote, delivery.params["note_id"])
-    subject = (
-        "VAWG Group: an emerging issue note has been withdrawn"
-        if note.is_sensitive
-        else f"VAWG Group: withdrawn: {note.briefing.title}"
-    )
-    return email_message(
+    return _note_notice(
+        delivery,
         "emerging_withdrawn",
-        to=delivery.recipient,
-        subject=subject,
-        note=note,
-        briefing=note.briefing,
-        published=long_date(note.published_dt),
-        link=note_link(note.id),
+        sensitive_subject="VAWG Group: an emerging issue note has been withdrawn",
+        subject_prefix="VAWG Group: withdrawn: ",
     )
 
 

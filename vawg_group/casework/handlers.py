@@ -102,35 +102,33 @@ def tell_office_of_shared_note(event):
     return _update_sends(event, _office_people(item.office_id), item.id, "office")
 
 
-@registry.handler("casework.office_note")
-def tell_officer_of_office_note(event):
-    """The office added a note: the assigned officer hears (everyone at the OPCC if nobody is)."""
+def _tell_the_officer(event):
+    """What the office did to a case goes to the officer assigned to it, or to everyone at the
+    OPCC while nobody is (or the officer has left)."""
     item = _item(event)
     if item is None:
         return []
     officer = item.assigned_to if item.assigned_to is not None and item.assigned_to.is_active else None
     return _update_sends(event, [officer] if officer else _opcc_people(), item.id, "opcc")
+
+
+@registry.handler("casework.office_note")
+def tell_officer_of_office_note(event):
+    """The office added a note: the assigned officer hears (everyone at the OPCC if nobody is)."""
+    return _tell_the_officer(event)
 
 
 @registry.handler("casework.withdrawn")
 def tell_opcc_of_withdrawal(event):
     """The office withdrew a case before it was acknowledged: the officer assigned (everyone at
     the OPCC if nobody is) hears, as of an office's note."""
-    item = _item(event)
-    if item is None:
-        return []
-    officer = item.assigned_to if item.assigned_to is not None and item.assigned_to.is_active else None
-    return _update_sends(event, [officer] if officer else _opcc_people(), item.id, "opcc")
+    return _tell_the_officer(event)
 
 
 @registry.handler("casework.correction_requested")
 def tell_opcc_of_correction_request(event):
     """The office asked for a correction: the assigned officer (everyone at the OPCC if nobody is)."""
-    item = _item(event)
-    if item is None:
-        return []
-    officer = item.assigned_to if item.assigned_to is not None and item.assigned_to.is_active else None
-    return _update_sends(event, [officer] if officer else _opcc_people(), item.id, "opcc")
+    return _tell_the_officer(event)
 
 
 @registry.handler("casework.corrected")
